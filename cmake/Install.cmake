@@ -1,0 +1,22 @@
+# cmake --install: headers, libraries, the basin binary, a CMake package and a pkg-config file.
+include(CMakePackageConfigHelpers)
+
+install(DIRECTORY include/basin DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(TARGETS basin_util basin_store EXPORT basinTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(TARGETS basin RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(EXPORT basinTargets NAMESPACE basin::
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/basin)
+
+configure_package_config_file(cmake/basinConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/basinConfig.cmake
+  INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/basin)
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/basinConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/basinConfig.cmake
+              ${PROJECT_BINARY_DIR}/basinConfigVersion.cmake
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/basin)
+
+configure_file(cmake/basin.pc.in ${PROJECT_BINARY_DIR}/basin.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/basin.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -1,0 +1,139 @@
+// ObjectStore: the one narrow interface every basin layer stores bytes through.
+//
+// An object store maps keys to immutable byte strings, like S3. Implementations: a local
+// directory (file_store.h), memory (memory_store.h), S3. Retry, counting and fault
+// injection are wrappers around any store (retrying_store.h, counting_store.h,
+// fault_injecting_store.h), never code inside one.
+//
+// Keys: 1 to 1024 bytes of '/'-separated segments; no empty, "." or ".." segment, no
+// leading or trailing '/', no control characters, segments of at most 255 bytes, and no
+// segment starting with ".basin-" (reserved for a store's own temporary files). A store
+// whose medium is a file system cannot hold both "a" and "a/b" (a file cannot be a
+// directory): the second put fails with InvalidArgument.
+//
+// Guarantees every store gives:
+//   - A put or a closed writer makes the object visible whole and durable, or not at all:
+//     a reader never sees part of an object, even after a crash.
+//   - Create-only puts are atomic: of two racing creators exactly one succeeds and the
+//     other gets AlreadyExists.
+//   - List returns keys in bytewise order.
+//   - Every method may be called from any thread at the same time.
+#ifndef BASIN_OBJECT_STORE_H_
+#define BASIN_OBJECT_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "basin/status.h"
+
+namespace basin {
+
+inline constexpr size_t kMaxKeyLength = 1024;
+inline constexpr size_t kMaxKeySegmentLength = 255;
+
+// OK, or InvalidArgument saying what is wrong with the key and where.
+Status ValidateKey(std::string_view key);
+
+// Which bytes of an object a get returns.
+//   All():            the whole object.
+//   Span(off, len):   bytes [off, off+len). The span must lie within the object
+//                     (off + len <= size), else InvalidArgument; len 0 gives no bytes.
+//   Suffix(len):      the last min(len, size) bytes (like HTTP's "bytes=-len").
+struct ByteRange {
+  enum class Kind : uint8_t { kAll, kSpan, kSuffix };
+  Kind kind = Kind::kAll;
+  uint64_t offset = 0;
+  uint64_t length = 0;
+
+  static ByteRange All() { return {}; }
+  static ByteRange Span(uint64_t offset, uint64_t length) { return {Kind::kSpan, offset, length}; }
+  static ByteRange Suffix(uint64_t length) { return {Kind::kSuffix, 0, length}; }
+  std::string ToString() const;  // "all", "[10, 20)", "last 8 bytes"
+};
+
+// Resolves `range` against an object of `size` bytes into [*begin, *end), or returns the
+// InvalidArgument a store reports for `key`. Shared by the store implementations.
+Status ResolveRange(std::string_view key, const ByteRange& range, uint64_t size, uint64_t* begin,
+                    uint64_t* end);
+
+enum class PutMode : uint8_t {
+  kOverwrite,   // replace any existing object
+  kCreateOnly,  // fail with AlreadyExists if the key exists
+};
+
+// The kinds of call a store takes, for the wrappers that count or fail them.
+// kWrite covers a streamed object: NewWriter, its Appends and its Close.
+enum class StoreOp : uint8_t { kPut = 0, kGet = 1, kHead = 2, kList = 3, kDelete = 4, kWrite = 5 };
+inline constexpr int kStoreOpCount = 6;
+std::string_view StoreOpName(StoreOp op);  // "put", "get", ...
+
+struct ObjectInfo {
+  std::string key;
+  uint64_t size = 0;
+};
+
+struct ListOptions {
+  std::string prefix;       // only keys starting with this
+  std::string start_after;  // only keys strictly greater than this
+  size_t max_keys = 1000;   // page size, at least 1
+};
+
+struct ListPage {
+  std::vector<ObjectInfo> objects;  // in bytewise key order
+  bool truncated = false;           // more keys follow: list again after objects.back().key
+};
+
+// Streams one object into a store. The object becomes visible only at a successful
+// Close(); destroying an unclosed writer aborts it. The first error is sticky: later
+// calls return it. Not thread-safe. A writer must not outlive the store that made it.
+class ObjectWriter {
+ public:
+  virtual ~ObjectWriter() = default;
+  virtual Status Append(std::string_view data) = 0;
+  // Makes the object visible, whole and durable. On failure nothing new is visible.
+  virtual Status Close() = 0;
+  // Discards what was written; the object is not created. Safe to call more than once.
+  virtual void Abort() = 0;
+  virtual uint64_t bytes_appended() const = 0;
+};
+
+class ObjectStore {
+ public:
+  virtual ~ObjectStore() = default;
+
+  // The public calls validate the key (InvalidArgument) and hand over to the Do* methods
+  // a store implements.
+  Status Put(std::string_view key, std::string_view data, PutMode mode = PutMode::kOverwrite);
+  // Replaces *out with the requested bytes. NotFound when the key does not exist.
+  Status Get(std::string_view key, const ByteRange& range, std::string* out);
+  Result<std::string> Get(std::string_view key, const ByteRange& range = ByteRange::All());
+  // The object's size. NotFound when the key does not exist.
+  Result<uint64_t> Head(std::string_view key);
+  // One page of keys; InvalidArgument when max_keys is 0.
+  Result<ListPage> List(const ListOptions& options);
+  // Every key under `prefix`, following pages.
+  Result<std::vector<ObjectInfo>> ListAll(std::string_view prefix);
+  // Removes the object; deleting an absent key succeeds.
+  Status Delete(std::string_view key);
+  Result<std::unique_ptr<ObjectWriter>> NewWriter(std::string_view key,
+                                                  PutMode mode = PutMode::kOverwrite);
+
+  // The URL this store was opened with, e.g. "file:///srv/backups" (never a secret).
+  virtual std::string url() const = 0;
+
+ protected:
+  // What a store implements. REQUIRES: the key is valid, max_keys >= 1.
+  virtual Status DoPut(std::string_view key, std::string_view data, PutMode mode) = 0;
+  virtual Status DoGet(std::string_view key, const ByteRange& range, std::string* out) = 0;
+  virtual Result<uint64_t> DoHead(std::string_view key) = 0;
+  virtual Result<ListPage> DoList(const ListOptions& options) = 0;
+  virtual Status DoDelete(std::string_view key) = 0;
+  virtual Result<std::unique_ptr<ObjectWriter>> DoNewWriter(std::string_view key, PutMode mode) = 0;
+};
+
+}  // namespace basin
+
+#endif  // BASIN_OBJECT_STORE_H_

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs everything basin needs to build, test and benchmark, from Debian's packages.
+# Idempotent: when every package is already installed it returns at once.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
+  libzstd-dev liblz4-dev libxxhash-dev libisal-dev librust-blake3-dev libsodium-dev
+  libcurl4-openssl-dev libssl-dev libpugixml-dev nlohmann-json3-dev libcli11-dev
+  libfmt-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
+  zstd xxhash b3sum
+)
+# Extra packages for benchmarks against peers: BASIN_SETUP_BENCH=1 scripts/setup.sh
+if [ "${BASIN_SETUP_BENCH:-0}" = 1 ]; then
+  PACKAGES+=(librocksdb-dev libleveldb-dev restic borgbackup)
+fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+echo "setup: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,43 @@
+// Shared plumbing of the basin command: each group of subcommands registers itself on the
+// app and reports its outcome through one Status, which main() turns into the exit code.
+#ifndef BASIN_CLI_COMMAND_H_
+#define BASIN_CLI_COMMAND_H_
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+#include "basin/status.h"
+
+namespace basin::cli {
+
+// Where a command leaves its outcome.
+struct Outcome {
+  Status status;
+};
+
+void RegisterStoreCommands(CLI::App& app, Outcome* outcome);
+
+// Writes all of `data` to `f`; IOError naming `what` on failure.
+Status WriteAllTo(std::FILE* f, std::string_view data, std::string_view what);
+
+// Shows progress of a long transfer on stderr, when stderr is a terminal.
+class Progress {
+ public:
+  Progress(std::string label, uint64_t total);
+  ~Progress();
+  void Add(uint64_t n);
+
+ private:
+  void Draw(bool final);
+  std::string label_;
+  uint64_t total_, done_ = 0;
+  bool enabled_;
+  double start_, last_ = 0;
+};
+
+}  // namespace basin::cli
+
+#endif  // BASIN_CLI_COMMAND_H_

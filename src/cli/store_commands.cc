@@ -1,0 +1,136 @@
+// basin store put|get|stat|ls|rm: look at and change objects in any store by hand.
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "basin/store_url.h"
+#include "cli/command.h"
+
+namespace basin::cli {
+namespace {
+
+constexpr size_t kChunk = size_t{4} << 20;
+
+Result<StoreAndKey> OpenObject(const std::string& url) {
+  BASIN_ASSIGN_OR_RETURN(StoreAndKey sk, OpenStoreAndKey(url));
+  if (sk.key.empty() || sk.key.back() == '/') {
+    return Status::InvalidArgument(fmt::format("'{}' names no object (it ends in '/')", url));
+  }
+  return sk;
+}
+
+struct FileCloser {
+  void operator()(std::FILE* f) const {
+    if (f != nullptr && f != stdin && f != stdout) std::fclose(f);
+  }
+};
+using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
+
+Status Put(const std::string& url, const std::string& file, bool create_only) {
+  BASIN_ASSIGN_OR_RETURN(StoreAndKey sk, OpenObject(url));
+  FilePtr in(file == "-" ? stdin : std::fopen(file.c_str(), "rb"));
+  if (!in) return Status::NotFound(fmt::format("cannot open '{}'", file));
+  uint64_t total = 0;
+  if (in.get() != stdin && std::fseek(in.get(), 0, SEEK_END) == 0) {
+    total = static_cast<uint64_t>(std::ftell(in.get()));
+    std::rewind(in.get());
+  }
+  BASIN_ASSIGN_OR_RETURN(
+      auto writer,
+      sk.store->NewWriter(sk.key, create_only ? PutMode::kCreateOnly : PutMode::kOverwrite));
+  Progress progress("put " + sk.key, total);
+  std::string buf(kChunk, '\0');
+  while (true) {
+    const size_t n = std::fread(buf.data(), 1, buf.size(), in.get());
+    if (n > 0) BASIN_RETURN_IF_ERROR(writer->Append(std::string_view(buf.data(), n)));
+    progress.Add(n);
+    if (n < buf.size()) break;
+  }
+  if (std::ferror(in.get())) {
+    writer->Abort();
+    return Status::IOError(fmt::format("reading '{}'", file));
+  }
+  return writer->Close();
+}
+
+Status Get(const std::string& url, const std::string& file) {
+  BASIN_ASSIGN_OR_RETURN(StoreAndKey sk, OpenObject(url));
+  BASIN_ASSIGN_OR_RETURN(uint64_t size, sk.store->Head(sk.key));
+  FilePtr out(file == "-" ? stdout : std::fopen(file.c_str(), "wb"));
+  if (!out) return Status::IOError(fmt::format("cannot create '{}'", file));
+  Progress progress("get " + sk.key, size);
+  std::string buf;
+  for (uint64_t off = 0; off < size; off += kChunk) {
+    const uint64_t n = std::min<uint64_t>(kChunk, size - off);
+    BASIN_RETURN_IF_ERROR(sk.store->Get(sk.key, ByteRange::Span(off, n), &buf));
+    BASIN_RETURN_IF_ERROR(WriteAllTo(out.get(), buf, file));
+    progress.Add(n);
+  }
+  if (std::fflush(out.get()) != 0) return Status::IOError(fmt::format("writing '{}'", file));
+  return Status::OK();
+}
+
+Status Stat(const std::string& url) {
+  BASIN_ASSIGN_OR_RETURN(StoreAndKey sk, OpenObject(url));
+  BASIN_ASSIGN_OR_RETURN(uint64_t size, sk.store->Head(sk.key));
+  fmt::print("{}\t{}\n", size, sk.key);
+  return Status::OK();
+}
+
+Status Ls(const std::string& url) {
+  BASIN_ASSIGN_OR_RETURN(StoreAndKey sk, OpenStoreAndKey(url));
+  ListOptions options;
+  options.prefix = sk.key;
+  while (true) {
+    BASIN_ASSIGN_OR_RETURN(ListPage page, sk.store->List(options));
+    for (const ObjectInfo& o : page.objects) fmt::print("{}\t{}\n", o.size, o.key);
+    if (!page.truncated || page.objects.empty()) break;
+    options.start_after = page.objects.back().key;
+  }
+  return Status::OK();
+}
+
+Status Rm(const std::string& url) {
+  BASIN_ASSIGN_OR_RETURN(StoreAndKey sk, OpenObject(url));
+  return sk.store->Delete(sk.key);
+}
+
+}  // namespace
+
+void RegisterStoreCommands(CLI::App& app, Outcome* outcome) {
+  CLI::App* store = app.add_subcommand("store", "Look at and change objects in a store");
+  store->require_subcommand(1);
+  store->footer("URL names a store and a key: file:///tmp/x/key (or /tmp/x/key), mem://NAME/key.");
+
+  struct Args {
+    std::string url, file = "-";
+    bool create_only = false;
+  };
+  auto args = std::make_shared<Args>();
+
+  CLI::App* put = store->add_subcommand("put", "Store FILE (or standard input) as object URL");
+  put->add_option("URL", args->url, "Object URL")->required();
+  put->add_option("FILE", args->file, "File to read, - for standard input");
+  put->add_flag("--create-only", args->create_only, "Fail if the object already exists");
+  put->callback([=] { outcome->status = Put(args->url, args->file, args->create_only); });
+
+  CLI::App* get = store->add_subcommand("get", "Write object URL to FILE (or standard output)");
+  get->add_option("URL", args->url, "Object URL")->required();
+  get->add_option("FILE", args->file, "File to write, - for standard output");
+  get->callback([=] { outcome->status = Get(args->url, args->file); });
+
+  CLI::App* stat = store->add_subcommand("stat", "Print the size of object URL");
+  stat->add_option("URL", args->url, "Object URL")->required();
+  stat->callback([=] { outcome->status = Stat(args->url); });
+
+  CLI::App* ls = store->add_subcommand("ls", "List the objects under URL (size, key)");
+  ls->add_option("URL", args->url, "Store URL or key prefix")->required();
+  ls->callback([=] { outcome->status = Ls(args->url); });
+
+  CLI::App* rm = store->add_subcommand("rm", "Delete object URL (absent is not an error)");
+  rm->add_option("URL", args->url, "Object URL")->required();
+  rm->callback([=] { outcome->status = Rm(args->url); });
+}
+
+}  // namespace basin::cli

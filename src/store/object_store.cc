@@ -1,0 +1,159 @@
+#include "basin/object_store.h"
+
+#include <fmt/format.h>
+
+namespace basin {
+namespace {
+
+constexpr std::string_view kReservedPrefix = ".basin-";
+
+Status BadKey(std::string_view key, std::string_view why) {
+  // Keys may hold bytes that do not print; show a bounded, escaped form.
+  std::string shown;
+  for (char c : key.substr(0, 80)) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      shown += fmt::format("\\x{:02x}", u);
+    } else {
+      shown += c;
+    }
+  }
+  if (key.size() > 80) shown += "...";
+  return Status::InvalidArgument(fmt::format("invalid key '{}': {}", shown, why));
+}
+
+}  // namespace
+
+Status ValidateKey(std::string_view key) {
+  if (key.empty()) return BadKey(key, "empty");
+  if (key.size() > kMaxKeyLength) {
+    return BadKey(key, fmt::format("{} bytes, more than {}", key.size(), kMaxKeyLength));
+  }
+  for (size_t i = 0; i < key.size(); ++i) {
+    const auto u = static_cast<unsigned char>(key[i]);
+    if (u < 0x20 || u == 0x7f) return BadKey(key, fmt::format("control byte at {}", i));
+  }
+  size_t start = 0;
+  while (true) {
+    const size_t slash = key.find('/', start);
+    const std::string_view seg =
+        key.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    if (seg.empty()) return BadKey(key, fmt::format("empty segment at byte {}", start));
+    if (seg == "." || seg == "..") return BadKey(key, fmt::format("'{}' segment", seg));
+    if (seg.size() > kMaxKeySegmentLength) {
+      return BadKey(key, fmt::format("segment at byte {} is longer than {} bytes", start,
+                                     kMaxKeySegmentLength));
+    }
+    if (seg.starts_with(kReservedPrefix)) {
+      return BadKey(key, "segments starting with '.basin-' are reserved");
+    }
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return Status::OK();
+}
+
+std::string_view StoreOpName(StoreOp op) {
+  switch (op) {
+    case StoreOp::kPut:
+      return "put";
+    case StoreOp::kGet:
+      return "get";
+    case StoreOp::kHead:
+      return "head";
+    case StoreOp::kList:
+      return "list";
+    case StoreOp::kDelete:
+      return "delete";
+    case StoreOp::kWrite:
+      return "write";
+  }
+  return "?";
+}
+
+std::string ByteRange::ToString() const {
+  switch (kind) {
+    case Kind::kAll:
+      return "all";
+    case Kind::kSpan:
+      return fmt::format("[{}, {})", offset, offset + length);
+    case Kind::kSuffix:
+      return fmt::format("last {} bytes", length);
+  }
+  return "?";
+}
+
+Status ResolveRange(std::string_view key, const ByteRange& range, uint64_t size, uint64_t* begin,
+                    uint64_t* end) {
+  switch (range.kind) {
+    case ByteRange::Kind::kAll:
+      *begin = 0;
+      *end = size;
+      return Status::OK();
+    case ByteRange::Kind::kSpan:
+      if (range.offset > size || range.length > size - range.offset) {
+        return Status::InvalidArgument(fmt::format(
+            "range {} of '{}' reaches past its end ({} bytes)", range.ToString(), key, size));
+      }
+      *begin = range.offset;
+      *end = range.offset + range.length;
+      return Status::OK();
+    case ByteRange::Kind::kSuffix:
+      *end = size;
+      *begin = range.length >= size ? 0 : size - range.length;
+      return Status::OK();
+  }
+  return Status::InvalidArgument("unknown range kind");
+}
+
+Status ObjectStore::Put(std::string_view key, std::string_view data, PutMode mode) {
+  BASIN_RETURN_IF_ERROR(ValidateKey(key));
+  return DoPut(key, data, mode);
+}
+
+Status ObjectStore::Get(std::string_view key, const ByteRange& range, std::string* out) {
+  BASIN_RETURN_IF_ERROR(ValidateKey(key));
+  return DoGet(key, range, out);
+}
+
+Result<std::string> ObjectStore::Get(std::string_view key, const ByteRange& range) {
+  std::string out;
+  BASIN_RETURN_IF_ERROR(Get(key, range, &out));
+  return out;
+}
+
+Result<uint64_t> ObjectStore::Head(std::string_view key) {
+  BASIN_RETURN_IF_ERROR(ValidateKey(key));
+  return DoHead(key);
+}
+
+Result<ListPage> ObjectStore::List(const ListOptions& options) {
+  if (options.max_keys == 0) return Status::InvalidArgument("list page size must be at least 1");
+  return DoList(options);
+}
+
+Status ObjectStore::Delete(std::string_view key) {
+  BASIN_RETURN_IF_ERROR(ValidateKey(key));
+  return DoDelete(key);
+}
+
+Result<std::unique_ptr<ObjectWriter>> ObjectStore::NewWriter(std::string_view key, PutMode mode) {
+  BASIN_RETURN_IF_ERROR(ValidateKey(key));
+  return DoNewWriter(key, mode);
+}
+
+Result<std::vector<ObjectInfo>> ObjectStore::ListAll(std::string_view prefix) {
+  std::vector<ObjectInfo> all;
+  ListOptions options;
+  options.prefix = std::string(prefix);
+  while (true) {
+    BASIN_ASSIGN_OR_RETURN(ListPage page, List(options));
+    const bool more = page.truncated && !page.objects.empty();
+    for (auto& o : page.objects) all.push_back(std::move(o));
+    if (!more) break;
+    options.start_after = all.back().key;
+  }
+  return all;
+}
+
+}  // namespace basin

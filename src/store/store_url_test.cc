@@ -1,0 +1,82 @@
+#include "basin/store_url.h"
+
+#include <gtest/gtest.h>
+
+#include "test_util.h"
+
+namespace basin {
+namespace {
+
+TEST(StoreUrlTest, FileUrlsAndPlainPaths) {
+  auto u = ParseStoreUrl("file:///srv/backups/");
+  ASSERT_TRUE(u.ok());
+  EXPECT_EQ(u->scheme, StoreUrl::Scheme::kFile);
+  EXPECT_EQ(u->path, "/srv/backups");
+  EXPECT_EQ(ParseStoreUrl("file:///a/b/../c")->path, "/a/c");
+  EXPECT_EQ(ParseStoreUrl("file://localhost/x")->path, "/x");
+  EXPECT_EQ(ParseStoreUrl("file:///with%20space")->path, "/with space");
+  EXPECT_EQ(ParseStoreUrl("/plain/path")->path, "/plain/path");
+  auto rel = ParseStoreUrl("relative/dir");
+  ASSERT_TRUE(rel.ok());
+  EXPECT_TRUE(rel->path.starts_with("/"));
+  EXPECT_TRUE(rel->path.ends_with("/relative/dir"));
+}
+
+TEST(StoreUrlTest, MemoryAndS3Urls) {
+  EXPECT_EQ(ParseStoreUrl("mem://")->scheme, StoreUrl::Scheme::kMemory);
+  EXPECT_EQ(ParseStoreUrl("mem://named")->path, "named");
+  auto s3 = ParseStoreUrl("s3://bucket/some/prefix?endpoint=http://127.0.0.1:7480&region=eu-1");
+  ASSERT_TRUE(s3.ok()) << s3.status().ToString();
+  EXPECT_EQ(s3->scheme, StoreUrl::Scheme::kS3);
+  EXPECT_EQ(s3->bucket, "bucket");
+  EXPECT_EQ(s3->prefix, "some/prefix");
+  EXPECT_EQ(s3->params.at("endpoint"), "http://127.0.0.1:7480");
+  EXPECT_EQ(s3->params.at("region"), "eu-1");
+}
+
+TEST(StoreUrlTest, BadUrlsSayWhatIsWrong) {
+  for (const char* bad : {"", "ftp://x/y", "file://relative", "s3://", "s3://b?nope=1",
+                          "s3://b?endpoint", "file:///bad%zzescape", "file:///cut%2"}) {
+    auto u = ParseStoreUrl(bad);
+    EXPECT_TRUE(u.status().IsInvalidArgument()) << bad;
+    EXPECT_NE(u.status().message().find("bad store URL"), std::string::npos) << bad;
+  }
+}
+
+TEST(StoreUrlTest, OpensFileAndNamedMemoryStores) {
+  basin::testing::TempDir dir;
+  auto file = OpenStore("file://" + dir.path() + "/repo");
+  ASSERT_TRUE(file.ok());
+  ASSERT_TRUE((*file)->Put("k", "v").ok());
+  EXPECT_EQ(*(*OpenStore(dir.path() + "/repo"))->Get("k"), "v");
+
+  auto a = OpenStore("mem://shared-name");
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE((*a)->Put("k", "v").ok());
+  EXPECT_EQ(*(*OpenStore("mem://shared-name"))->Get("k"), "v");
+  EXPECT_TRUE((*OpenStore("mem://"))->Head("k").status().IsNotFound());  // anonymous: new
+}
+
+TEST(StoreUrlTest, S3IsNotYetSupported) {
+  EXPECT_TRUE(OpenStore("s3://bucket/p").status().IsNotSupported());
+}
+
+TEST(StoreUrlTest, StoreAndKeySplitsObjectUrls) {
+  basin::testing::TempDir dir;
+  auto sk = OpenStoreAndKey("file://" + dir.path() + "/obj");
+  ASSERT_TRUE(sk.ok());
+  EXPECT_EQ(sk->key, dir.path().substr(1) + "/obj");
+  ASSERT_TRUE(sk->store->Put(sk->key, "v").ok());
+  auto listing = OpenStoreAndKey(dir.path() + "/");
+  ASSERT_TRUE(listing.ok());
+  EXPECT_EQ(listing->key, dir.path().substr(1) + "/");
+  auto all = listing->store->ListAll(listing->key);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 1u);
+  auto mem = OpenStoreAndKey("mem://m/a/b");
+  ASSERT_TRUE(mem.ok());
+  EXPECT_EQ(mem->key, "a/b");
+}
+
+}  // namespace
+}  // namespace basin
