@@ -18,5 +18,7 @@ install(FILES ${PROJECT_BINARY_DIR}/basinConfig.cmake
               ${PROJECT_BINARY_DIR}/basinConfigVersion.cmake
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/basin)
 
+# The .pc file finds its prefix relative to itself, so the install tree can move.
+file(RELATIVE_PATH BASIN_PC_UP /x/${CMAKE_INSTALL_LIBDIR}/pkgconfig /x)
 configure_file(cmake/basin.pc.in ${PROJECT_BINARY_DIR}/basin.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/basin.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
