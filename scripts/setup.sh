@@ -8,7 +8,7 @@ PACKAGES=(
   libzstd-dev liblz4-dev libxxhash-dev libisal-dev librust-blake3-dev libsodium-dev
   libcurl4-openssl-dev libssl-dev libpugixml-dev nlohmann-json3-dev libcli11-dev
   libfmt-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
-  zstd xxhash b3sum
+  zstd lz4 xxhash b3sum
 )
 # Extra packages for benchmarks against peers: BASIN_SETUP_BENCH=1 scripts/setup.sh
 if [ "${BASIN_SETUP_BENCH:-0}" = 1 ]; then

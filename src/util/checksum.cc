@@ -4,6 +4,14 @@
 
 #include <isa-l/crc.h>
 #include <xxhash.h>
+#if defined(__x86_64__)
+// libxxhash's runtime dispatch picks the AVX2 or AVX-512 kernel where the CPU has one;
+// the plain XXH3 entry points are built for baseline SSE2.
+#include <xxh_x86dispatch.h>
+#define BASIN_XXH3_64 XXH3_64bits_dispatch
+#else
+#define BASIN_XXH3_64 XXH3_64bits
+#endif
 
 namespace basin {
 
@@ -23,7 +31,7 @@ uint32_t Crc32cExtend(uint32_t crc, std::string_view data) {
 
 uint32_t Crc32c(std::string_view data) { return Crc32cExtend(0, data); }
 
-uint64_t Xxh3_64(std::string_view data) { return XXH3_64bits(data.data(), data.size()); }
+uint64_t Xxh3_64(std::string_view data) { return BASIN_XXH3_64(data.data(), data.size()); }
 
 uint64_t Xxh64(std::string_view data, uint64_t seed) {
   return XXH64(data.data(), data.size(), seed);
