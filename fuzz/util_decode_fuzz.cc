@@ -24,13 +24,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string_view bytes;
     bool ok = false;
     switch (tag & 7) {
-      case 0: ok = basin::GetVarint32(&rest, &v32); break;
-      case 1: ok = basin::GetVarint64(&rest, &v64); break;
-      case 2: ok = basin::GetFixed16(&rest, &v16); break;
-      case 3: ok = basin::GetFixed32(&rest, &v32); break;
-      case 4: ok = basin::GetFixed64(&rest, &v64); break;
-      case 5: ok = basin::GetLengthPrefixed(&rest, &bytes); break;
-      default: ok = basin::GetBytes(&rest, static_cast<uint8_t>(tag) >> 3, &bytes); break;
+      case 0:
+        ok = basin::GetVarint32(&rest, &v32);
+        break;
+      case 1:
+        ok = basin::GetVarint64(&rest, &v64);
+        break;
+      case 2:
+        ok = basin::GetFixed16(&rest, &v16);
+        break;
+      case 3:
+        ok = basin::GetFixed32(&rest, &v32);
+        break;
+      case 4:
+        ok = basin::GetFixed64(&rest, &v64);
+        break;
+      case 5:
+        ok = basin::GetLengthPrefixed(&rest, &bytes);
+        break;
+      default:
+        ok = basin::GetBytes(&rest, static_cast<uint8_t>(tag) >> 3, &bytes);
+        break;
     }
     if (!ok) break;
   }
