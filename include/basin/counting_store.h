@@ -3,7 +3,8 @@
 // the bill is made of (requests per kind, bytes out). Thread-safe.
 //
 // It counts calls on the ObjectStore interface: one streamed object (NewWriter to Close)
-// is one kWrite request, however the store below splits it.
+// is one kWrite request, however the store below splits it; for an appendable object,
+// opening it and each Append, Flush, Sync and Truncate is one kAppend request.
 #ifndef BASIN_COUNTING_STORE_H_
 #define BASIN_COUNTING_STORE_H_
 
@@ -53,6 +54,7 @@ class CountingStore : public ObjectStore {
   Result<ListPage> DoList(const ListOptions& options) override;
   Status DoDelete(std::string_view key) override;
   Result<std::unique_ptr<ObjectWriter>> DoNewWriter(std::string_view key, PutMode mode) override;
+  Result<std::unique_ptr<AppendableObject>> DoOpenAppendable(std::string_view key) override;
 
  private:
   struct AtomicCounts {

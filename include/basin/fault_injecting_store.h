@@ -8,7 +8,9 @@
 //                  append passes on half of its bytes and fails (a store that is not
 //                  atomic, or a crash mid-write). Other calls fail as with kError.
 // Faults are retryable I/O errors unless the plan says otherwise. In a streamed write,
-// NewWriter, each Append and Close each count as one kWrite call. Thread-safe.
+// NewWriter, each Append and Close each count as one kWrite call; for an appendable object,
+// opening it and each Append, Flush, Sync and Truncate count as one kAppend call (a short
+// write appends half the bytes and fails). Thread-safe.
 #ifndef BASIN_FAULT_INJECTING_STORE_H_
 #define BASIN_FAULT_INJECTING_STORE_H_
 
@@ -58,6 +60,7 @@ class FaultInjectingStore : public ObjectStore {
   Result<ListPage> DoList(const ListOptions& options) override;
   Status DoDelete(std::string_view key) override;
   Result<std::unique_ptr<ObjectWriter>> DoNewWriter(std::string_view key, PutMode mode) override;
+  Result<std::unique_ptr<AppendableObject>> DoOpenAppendable(std::string_view key) override;
 
  private:
   std::shared_ptr<ObjectStore> base_;

@@ -65,9 +65,18 @@ enum class PutMode : uint8_t {
 };
 
 // The kinds of call a store takes, for the wrappers that count or fail them.
-// kWrite covers a streamed object: NewWriter, its Appends and its Close.
-enum class StoreOp : uint8_t { kPut = 0, kGet = 1, kHead = 2, kList = 3, kDelete = 4, kWrite = 5 };
-inline constexpr int kStoreOpCount = 6;
+// kWrite covers a streamed object: NewWriter, its Appends and its Close. kAppend covers an
+// appendable object: opening it, and each Append, Flush, Sync and Truncate.
+enum class StoreOp : uint8_t {
+  kPut = 0,
+  kGet = 1,
+  kHead = 2,
+  kList = 3,
+  kDelete = 4,
+  kWrite = 5,
+  kAppend = 6,
+};
+inline constexpr int kStoreOpCount = 7;
 std::string_view StoreOpName(StoreOp op);  // "put", "get", ...
 
 struct ObjectInfo {
@@ -100,6 +109,25 @@ class ObjectWriter {
   virtual uint64_t bytes_appended() const = 0;
 };
 
+// An object that grows in place, for logs kept on stores that can do that (a local
+// directory, memory). Object stores such as S3 cannot: OpenAppendable returns
+// NotSupported there, and logs use one object per block instead.
+// Appended bytes reach readers at Flush() and the medium at Sync(). After a crash the
+// object holds what was synced plus any prefix of what came after (a torn tail), never
+// other bytes. The first error is sticky; after a failed Sync nothing more is accepted.
+// Not thread-safe. Must not outlive the store that made it.
+class AppendableObject {
+ public:
+  virtual ~AppendableObject() = default;  // flushes (best effort), does not sync
+  virtual Status Append(std::string_view data) = 0;
+  virtual Status Flush() = 0;
+  virtual Status Sync() = 0;
+  // Cuts the object to `size` bytes (recovery cuts a torn tail). REQUIRES: size <= size().
+  virtual Status Truncate(uint64_t size) = 0;
+  // Bytes in the object, counting appends not yet flushed.
+  virtual uint64_t size() const = 0;
+};
+
 class ObjectStore {
  public:
   virtual ~ObjectStore() = default;
@@ -120,6 +148,9 @@ class ObjectStore {
   Status Delete(std::string_view key);
   Result<std::unique_ptr<ObjectWriter>> NewWriter(std::string_view key,
                                                   PutMode mode = PutMode::kOverwrite);
+  // Opens the object for appending, creating it empty when absent. NotSupported on stores
+  // that cannot grow an object in place.
+  Result<std::unique_ptr<AppendableObject>> OpenAppendable(std::string_view key);
 
   // The URL this store was opened with, e.g. "file:///srv/backups" (never a secret).
   virtual std::string url() const = 0;
@@ -132,6 +163,7 @@ class ObjectStore {
   virtual Result<ListPage> DoList(const ListOptions& options) = 0;
   virtual Status DoDelete(std::string_view key) = 0;
   virtual Result<std::unique_ptr<ObjectWriter>> DoNewWriter(std::string_view key, PutMode mode) = 0;
+  virtual Result<std::unique_ptr<AppendableObject>> DoOpenAppendable(std::string_view key);
 };
 
 }  // namespace basin

@@ -7,7 +7,8 @@
 // is read back and compared: identical bytes mean our own put won, and it succeeds.
 //
 // Streamed writes are not retried part by part (the bytes are gone once appended): only
-// NewWriter is. Stores that stream over a network retry their parts themselves.
+// NewWriter is; likewise appendable objects, of which only the opening is retried.
+// Stores that stream over a network retry their parts themselves.
 // Thread-safe.
 #ifndef BASIN_RETRYING_STORE_H_
 #define BASIN_RETRYING_STORE_H_
@@ -45,6 +46,7 @@ class RetryingStore : public ObjectStore {
   Result<ListPage> DoList(const ListOptions& options) override;
   Status DoDelete(std::string_view key) override;
   Result<std::unique_ptr<ObjectWriter>> DoNewWriter(std::string_view key, PutMode mode) override;
+  Result<std::unique_ptr<AppendableObject>> DoOpenAppendable(std::string_view key) override;
 
  private:
   template <typename F>

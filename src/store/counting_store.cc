@@ -68,6 +68,25 @@ class CountingWriter : public ObjectWriter {
   bool recorded_ = false;
 };
 
+class CountingAppendable : public AppendableObject {
+ public:
+  CountingAppendable(CountingStore* store, std::unique_ptr<AppendableObject> base)
+      : store_(store), base_(std::move(base)) {}
+  Status Append(std::string_view data) override { return Count(base_->Append(data), data.size()); }
+  Status Flush() override { return Count(base_->Flush(), 0); }
+  Status Sync() override { return Count(base_->Sync(), 0); }
+  Status Truncate(uint64_t size) override { return Count(base_->Truncate(size), 0); }
+  uint64_t size() const override { return base_->size(); }
+
+ private:
+  Status Count(Status s, uint64_t sent) {
+    store_->Record(StoreOp::kAppend, s.ok(), sent, 0);
+    return s;
+  }
+  CountingStore* store_;
+  std::unique_ptr<AppendableObject> base_;
+};
+
 }  // namespace
 
 CountingStore::CountingStore(std::shared_ptr<ObjectStore> base) : base_(std::move(base)) {}
@@ -139,6 +158,14 @@ Result<std::unique_ptr<ObjectWriter>> CountingStore::DoNewWriter(std::string_vie
   }
   return std::unique_ptr<ObjectWriter>(
       std::make_unique<CountingWriter>(this, std::move(r).value()));
+}
+
+Result<std::unique_ptr<AppendableObject>> CountingStore::DoOpenAppendable(std::string_view key) {
+  auto r = base_->OpenAppendable(key);
+  Record(StoreOp::kAppend, r.ok(), 0, 0);
+  if (!r.ok()) return r.status();
+  return std::unique_ptr<AppendableObject>(
+      std::make_unique<CountingAppendable>(this, std::move(r).value()));
 }
 
 }  // namespace basin

@@ -40,6 +40,45 @@ class FaultyWriter : public ObjectWriter {
   Status status_;
 };
 
+class FaultyAppendable : public AppendableObject {
+ public:
+  FaultyAppendable(FaultInjectingStore* store, std::string key,
+                   std::unique_ptr<AppendableObject> base)
+      : store_(store), key_(std::move(key)), base_(std::move(base)) {}
+
+  Status Append(std::string_view data) override {
+    FaultKind kind;
+    if (!store_->ShouldFail(StoreOp::kAppend, &kind)) return base_->Append(data);
+    if (kind == FaultKind::kShortWrite) {
+      base_->Append(data.substr(0, data.size() / 2)).IgnoreError();
+    }
+    if (kind == FaultKind::kLostResponse) base_->Append(data).IgnoreError();
+    return store_->FaultStatus(StoreOp::kAppend, key_);
+  }
+  Status Flush() override {
+    return Maybe([&] { return base_->Flush(); });
+  }
+  Status Sync() override {
+    return Maybe([&] { return base_->Sync(); });
+  }
+  Status Truncate(uint64_t size) override {
+    return Maybe([&] { return base_->Truncate(size); });
+  }
+  uint64_t size() const override { return base_->size(); }
+
+ private:
+  template <typename F>
+  Status Maybe(F&& call) {
+    FaultKind kind;
+    if (!store_->ShouldFail(StoreOp::kAppend, &kind)) return call();
+    if (kind == FaultKind::kLostResponse) call().IgnoreError();
+    return store_->FaultStatus(StoreOp::kAppend, key_);
+  }
+  FaultInjectingStore* store_;
+  std::string key_;
+  std::unique_ptr<AppendableObject> base_;
+};
+
 }  // namespace
 
 FaultInjectingStore::FaultInjectingStore(std::shared_ptr<ObjectStore> base, FaultPlan plan)
@@ -120,6 +159,15 @@ Result<std::unique_ptr<ObjectWriter>> FaultInjectingStore::DoNewWriter(std::stri
   BASIN_ASSIGN_OR_RETURN(auto base, base_->NewWriter(key, mode));
   return std::unique_ptr<ObjectWriter>(
       std::make_unique<FaultyWriter>(this, std::string(key), std::move(base)));
+}
+
+Result<std::unique_ptr<AppendableObject>> FaultInjectingStore::DoOpenAppendable(
+    std::string_view key) {
+  FaultKind kind;
+  if (ShouldFail(StoreOp::kAppend, &kind)) return FaultStatus(StoreOp::kAppend, key);
+  BASIN_ASSIGN_OR_RETURN(auto base, base_->OpenAppendable(key));
+  return std::unique_ptr<AppendableObject>(
+      std::make_unique<FaultyAppendable>(this, std::string(key), std::move(base)));
 }
 
 }  // namespace basin

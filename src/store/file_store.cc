@@ -17,6 +17,10 @@
 // Temp files a crash leaves behind have names starting with ".basin-": List never shows
 // them and ValidateKey refuses such keys, so they are never seen as objects.
 // Delete: unlink(KEY), then fsync DIR. Reads use plain open/pread and never see a temp.
+//
+// Appendable objects (logs) are the exception to write-then-rename: they are written in
+// place with pwrite and made durable with fdatasync; a new one is created with O_EXCL and
+// its directory fsynced at the first Sync. Their readers (the log) tolerate a torn tail.
 #include "store/file_store.h"
 
 #include <dirent.h>
@@ -212,6 +216,82 @@ class FileWriter : public ObjectWriter {
   Status status_;
 };
 
+// An object appended in place (see the protocol above).
+class FileAppendable : public AppendableObject {
+ public:
+  FileAppendable(FileStore* store, std::string path, int fd, uint64_t size, bool created)
+      : store_(store),
+        path_(std::move(path)),
+        fd_(fd),
+        size_(size),
+        flushed_(size),
+        dir_unsynced_(created) {}
+  ~FileAppendable() override {
+    Flush().IgnoreError();
+    store_->ops()->Close(fd_);
+  }
+
+  Status Append(std::string_view data) override {
+    if (!status_.ok()) return status_;
+    buffer_.append(data);
+    size_ += data.size();
+    if (buffer_.size() >= kWriteBufferSize) return Flush();
+    return Status::OK();
+  }
+
+  Status Flush() override {
+    if (!status_.ok()) return status_;
+    std::string_view data = buffer_;
+    while (!data.empty()) {
+      const ssize_t n = ::pwrite(fd_, data.data(), data.size(), static_cast<off_t>(flushed_));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return status_ = ErrnoStatus(n < 0 ? errno : ENOSPC, "appending to", path_);
+      data.remove_prefix(static_cast<size_t>(n));
+      flushed_ += static_cast<uint64_t>(n);
+    }
+    buffer_.clear();
+    return Status::OK();
+  }
+
+  Status Sync() override {
+    BASIN_RETURN_IF_ERROR(Flush());
+    if (::fdatasync(fd_) != 0) {
+      // Never retried: the kernel may have dropped the pages it failed to write.
+      return status_ = ErrnoStatus(errno, "fdatasync of", path_);
+    }
+    if (dir_unsynced_) {
+      BASIN_RETURN_IF_ERROR(status_ = store_->SyncDir(std::string(DirOf(path_))));
+      dir_unsynced_ = false;
+    }
+    return Status::OK();
+  }
+
+  Status Truncate(uint64_t size) override {
+    if (size > size_) {
+      return Status::InvalidArgument(
+          fmt::format("cannot truncate '{}' of {} bytes to {}", path_, size_, size));
+    }
+    BASIN_RETURN_IF_ERROR(Flush());
+    if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) {
+      return status_ = ErrnoStatus(errno, "truncating", path_);
+    }
+    size_ = flushed_ = size;
+    return Status::OK();
+  }
+
+  uint64_t size() const override { return size_; }
+
+ private:
+  FileStore* store_;
+  const std::string path_;
+  const int fd_;
+  uint64_t size_;     // including the buffer
+  uint64_t flushed_;  // in the file
+  bool dir_unsynced_;
+  std::string buffer_;
+  Status status_;
+};
+
 FileStore::FileStore(std::string root, FsOps* ops) : root_(std::move(root)), ops_(ops) {}
 
 std::string FileStore::url() const { return "file://" + (root_.empty() ? "/" : root_); }
@@ -267,6 +347,32 @@ Result<std::unique_ptr<ObjectWriter>> FileStore::DoNewWriter(std::string_view ke
   auto writer = std::make_unique<FileWriter>(this, std::move(path), mode);
   BASIN_RETURN_IF_ERROR(writer->Start());
   return std::unique_ptr<ObjectWriter>(std::move(writer));
+}
+
+Result<std::unique_ptr<AppendableObject>> FileStore::DoOpenAppendable(std::string_view key) {
+  const std::string path = PathOf(key);
+  BASIN_RETURN_IF_ERROR(EnsureParentDirs(path));
+  bool created = true;
+  int fd = ops_->Open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0 && errno == EEXIST) {
+    created = false;
+    fd = ops_->Open(path.c_str(), O_WRONLY | O_CLOEXEC, 0);
+  }
+  if (fd < 0) {
+    if (errno == EISDIR) {
+      return Status::InvalidArgument(
+          fmt::format("'{}' is a directory of other objects, it cannot also be one", path));
+    }
+    return ErrnoStatus(errno, "opening for append", path);
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    const int err = errno;
+    ops_->Close(fd);
+    return ErrnoStatus(err == 0 ? EINVAL : err, "stat of", path);
+  }
+  return std::unique_ptr<AppendableObject>(
+      std::make_unique<FileAppendable>(this, path, fd, static_cast<uint64_t>(st.st_size), created));
 }
 
 Status FileStore::DoPut(std::string_view key, std::string_view data, PutMode mode) {

@@ -31,6 +31,7 @@ class FileStore : public ObjectStore {
   Result<ListPage> DoList(const ListOptions& options) override;
   Status DoDelete(std::string_view key) override;
   Result<std::unique_ptr<ObjectWriter>> DoNewWriter(std::string_view key, PutMode mode) override;
+  Result<std::unique_ptr<AppendableObject>> DoOpenAppendable(std::string_view key) override;
 
  private:
   std::string PathOf(std::string_view key) const;

@@ -1,5 +1,5 @@
-// MemoryStore: a sorted map under a mutex. Objects are immutable shared strings, so a get
-// copies outside the lock and a put never disturbs a reader.
+// MemoryStore: a sorted map under one mutex. Every access to an object's bytes happens
+// under the lock, so appendable objects can grow in place while others read them.
 #include "basin/memory_store.h"
 
 #include <map>
@@ -12,8 +12,10 @@ namespace {
 
 class MemoryStore : public ObjectStore, public std::enable_shared_from_this<MemoryStore> {
  public:
+  std::string url() const override { return "mem://"; }
+
   Status DoPut(std::string_view key, std::string_view data, PutMode mode) override {
-    auto value = std::make_shared<const std::string>(data);
+    auto value = std::make_shared<std::string>(data);
     std::lock_guard lock(mu_);
     auto [it, inserted] = objects_.try_emplace(std::string(key), value);
     if (!inserted) {
@@ -26,16 +28,12 @@ class MemoryStore : public ObjectStore, public std::enable_shared_from_this<Memo
   }
 
   Status DoGet(std::string_view key, const ByteRange& range, std::string* out) override {
-    std::shared_ptr<const std::string> value;
-    {
-      std::lock_guard lock(mu_);
-      auto it = objects_.find(key);
-      if (it == objects_.end()) return Status::NotFound(fmt::format("no object '{}'", key));
-      value = it->second;
-    }
+    std::lock_guard lock(mu_);
+    auto it = objects_.find(key);
+    if (it == objects_.end()) return Status::NotFound(fmt::format("no object '{}'", key));
     uint64_t begin = 0, end = 0;
-    BASIN_RETURN_IF_ERROR(ResolveRange(key, range, value->size(), &begin, &end));
-    out->assign(*value, begin, end - begin);
+    BASIN_RETURN_IF_ERROR(ResolveRange(key, range, it->second->size(), &begin, &end));
+    out->assign(*it->second, begin, end - begin);
     return Status::OK();
   }
 
@@ -68,12 +66,20 @@ class MemoryStore : public ObjectStore, public std::enable_shared_from_this<Memo
   }
 
   Result<std::unique_ptr<ObjectWriter>> DoNewWriter(std::string_view key, PutMode mode) override;
+  Result<std::unique_ptr<AppendableObject>> DoOpenAppendable(std::string_view key) override;
 
-  std::string url() const override { return "mem://"; }
+  // For appendable objects: runs fn on the object's bytes (created empty if absent).
+  template <typename F>
+  auto WithObject(const std::string& key, F&& fn) {
+    std::lock_guard lock(mu_);
+    auto& value = objects_[key];
+    if (!value) value = std::make_shared<std::string>();
+    return fn(*value);
+  }
 
  private:
   std::mutex mu_;
-  std::map<std::string, std::shared_ptr<const std::string>, std::less<>> objects_;
+  std::map<std::string, std::shared_ptr<std::string>, std::less<>> objects_;
 };
 
 // Buffers the object and puts it at Close().
@@ -110,9 +116,51 @@ class MemoryWriter : public ObjectWriter {
   Status status_;
 };
 
+// Appends reach the object at Flush(); "durable" is the same as flushed, in memory.
+class MemoryAppendable : public AppendableObject {
+ public:
+  MemoryAppendable(std::shared_ptr<MemoryStore> store, std::string key, uint64_t size)
+      : store_(std::move(store)), key_(std::move(key)), size_(size) {}
+  ~MemoryAppendable() override { Flush().IgnoreError(); }
+
+  Status Append(std::string_view data) override {
+    buffer_.append(data);
+    size_ += data.size();
+    return Status::OK();
+  }
+  Status Flush() override {
+    if (buffer_.empty()) return Status::OK();
+    store_->WithObject(key_, [&](std::string& v) { v.append(buffer_); });
+    buffer_.clear();
+    return Status::OK();
+  }
+  Status Sync() override { return Flush(); }
+  Status Truncate(uint64_t size) override {
+    if (size > size_) return Status::InvalidArgument("truncate past the end of '" + key_ + "'");
+    BASIN_RETURN_IF_ERROR(Flush());
+    store_->WithObject(key_, [&](std::string& v) { v.resize(std::min<uint64_t>(size, v.size())); });
+    size_ = size;
+    return Status::OK();
+  }
+  uint64_t size() const override { return size_; }
+
+ private:
+  std::shared_ptr<MemoryStore> store_;
+  std::string key_;
+  uint64_t size_;
+  std::string buffer_;
+};
+
 Result<std::unique_ptr<ObjectWriter>> MemoryStore::DoNewWriter(std::string_view key, PutMode mode) {
   return std::unique_ptr<ObjectWriter>(
       std::make_unique<MemoryWriter>(shared_from_this(), std::string(key), mode));
+}
+
+Result<std::unique_ptr<AppendableObject>> MemoryStore::DoOpenAppendable(std::string_view key) {
+  const std::string k(key);
+  const uint64_t size = WithObject(k, [](std::string& v) { return v.size(); });
+  return std::unique_ptr<AppendableObject>(
+      std::make_unique<MemoryAppendable>(shared_from_this(), k, size));
 }
 
 }  // namespace

@@ -67,6 +67,8 @@ std::string_view StoreOpName(StoreOp op) {
       return "delete";
     case StoreOp::kWrite:
       return "write";
+    case StoreOp::kAppend:
+      return "append";
   }
   return "?";
 }
@@ -154,6 +156,16 @@ Result<std::vector<ObjectInfo>> ObjectStore::ListAll(std::string_view prefix) {
     options.start_after = all.back().key;
   }
   return all;
+}
+
+Result<std::unique_ptr<AppendableObject>> ObjectStore::OpenAppendable(std::string_view key) {
+  BASIN_RETURN_IF_ERROR(ValidateKey(key));
+  return DoOpenAppendable(key);
+}
+
+Result<std::unique_ptr<AppendableObject>> ObjectStore::DoOpenAppendable(std::string_view key) {
+  return Status::NotSupported(
+      fmt::format("{} cannot append to '{}' in place (use one object per block)", url(), key));
 }
 
 }  // namespace basin

@@ -82,4 +82,8 @@ Result<std::unique_ptr<ObjectWriter>> RetryingStore::DoNewWriter(std::string_vie
   return Run([&] { return base_->NewWriter(key, mode); });
 }
 
+Result<std::unique_ptr<AppendableObject>> RetryingStore::DoOpenAppendable(std::string_view key) {
+  return Run([&] { return base_->OpenAppendable(key); });
+}
+
 }  // namespace basin

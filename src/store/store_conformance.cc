@@ -330,5 +330,46 @@ TEST_P(StoreConformanceTest, ConcurrentPutsAndGetsOfDistinctKeys) {
   EXPECT_EQ(all->size(), 400u);
 }
 
+// Appendable objects are optional: a store that cannot grow objects in place says so.
+#define OPEN_APPENDABLE_OR_SKIP(var, key)                                             \
+  auto var##_r = store_->OpenAppendable(key);                                         \
+  if (var##_r.status().IsNotSupported()) GTEST_SKIP() << var##_r.status().ToString(); \
+  ASSERT_TRUE(var##_r.ok()) << var##_r.status().ToString();                           \
+  auto var = std::move(var##_r).value()
+
+TEST_P(StoreConformanceTest, AppendableGrowsInPlaceAndIsVisibleAfterFlush) {
+  OPEN_APPENDABLE_OR_SKIP(a, "logs/one");
+  EXPECT_EQ(a->size(), 0u);
+  ASSERT_OK(a->Append("hello "));
+  ASSERT_OK(a->Append("world"));
+  EXPECT_EQ(a->size(), 11u);
+  ASSERT_OK(a->Flush());
+  EXPECT_EQ(MustGet(*store_, "logs/one"), "hello world");
+  const std::string big = RandomBytes(3 << 20, 4);
+  ASSERT_OK(a->Append(big));
+  ASSERT_OK(a->Sync());
+  EXPECT_EQ(MustGet(*store_, "logs/one", ByteRange::Span(11, big.size())), big);
+  EXPECT_EQ(*store_->Head("logs/one"), 11 + big.size());
+}
+
+TEST_P(StoreConformanceTest, AppendableReopensAtItsEndAndTruncates) {
+  {
+    OPEN_APPENDABLE_OR_SKIP(a, "logs/two");
+    ASSERT_OK(a->Append("0123456789"));
+    ASSERT_OK(a->Sync());
+  }
+  OPEN_APPENDABLE_OR_SKIP(b, "logs/two");
+  EXPECT_EQ(b->size(), 10u);
+  ASSERT_OK(b->Truncate(4));
+  ASSERT_OK(b->Append("xy"));
+  ASSERT_OK(b->Sync());
+  EXPECT_EQ(MustGet(*store_, "logs/two"), "0123xy");
+  EXPECT_TRUE(b->Truncate(100).IsInvalidArgument());
+}
+
+TEST_P(StoreConformanceTest, AppendableRefusesInvalidKeys) {
+  EXPECT_TRUE(store_->OpenAppendable("bad//key").status().IsInvalidArgument());
+}
+
 }  // namespace
 }  // namespace basin
