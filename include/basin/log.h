@@ -1,0 +1,94 @@
+// The record log (docs/format/log.md): append-only files of records with sequential entry
+// ids and 64-bit addresses, in blocks that end in a trailer, with a sparse index and a
+// footer. This header holds what the writer, reader and recovery share: options,
+// addresses, and the description of a log that `inspect` prints.
+#ifndef BASIN_LOG_H_
+#define BASIN_LOG_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "basin/block_cache.h"
+#include "basin/compression.h"
+#include "basin/status.h"
+
+namespace basin {
+
+// Where a log's blocks live.
+enum class LogLayout : uint8_t {
+  kSingleObject,    // one object appended in place (the default on a local disk)
+  kObjectPerBlock,  // KEY/b<number> per block and KEY/footer (for S3-like stores)
+};
+
+// What recovery does with damage (see docs/format/log.md, "Recovery").
+enum class RecoveryMode : uint8_t {
+  kStrict,       // refuse any damage
+  kPointInTime,  // keep everything before the first damage, cut the rest
+  kSkipDamaged,  // drop only damaged blocks
+};
+std::string_view RecoveryModeName(RecoveryMode mode);  // "strict", "point-in-time", ...
+Result<RecoveryMode> ParseRecoveryMode(std::string_view name);
+
+struct LogOptions {
+  // Largest block, records and trailer, before compression: 1 KiB to 1 GiB. Used when a
+  // log is created; an existing log keeps its own.
+  uint32_t block_size = uint32_t{2} << 20;
+  CompressionOptions compression;  // per block; none by default
+  // Used when a log is created; an existing log keeps its own layout.
+  LogLayout layout = LogLayout::kSingleObject;
+  uint64_t first_entry = 0;  // entry id of a new log's first record
+  // How a writer repairs a log that was not closed (its writer died) before appending.
+  RecoveryMode recovery = RecoveryMode::kPointInTime;
+  // Readers: a cache shared by readers (optional).
+  std::shared_ptr<BlockCache> block_cache;
+};
+
+// 64-bit record addresses. In a block file: [block offset: 50][record index: 14]. In a
+// segment directory: [segment: 16][block offset: 34][record index: 14]. In a basic file:
+// the byte offset of the record.
+struct LogAddress {
+  uint32_t segment = 0;
+  uint64_t block_offset = 0;
+  uint32_t record_index = 0;
+
+  uint64_t PackFile() const;
+  uint64_t PackSegment() const;
+  static LogAddress UnpackFile(uint64_t address);
+  static LogAddress UnpackSegment(uint64_t address);
+};
+
+// One block, as the index or its trailer describes it.
+struct LogBlock {
+  uint64_t number = 0;
+  uint64_t offset = 0;
+  uint64_t stored_size = 0;  // trailer included
+  uint64_t first_entry = 0;
+  uint32_t records = 0;  // records that start in the block
+  bool compressed = false;
+  bool continues = false;   // begins inside a record
+  bool has_trailer = true;  // false for the last block of an unsealed log, cut short
+};
+
+// What a log holds, from its header, index and footer (or what recovery would keep).
+struct LogInfo {
+  LogLayout layout = LogLayout::kSingleObject;
+  bool sealed = false;  // has a valid tail that matches its blocks
+  bool holes = false;   // recovery dropped damaged blocks
+  uint32_t block_size = 0;
+  CompressionType compression = CompressionType::kNone;
+  uint32_t segment = 0;
+  uint64_t first_entry = 0;
+  uint64_t next_entry = 0;    // the id the next append gets
+  uint64_t record_count = 0;  // records that start in the blocks
+  uint64_t size = 0;          // bytes, all objects together
+  uint64_t index_offset = 0;  // where the tail starts (or would)
+  std::string metadata;       // the user's metadata bytes
+  std::vector<LogBlock> blocks;
+};
+
+}  // namespace basin
+
+#endif  // BASIN_LOG_H_

@@ -1,0 +1,382 @@
+// Loading logs that are not sealed (or are being checked): the single-object scan, which
+// reads every byte and checks every record, and the object-per-block scan, which reads
+// only each block object's trailer. Rules: docs/format/log.md, "Recovery".
+#include <map>
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include "log/block_decoder.h"
+#include "log/log_file.h"
+#include "util/parallel.h"
+
+namespace basin::log {
+namespace {
+
+constexpr size_t kResyncWindow = 1 << 20;
+constexpr size_t kTailReadParallelism = 8;
+
+Status HeaderFromObject(ObjectStore& store, const std::string& object, FileHeader* h) {
+  BASIN_ASSIGN_OR_RETURN(std::string head,
+                         store.Get(object, ByteRange::Span(0, kHeaderRecordSize)));
+  RecordView r;
+  BASIN_RETURN_IF_ERROR(ParseRecord(head, 0, &r));
+  if (r.type != static_cast<uint8_t>(RecordType::kHeader)) {
+    return Status::Corruption("the first record is not a file header (not a basin log)");
+  }
+  BASIN_RETURN_IF_ERROR(DecodeHeader(r.payload, h));
+  if (h->kind != FileKind::kBlockFile) {
+    return Status::InvalidArgument("a basic record file, not a block log (open it as one)");
+  }
+  return Status::OK();
+}
+
+// What scanning one block found.
+struct BlockScan {
+  enum Outcome { kBlock, kTail, kDamaged } outcome = kDamaged;
+  BlockInfo info;            // kBlock: the block; kDamaged: its whole records (if any)
+  bool has_partial = false;  // kDamaged: info holds whole records before the damage
+  uint64_t damage_offset = 0;
+  std::string message;
+};
+
+class BlockScanner {
+ public:
+  BlockScanner(uint32_t block_size, Decompressor& d) : block_size_(block_size), decompressor_(d) {}
+
+  // Scans the block expected at `pos` (block `number`, first entry `entry`); `buf` holds
+  // the bytes from pos on, at most a block's worth.
+  BlockScan Scan(std::string_view buf, uint64_t pos, uint64_t number, uint64_t entry) {
+    pos_ = pos;
+    expect_ = BlockInfo{number, pos, 0, entry, 0, 0};
+    RecordView r;
+    if (Status s = ParseRecord(buf, pos, &r); !s.ok()) return Damaged(pos, s.message(), 0);
+    switch (static_cast<RecordType>(r.type)) {
+      case RecordType::kIndex:
+      case RecordType::kMetadata:
+      case RecordType::kFooter: {
+        BlockScan out;
+        out.outcome = BlockScan::kTail;
+        return out;
+      }
+      case RecordType::kCompressed:
+        return ScanCompressed(buf, r);
+      default:
+        return ScanPlain(buf);
+    }
+  }
+
+ private:
+  BlockScan Damaged(uint64_t at, std::string msg, uint64_t whole_bytes) {
+    BlockScan out;
+    out.outcome = BlockScan::kDamaged;
+    out.damage_offset = at;
+    out.message = std::move(msg);
+    if (whole_bytes > 0) {
+      out.has_partial = true;
+      out.info = expect_;
+      out.info.content_size = static_cast<uint32_t>(whole_bytes);
+    }
+    return out;
+  }
+
+  BlockScan CheckTrailer(std::string_view buf, uint64_t off, uint64_t whole_bytes) {
+    RecordView t;
+    if (Status s = ParseRecord(buf.substr(off), pos_ + off, &t); !s.ok()) {
+      return Damaged(pos_ + off, s.message(), whole_bytes);
+    }
+    BlockInfo found;
+    expect_.content_size = static_cast<uint32_t>(off);
+    if (t.type != static_cast<uint8_t>(RecordType::kTrailer) ||
+        !DecodeBlockInfo(t.payload, &found).ok() || !(found == expect_)) {
+      return Damaged(
+          pos_ + off,
+          fmt::format("block {} at offset {}: its trailer is missing or does not match "
+                      "the block (trailer: {} records from entry {}, {} bytes, flags {}; "
+                      "found: {} records from entry {}, {} bytes, flags {})",
+                      expect_.block_number, pos_, found.record_count, found.first_entry,
+                      found.content_size, found.flags, expect_.record_count, expect_.first_entry,
+                      expect_.content_size, expect_.flags),
+          whole_bytes);
+    }
+    BlockScan out;
+    out.outcome = BlockScan::kBlock;
+    out.info = found;
+    return out;
+  }
+
+  BlockScan ScanCompressed(std::string_view buf, const RecordView& r) {
+    std::string plain;
+    DecodedBlock parsed;
+    Status s = DecompressBlock(r.payload, pos_, block_size_, decompressor_, &plain);
+    if (s.ok()) s = ParseContent(plain, pos_, expect_.block_number, &parsed);
+    if (!s.ok()) return Damaged(pos_, s.message(), 0);
+    expect_.record_count = static_cast<uint32_t>(parsed.starts.size());
+    expect_.flags = kBlockCompressed;
+    if (!parsed.records.empty() && !StartsRecord(parsed.records[0].type)) {
+      expect_.flags |= kBlockContinues;
+    }
+    // A compressed block is kept whole or not at all.
+    return CheckTrailer(buf, r.size(), 0);
+  }
+
+  BlockScan ScanPlain(std::string_view buf) {
+    uint64_t off = 0;
+    uint8_t last = 0;
+    while (true) {
+      if (off == buf.size()) {
+        return Damaged(pos_ + off,
+                       fmt::format("the log ends inside block {} (offset {}) before its trailer",
+                                   expect_.block_number, pos_),
+                       off);
+      }
+      RecordView r;
+      if (Status s = ParseRecord(buf.substr(off), pos_ + off, &r); !s.ok()) {
+        return Damaged(pos_ + off, s.message(), off);
+      }
+      const uint8_t t = r.type;
+      if (t == static_cast<uint8_t>(RecordType::kTrailer)) return CheckTrailer(buf, off, off);
+      if (IsContent(t)) {
+        const bool continuation = !StartsRecord(t);
+        if ((continuation && off != 0) || last == static_cast<uint8_t>(RecordType::kFirst)) {
+          return Damaged(pos_ + off, fmt::format("misplaced fragment at offset {}", pos_ + off),
+                         off);
+        }
+        if (continuation) expect_.flags |= kBlockContinues;
+        if (StartsRecord(t)) ++expect_.record_count;
+        last = t;
+      } else if ((t & kSafeToIgnoreMask) == 0) {
+        return Damaged(pos_ + off,
+                       fmt::format("unexpected record type {:#04x} at offset {}", t, pos_ + off),
+                       off);
+      }
+      if (off + r.size() + kTrailerSize > block_size_) {
+        return Damaged(pos_ + off,
+                       fmt::format("block {} at offset {} grows past the block size",
+                                   expect_.block_number, pos_),
+                       off);
+      }
+      off += r.size();
+    }
+  }
+
+  const uint32_t block_size_;
+  Decompressor& decompressor_;
+  uint64_t pos_ = 0;
+  BlockInfo expect_;  // what the block's trailer must say, filled in as records are seen
+};
+
+// After damage: the first valid trailer at or after `from` that closes a block starting at
+// or after `block_start`.
+Result<std::optional<std::pair<uint64_t, BlockInfo>>> FindNextTrailer(ObjectStore& store,
+                                                                      const std::string& key,
+                                                                      uint64_t size, uint64_t from,
+                                                                      uint64_t block_start) {
+  std::string buf;
+  for (uint64_t start = from; start + kTrailerSize <= size;
+       start += kResyncWindow - kTrailerSize + 1) {
+    const uint64_t len = std::min<uint64_t>(kResyncWindow, size - start);
+    BASIN_RETURN_IF_ERROR(store.Get(key, ByteRange::Span(start, len), &buf));
+    for (size_t i = 0; i + kTrailerSize <= buf.size(); ++i) {
+      // Cheap filter first: the type byte and the fixed length of a trailer.
+      if (static_cast<uint8_t>(buf[i + 4]) != static_cast<uint8_t>(RecordType::kTrailer) ||
+          buf[i + 5] != static_cast<char>(kBlockInfoPayloadSize) || buf[i + 6] != 0 ||
+          buf[i + 7] != 0 || buf[i + 8] != 0) {
+        continue;
+      }
+      RecordView r;
+      BlockInfo b;
+      if (!ParseRecord(std::string_view(buf).substr(i, kTrailerSize), start + i, &r).ok() ||
+          !DecodeBlockInfo(r.payload, &b).ok()) {
+        continue;
+      }
+      if (b.block_offset >= block_start && b.block_offset + b.content_size == start + i) {
+        return std::optional<std::pair<uint64_t, BlockInfo>>({start + i, b});
+      }
+    }
+    if (start + len >= size) break;
+  }
+  return std::optional<std::pair<uint64_t, BlockInfo>>();
+}
+
+}  // namespace
+
+Status ScanSingleObject(ObjectStore& store, const std::string& key, RecoveryMode mode,
+                        LogState* st) {
+  const uint64_t size = st->size;
+  if (size < kHeaderRecordSize) {
+    return Status::Corruption(fmt::format("'{}' holds {} bytes, less than a log header ({})", key,
+                                          size, kHeaderRecordSize));
+  }
+  BASIN_RETURN_IF_ERROR(HeaderFromObject(store, key, &st->header).WithContext(key));
+  Decompressor decompressor;
+  BlockScanner scanner(st->header.block_size, decompressor);
+  uint64_t pos = kHeaderRecordSize, number = 0, entry = st->header.first_entry;
+  st->end = pos;
+  std::string buf;
+  while (pos < size) {
+    const uint64_t len = std::min<uint64_t>(size - pos, st->header.block_size);
+    BASIN_RETURN_IF_ERROR(store.Get(key, ByteRange::Span(pos, len), &buf));
+    BlockScan r = scanner.Scan(buf, pos, number, entry);
+    if (r.outcome == BlockScan::kBlock) {
+      st->blocks.push_back(r.info);
+      pos = st->end = r.info.end();
+      number = r.info.block_number + 1;
+      entry = r.info.first_entry + r.info.record_count;
+      continue;
+    }
+    if (r.outcome == BlockScan::kTail) {
+      BASIN_RETURN_IF_ERROR(store.Get(key, ByteRange::Span(pos, size - pos), &buf));
+      Status t = ParseTail(buf, pos, /*take_blocks=*/false, st);
+      if (t.ok()) {
+        st->sealed = st->damage.empty() && !st->holes;
+        return Status::OK();
+      }
+      if (!st->damage.empty()) return Status::OK();  // a stale tail, after dropped blocks
+      r.damage_offset = pos;
+      r.message = "the tail does not match the blocks: " + t.message();
+    }
+    // Damage at r.damage_offset.
+    if (mode == RecoveryMode::kStrict) {
+      return Status::Corruption(
+          fmt::format("'{}' is damaged at offset {}: {}", key, r.damage_offset, r.message));
+    }
+    st->damage.push_back({r.damage_offset, r.message});
+    if (mode == RecoveryMode::kSkipDamaged && r.outcome != BlockScan::kTail) {
+      BASIN_ASSIGN_OR_RETURN(auto next,
+                             FindNextTrailer(store, key, size, r.damage_offset + 1, pos));
+      if (next.has_value()) {
+        const auto& [at, info] = *next;
+        st->holes = true;
+        if (info.block_offset > pos) {  // a later block: scan it from its start
+          pos = info.block_offset;
+          number = info.block_number;
+          entry = info.first_entry;
+        } else {  // the damaged block's own trailer: skip the block
+          pos = at + kTrailerSize;
+          number = info.block_number + 1;
+          entry = info.first_entry + info.record_count;
+        }
+        continue;
+      }
+    }
+    // Point in time (or nothing good follows): keep the whole records before the damage.
+    if (r.has_partial) {
+      st->blocks.push_back(r.info);
+      st->last_partial = true;
+      st->end = r.info.block_offset + r.info.content_size;
+    }
+    return Status::OK();
+  }
+  return Status::OK();  // ends at a block boundary, without a tail
+}
+
+Status ScanBlockObjects(ObjectStore& store, const std::string& key, RecoveryMode mode,
+                        LogState* st) {
+  BASIN_ASSIGN_OR_RETURN(auto objects, store.ListAll(key + "/"));
+  std::map<uint64_t, uint64_t> sizes;  // block number -> object size
+  std::optional<uint64_t> footer_size;
+  for (const ObjectInfo& o : objects) {
+    const std::string_view name = std::string_view(o.key).substr(key.size() + 1);
+    if (name == "footer") {
+      footer_size = o.size;
+    } else if (name.size() == 17 && name[0] == 'b') {
+      uint64_t n = 0;
+      bool ok = true;
+      for (char c : name.substr(1)) {
+        const int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (v < 0) ok = false;
+        n = n * 16 + static_cast<uint64_t>(v < 0 ? 0 : v);
+      }
+      if (ok) sizes[n] = o.size;
+    }
+  }
+  if (sizes.empty()) return Status::NotFound(fmt::format("no block objects under '{}/'", key));
+  st->size = footer_size.value_or(0);
+  for (const auto& [n, s] : sizes) st->size += s;
+  if (!sizes.contains(0)) {
+    return Status::Corruption(
+        fmt::format("'{}': block object 0, which holds the header, is missing", key));
+  }
+  BASIN_RETURN_IF_ERROR(HeaderFromObject(store, BlockObjectName(key, 0), &st->header)
+                            .WithContext(BlockObjectName(key, 0)));
+  auto object_matches = [&](const BlockInfo& b) {
+    auto it = sizes.find(b.block_number);
+    return it != sizes.end() && it->second == b.content_size + kTrailerSize +
+                                                  (b.block_number == 0 ? kHeaderRecordSize : 0);
+  };
+
+  // Sealed: the footer object lists exactly the block objects there are.
+  if (footer_size.has_value() && *footer_size >= kFooterSize) {
+    auto tail = store.Get(FooterObjectName(key));
+    RecordView r;
+    Footer f;
+    if (tail.ok() &&
+        ParseRecord(std::string_view(*tail).substr(tail->size() - kFooterSize), 0, &r).ok() &&
+        r.type == static_cast<uint8_t>(RecordType::kFooter) && DecodeFooter(r.payload, &f).ok()) {
+      LogState sealed = *st;
+      if (ParseTail(*tail, f.index_offset, /*take_blocks=*/true, &sealed).ok() &&
+          sealed.blocks.size() == sizes.size() &&
+          std::all_of(sealed.blocks.begin(), sealed.blocks.end(), object_matches)) {
+        sealed.sealed = true;
+        *st = std::move(sealed);
+        return Status::OK();
+      }
+    }
+  }
+
+  // Not sealed: read each block object's trailer, several at a time.
+  const uint64_t last = sizes.rbegin()->first;
+  std::vector<std::optional<BlockInfo>> trailers(last + 1);
+  BASIN_RETURN_IF_ERROR(ParallelFor(last + 1, kTailReadParallelism, [&](size_t n) -> Status {
+    if (!sizes.contains(n) || sizes[n] < kTrailerSize) return Status::OK();
+    std::string bytes;
+    Status s = store.Get(BlockObjectName(key, n), ByteRange::Suffix(kTrailerSize), &bytes);
+    if (s.IsNotFound() || s.IsCorruption()) return Status::OK();
+    BASIN_RETURN_IF_ERROR(s);
+    RecordView r;
+    BlockInfo b;
+    if (ParseRecord(bytes, 0, &r).ok() && r.type == static_cast<uint8_t>(RecordType::kTrailer) &&
+        DecodeBlockInfo(r.payload, &b).ok()) {
+      trailers[n] = b;
+    }
+    return Status::OK();
+  }));
+
+  uint64_t expect_offset = kHeaderRecordSize, expect_entry = st->header.first_entry;
+  for (uint64_t n = 0; n <= last; ++n) {
+    const auto& t = trailers[n];
+    const bool follows =
+        t.has_value() && t->block_number == n && object_matches(*t) &&
+        (st->holes ? t->block_offset >= expect_offset && t->first_entry >= expect_entry
+                   : t->block_offset == expect_offset && t->first_entry == expect_entry);
+    if (follows) {
+      st->blocks.push_back(*t);
+      expect_offset = t->end();
+      expect_entry = t->first_entry + t->record_count;
+      continue;
+    }
+    const std::string what = !sizes.contains(n)
+                                 ? fmt::format("block object {} is missing", n)
+                                 : fmt::format(
+                                       "block object {} has no valid trailer, or it does not "
+                                       "follow block {}",
+                                       n, n == 0 ? 0 : n - 1);
+    if (mode == RecoveryMode::kStrict) {
+      return Status::Corruption(fmt::format("'{}' is damaged: {}", key, what));
+    }
+    st->damage.push_back({expect_offset, what});
+    if (mode == RecoveryMode::kPointInTime) {
+      for (auto it = sizes.lower_bound(n); it != sizes.end(); ++it) {
+        st->dropped_objects.push_back(it->first);
+      }
+      break;
+    }
+    st->holes = true;  // skip-damaged: leave it out, keep going
+    if (sizes.contains(n)) st->dropped_objects.push_back(n);
+  }
+  st->end = expect_offset;
+  return Status::OK();
+}
+
+}  // namespace basin::log
