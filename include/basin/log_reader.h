@@ -8,7 +8,8 @@
 // Opening reads the footer and index (a sealed log) or, for a log that was not closed,
 // finds what point-in-time recovery would keep, without changing anything. Seeking by
 // address reads one block. Readers hold about one block in memory (more with a shared
-// block cache). A LogReader may be shared by threads; each iterator belongs to one.
+// block cache). A LogReader may be shared by threads; each iterator belongs to one, and
+// must not outlive its reader.
 #ifndef BASIN_LOG_READER_H_
 #define BASIN_LOG_READER_H_
 
