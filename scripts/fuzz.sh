@@ -11,6 +11,7 @@ for f in "$dir"/fuzz/*_fuzz; do
   name=$(basename "$f")
   corpus=fuzz/corpus-work/$name
   mkdir -p "$corpus"
+  case "$name" in log_*) "$dir"/fuzz/make_log_seeds "$corpus" ;; esac
   echo "== $name for ${seconds}s"
   log=$(mktemp)
   if ! "$f" -max_total_time="$seconds" -rss_limit_mb=2048 -print_final_stats=1 "$corpus" >"$log" 2>&1; then

@@ -38,8 +38,10 @@ class CliTest : public ::testing::Test {
 };
 
 TEST_F(CliTest, HelpOnEveryLevelExitsZero) {
-  for (const char* args : {"--help", "store --help", "store put --help", "store get --help",
-                           "store stat --help", "store ls --help", "store rm --help"}) {
+  for (const char* args :
+       {"--help", "store --help", "store put --help", "store get --help", "store stat --help",
+        "store ls --help", "store rm --help", "log --help", "log append --help", "log cat --help",
+        "log inspect --help", "log verify --help", "log recover --help"}) {
     RunResult r = Basin(args);
     EXPECT_EQ(r.code, 0) << args;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << args << ": " << r.out;
@@ -103,6 +105,94 @@ TEST_F(CliTest, InvalidUrlsAreUsageErrors) {
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("unknown scheme"), std::string::npos) << r.err;
   EXPECT_EQ(Basin("store get " + dir_.path() + "/").code, 2);  // names no object
+}
+
+TEST_F(CliTest, LogAppendCatInspectVerify) {
+  const std::string log = dir_.path() + "/events.log";
+  std::string input;
+  for (int i = 0; i < 1000; ++i) input += "event " + std::to_string(i) + "\n";
+  RunResult a = Basin("log append " + log + " --block-size 4096 --compression lz4", input);
+  ASSERT_EQ(a.code, 0) << a.err;
+  EXPECT_NE(a.err.find("appended 1000 records"), std::string::npos) << a.err;
+  EXPECT_EQ(Basin("log cat " + log).out, input);
+  EXPECT_EQ(Basin("log cat " + log + " --from-entry 998").out, "event 998\nevent 999\n");
+  RunResult inspect = Basin("log inspect " + log);
+  EXPECT_EQ(inspect.code, 0);
+  EXPECT_NE(inspect.out.find("1000 records, ids 0 to 999"), std::string::npos) << inspect.out;
+  EXPECT_NE(inspect.out.find("footer:"), std::string::npos);
+  RunResult verify = Basin("log verify " + log);
+  EXPECT_EQ(verify.code, 0) << verify.err;
+  EXPECT_NE(verify.out.find("ok:"), std::string::npos);
+  // Appending again continues the entry ids.
+  ASSERT_EQ(Basin("log append " + log, "more\n").code, 0);
+  EXPECT_EQ(Basin("log cat " + log + " --from-entry 1000").out, "more\n");
+}
+
+TEST_F(CliTest, LogCatFromAddressAndNulSeparated) {
+  const std::string log = dir_.path() + "/z.log";
+  ASSERT_EQ(Basin("log append -z " + log, std::string("one\0two\nlines\0three\0", 20)).code, 0);
+  RunResult all = Basin("log cat -z " + log);
+  EXPECT_EQ(all.out, std::string("one\0two\nlines\0three\0", 20));
+  // The first block starts at offset 53 (after the header): record 1 is at (53 << 14) | 1.
+  RunResult from = Basin("log cat " + log + " --from-address " + std::to_string((53ull << 14) | 1));
+  EXPECT_EQ(from.code, 0) << from.err;
+  EXPECT_EQ(from.out, "two\nlines\nthree\n");
+  EXPECT_EQ(Basin("log cat " + log + " --from-address 12345").code, 1);
+  EXPECT_EQ(Basin("log cat " + log + " --from-entry 1 --from-address 5").code, 2);
+}
+
+TEST_F(CliTest, LogVerifyReportsDamageAndRecoverRepairsIt) {
+  const std::string log = dir_.path() + "/d.log";
+  std::string input;
+  for (int i = 0; i < 2000; ++i) input += "record number " + std::to_string(i) + "\n";
+  ASSERT_EQ(Basin("log append " + log + " --block-size 4096", input).code, 0);
+  std::string bytes = Slurp(log);
+  bytes[10000] ^= 0x20;
+  std::ofstream(log, std::ios::binary | std::ios::trunc) << bytes;
+  RunResult verify = Basin("log verify " + log);
+  EXPECT_EQ(verify.code, 1);
+  EXPECT_NE(verify.err.find("offset"), std::string::npos) << verify.err;
+  RunResult strict = Basin("log recover " + log + " --mode strict");
+  EXPECT_EQ(strict.code, 1);
+  RunResult skip = Basin("log recover " + log + " --mode skip-damaged");
+  ASSERT_EQ(skip.code, 0) << skip.err;
+  EXPECT_NE(skip.out.find("damage: offset"), std::string::npos) << skip.out;
+  EXPECT_EQ(Basin("log verify " + log).code, 0);
+  RunResult cat = Basin("log cat " + log);
+  EXPECT_LT(cat.out.size(), input.size());
+  EXPECT_GT(cat.out.size(), input.size() * 9 / 10);
+}
+
+TEST_F(CliTest, LogRecoverCutsATornTail) {
+  const std::string log = dir_.path() + "/t.log";
+  ASSERT_EQ(Basin("log append " + log, "a\nb\nc\n").code, 0);
+  std::string bytes = Slurp(log);
+  // Drop the tail and half of the last record's trailer: as if the writer died.
+  std::ofstream(log, std::ios::binary | std::ios::trunc) << bytes.substr(0, 53 + 3 * 10 + 20);
+  EXPECT_EQ(Basin("log verify " + log).code, 1);
+  RunResult r = Basin("log recover " + log + " --mode point-in-time");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(Basin("log cat " + log).out, "a\nb\nc\n");
+  EXPECT_EQ(Basin("log verify " + log).code, 0);
+}
+
+TEST_F(CliTest, LogSegmentDirectoryWithATrailingSlash) {
+  const std::string dir = dir_.path() + "/segments/";
+  ASSERT_EQ(Basin("log append " + dir, "x\ny\n").code, 0);
+  EXPECT_EQ(Basin("log cat " + dir).out, "x\ny\n");
+  RunResult inspect = Basin("log inspect " + dir);
+  EXPECT_NE(inspect.out.find("1 segments"), std::string::npos) << inspect.out;
+  EXPECT_EQ(Basin("log verify " + dir).code, 0);
+}
+
+TEST_F(CliTest, LogCommandsOnAbsentOrBadInput) {
+  EXPECT_EQ(Basin("log cat " + dir_.path() + "/nothing").code, 1);
+  EXPECT_EQ(Basin("log verify " + dir_.path() + "/nothing").code, 1);
+  EXPECT_EQ(Basin("log recover " + dir_.path() + "/x --mode sideways").code, 2);
+  std::ofstream(dir_.path() + "/junk") << "this is not a log at all, just some text";
+  RunResult junk = Basin("log verify " + dir_.path() + "/junk");
+  EXPECT_EQ(junk.code, 1);
+  EXPECT_FALSE(junk.err.empty());
 }
 
 }  // namespace

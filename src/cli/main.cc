@@ -68,6 +68,7 @@ int main(int argc, char** argv) {
       "refused.\nStores are named by URL: file:///path (or a plain path), mem://, "
       "s3://bucket/prefix.");
   Outcome outcome;
+  basin::cli::RegisterLogCommands(app, &outcome);
   basin::cli::RegisterStoreCommands(app, &outcome);
   try {
     app.parse(argc, argv);
