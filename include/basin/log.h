@@ -46,12 +46,13 @@ struct LogOptions {
   std::shared_ptr<BlockCache> block_cache;
 };
 
-// 64-bit record addresses. In a block file: [block offset: 50][record index: 14]. In a
-// segment directory: [segment: 16][block offset: 34][record index: 14]. In a basic file:
-// the byte offset of the record.
+// 64-bit record addresses. In a block file: [block number: 50][record index: 14]. In a
+// segment directory: [segment: 16][block number: 34][record index: 14]. In a basic file:
+// the byte offset of the record. The index (always in a reader's memory) maps the block
+// number to the block's place, so a seek by address is one read.
 struct LogAddress {
   uint32_t segment = 0;
-  uint64_t block_offset = 0;
+  uint64_t block = 0;  // block number
   uint32_t record_index = 0;
 
   uint64_t PackFile() const;

@@ -17,8 +17,7 @@ namespace basin {
 
 struct LogDirectoryOptions {
   LogOptions log;  // for each segment
-  // The writer rolls to a new segment before a segment grows past this (at most 16 GiB,
-  // the reach of a segment address).
+  // The writer rolls to a new segment before a segment grows past this.
   uint64_t max_segment_bytes = uint64_t{1} << 30;
   // Readers keep this many segments open (their index in memory); the least recently
   // used is closed when another is needed.

@@ -6,6 +6,29 @@
 
 namespace basin::log {
 
+namespace {
+
+// Adds a content record, checking where fragments may stand: a continuation (middle or
+// last) only first in a block, nothing after a first fragment.
+Status AddContentRecord(uint8_t t, size_t payload_offset, size_t size, uint64_t at,
+                        uint64_t block_number, DecodedBlock* out) {
+  if (!StartsRecord(t) && !out->records.empty()) {
+    return Status::Corruption(fmt::format(
+        "block {}: a continuation fragment at offset {} is not the block's first record",
+        block_number, at));
+  }
+  if (!out->records.empty() &&
+      out->records.back().type == static_cast<uint8_t>(RecordType::kFirst)) {
+    return Status::Corruption(
+        fmt::format("block {}: a record follows a first fragment at offset {}", block_number, at));
+  }
+  if (StartsRecord(t)) out->starts.push_back(static_cast<uint32_t>(out->records.size()));
+  out->records.push_back({t, static_cast<uint32_t>(payload_offset), static_cast<uint32_t>(size)});
+  return Status::OK();
+}
+
+}  // namespace
+
 Status ParseContent(std::string_view content, uint64_t base, uint64_t block_number,
                     DecodedBlock* out) {
   out->records.clear();
@@ -14,42 +37,54 @@ Status ParseContent(std::string_view content, uint64_t base, uint64_t block_numb
   while (off < content.size()) {
     RecordView r;
     BASIN_RETURN_IF_ERROR(ParseRecord(content.substr(off), base + off, &r));
-    const uint8_t t = r.type;
-    if (IsContent(t)) {
-      const bool continuation = t == static_cast<uint8_t>(RecordType::kMiddle) ||
-                                t == static_cast<uint8_t>(RecordType::kLast);
-      if (continuation && !out->records.empty()) {
-        return Status::Corruption(fmt::format(
-            "block {}: a continuation fragment at offset {} is not the block's first record",
-            block_number, base + off));
-      }
-      if (!out->records.empty() &&
-          out->records.back().type == static_cast<uint8_t>(RecordType::kFirst)) {
-        return Status::Corruption(fmt::format(
-            "block {}: a record follows a first fragment at offset {}", block_number, base + off));
-      }
-      if (StartsRecord(t)) out->starts.push_back(static_cast<uint32_t>(out->records.size()));
-      out->records.push_back({t, static_cast<uint32_t>(off + kRecordHeaderSize),
-                              static_cast<uint32_t>(r.payload.size())});
-    } else if ((t & kSafeToIgnoreMask) == 0) {
+    if (IsContent(r.type)) {
+      BASIN_RETURN_IF_ERROR(AddContentRecord(r.type, off + kRecordHeaderSize, r.payload.size(),
+                                             base + off, block_number, out));
+    } else if ((r.type & kSafeToIgnoreMask) == 0) {
       return Status::Corruption(fmt::format("block {}: unexpected record type {:#04x} at offset {}",
-                                            block_number, t, base + off));
+                                            block_number, r.type, base + off));
     }
     off += r.size();
   }
   return Status::OK();
 }
 
+Status ParseCompact(std::string_view content, uint64_t block_offset, uint64_t block_number,
+                    DecodedBlock* out) {
+  out->records.clear();
+  out->starts.clear();
+  std::string_view in = content;
+  while (!in.empty()) {
+    const size_t at = content.size() - in.size();
+    const uint8_t t = static_cast<uint8_t>(in[0]);
+    in.remove_prefix(1);
+    uint64_t len = 0;
+    if (!GetVarint64(&in, &len) || len > in.size()) {
+      return Status::Corruption(
+          fmt::format("compressed block {} at offset {}: record {} is cut off", block_number,
+                      block_offset, out->records.size()));
+    }
+    if (!IsContent(t)) {
+      return Status::Corruption(fmt::format("compressed block {} at offset {}: record type {:#04x}",
+                                            block_number, block_offset, t));
+    }
+    BASIN_RETURN_IF_ERROR(
+        AddContentRecord(t, content.size() - in.size(), len, block_offset + at, block_number, out));
+    in.remove_prefix(len);
+  }
+  return Status::OK();
+}
+
 Status DecompressBlock(std::string_view payload, uint64_t block_offset, uint32_t block_size,
                        Decompressor& decompressor, std::string* out) {
-  if (payload.empty() || !IsKnownCompression(static_cast<uint8_t>(payload[0])) || payload[0] == 0) {
+  if (payload.empty() || !IsKnownCompression(static_cast<uint8_t>(payload[0]))) {
     return Status::Corruption(
         fmt::format("compressed block at offset {}: bad compression type", block_offset));
   }
   const auto type = static_cast<CompressionType>(payload[0]);
   payload.remove_prefix(1);
   uint64_t size = 0;
-  if (!GetVarint64(&payload, &size) || size + kTrailerSize > block_size) {
+  if (!GetVarint64(&payload, &size) || size + kTrailerSize + kPackedOverhead > block_size) {
     return Status::Corruption(
         fmt::format("compressed block at offset {}: bad or oversized content size", block_offset));
   }
@@ -104,8 +139,13 @@ Status DecodeBlock(std::string stored, const BlockInfo& expect, bool has_trailer
     out->buffer = std::move(stored);
     out->content = std::string_view(out->buffer).substr(0, expect.content_size);
   }
-  // Offsets inside a decompressed block are reported relative to the block's start.
-  BASIN_RETURN_IF_ERROR(ParseContent(out->content, expect.block_offset, expect.block_number, out));
+  if (expect.compressed()) {
+    BASIN_RETURN_IF_ERROR(
+        ParseCompact(out->content, expect.block_offset, expect.block_number, out));
+  } else {
+    BASIN_RETURN_IF_ERROR(
+        ParseContent(out->content, expect.block_offset, expect.block_number, out));
+  }
   const bool continues = !out->records.empty() && !StartsRecord(out->records[0].type);
   if (out->starts.size() != expect.record_count ||
       continues != ((expect.flags & kBlockContinues) != 0)) {

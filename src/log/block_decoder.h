@@ -42,6 +42,10 @@ Status DecodeBlock(std::string stored, const BlockInfo& expect, bool has_trailer
 Status ParseContent(std::string_view content, uint64_t base, uint64_t block_number,
                     DecodedBlock* out);
 
+// Parses the compact records of a decompressed block into out->records/starts.
+Status ParseCompact(std::string_view content, uint64_t block_offset, uint64_t block_number,
+                    DecodedBlock* out);
+
 // Decompresses the payload of a `compressed` record into *out, bounded by block_size.
 Status DecompressBlock(std::string_view payload, uint64_t block_offset, uint32_t block_size,
                        Decompressor& decompressor, std::string* out);

@@ -32,12 +32,12 @@ constexpr uint64_t Mask(int bits) { return (uint64_t{1} << bits) - 1; }
 }  // namespace
 
 uint64_t LogAddress::PackFile() const {
-  return (block_offset << log::kRecordIndexBits) | (record_index & Mask(log::kRecordIndexBits));
+  return (block << log::kRecordIndexBits) | (record_index & Mask(log::kRecordIndexBits));
 }
 
 uint64_t LogAddress::PackSegment() const {
   return (uint64_t{segment} << (64 - log::kSegmentBits)) |
-         ((block_offset & Mask(log::kSegmentOffsetBits)) << log::kRecordIndexBits) |
+         ((block & Mask(log::kSegmentBlockBits)) << log::kRecordIndexBits) |
          (record_index & Mask(log::kRecordIndexBits));
 }
 
@@ -47,7 +47,7 @@ LogAddress LogAddress::UnpackFile(uint64_t a) {
 
 LogAddress LogAddress::UnpackSegment(uint64_t a) {
   return {static_cast<uint32_t>(a >> (64 - log::kSegmentBits)),
-          (a >> log::kRecordIndexBits) & Mask(log::kSegmentOffsetBits),
+          (a >> log::kRecordIndexBits) & Mask(log::kSegmentBlockBits),
           static_cast<uint32_t>(a & Mask(log::kRecordIndexBits))};
 }
 

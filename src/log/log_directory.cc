@@ -40,12 +40,6 @@ class DirectoryWriter : public LogDirectoryWriter {
       : store_(std::move(store)), dir_(std::move(dir)), options_(options) {}
 
   Status Start() {
-    const uint64_t reach = uint64_t{1} << log::kSegmentOffsetBits;
-    if (options_.max_segment_bytes + options_.log.block_size > reach) {
-      return Status::InvalidArgument(
-          fmt::format("segments of {} bytes do not fit segment addresses (2^{})",
-                      options_.max_segment_bytes, log::kSegmentOffsetBits));
-    }
     BASIN_ASSIGN_OR_RETURN(auto segments, ListLogSegments(*store_, dir_));
     segment_ = segments.empty() ? 0 : segments.back();
     return OpenSegment(options_.log.first_entry);
@@ -53,7 +47,7 @@ class DirectoryWriter : public LogDirectoryWriter {
 
   Result<uint64_t> Append(std::string_view record) override {
     if (!status_.ok()) return status_;
-    if (writer_->block_offset() + options_.log.block_size > options_.max_segment_bytes) {
+    if (writer_->bytes_written() + options_.log.block_size > options_.max_segment_bytes) {
       if (Status s = Roll(); !s.ok()) return s;
     }
     auto a = writer_->Append(record);

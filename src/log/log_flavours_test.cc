@@ -82,12 +82,6 @@ TEST(LogDirectoryTest, ReopenedDirectoryContinuesEntryIds) {
   EXPECT_EQ(it->entry_id(), 50u);
 }
 
-TEST(LogDirectoryTest, SegmentsTooLargeForAddressesAreRefused) {
-  LogDirectoryOptions o;
-  o.max_segment_bytes = uint64_t{1} << 35;
-  EXPECT_TRUE(LogDirectoryWriter::Open(NewMemoryStore(), "d", o).status().IsInvalidArgument());
-}
-
 TEST(BasicRecordFileTest, RoundTripsWithOffsetAddresses) {
   auto store = NewMemoryStore();
   const auto records = Records(100);

@@ -16,6 +16,12 @@ void EncodeRecordHeader(char* dst, RecordType type, std::string_view payload) {
   EncodeFixed32(dst, MaskCrc(crc));
 }
 
+void AppendCompact(std::string* dst, RecordType type, std::string_view payload) {
+  dst->push_back(static_cast<char>(type));
+  PutVarint64(dst, payload.size());
+  dst->append(payload);
+}
+
 void AppendRecord(std::string* dst, RecordType type, std::string_view payload) {
   char header[kRecordHeaderSize];
   EncodeRecordHeader(header, type, payload);

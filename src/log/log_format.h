@@ -51,6 +51,10 @@ inline constexpr size_t kTrailerSize = kRecordHeaderSize + kBlockInfoPayloadSize
 inline constexpr uint8_t kBlockContinues = 0x01;   // begins inside a record
 inline constexpr uint8_t kBlockCompressed = 0x02;  // content is one compressed record
 
+// Inside a compressed block, records are compact: [type: u8][length: varint][payload]; the
+// compressed record's CRC covers them. Its own header and codec prefix take at most:
+inline constexpr size_t kPackedOverhead = kRecordHeaderSize + 1 + 10;  // header, codec, size
+
 // Footer payload: magic, version, flags, reserved, index_offset, block_count,
 // record_count, first_entry, next_entry, block_bytes, metadata_size, file_id.
 inline constexpr size_t kFooterPayloadSize = 8 + 2 + 2 + 4 + 8 * 7 + kFileIdSize;
@@ -62,13 +66,13 @@ inline constexpr uint32_t kMinBlockSize = 1024;
 inline constexpr uint32_t kMaxBlockSize = uint32_t{1} << 30;
 inline constexpr uint32_t kDefaultBlockSize = uint32_t{2} << 20;
 
-// Addresses (docs/format/log.md): [block_offset: 50][record_index: 14] in a block file,
-// [segment: 16][block_offset: 34][record_index: 14] in a segment directory.
+// Addresses (docs/format/log.md): [block_number: 50][record_index: 14] in a block file,
+// [segment: 16][block_number: 34][record_index: 14] in a segment directory.
 inline constexpr int kRecordIndexBits = 14;
 inline constexpr uint32_t kMaxRecordsPerBlock = uint32_t{1} << kRecordIndexBits;
 inline constexpr int kSegmentBits = 16;
-inline constexpr int kFileOffsetBits = 64 - kRecordIndexBits;                    // 50
-inline constexpr int kSegmentOffsetBits = 64 - kSegmentBits - kRecordIndexBits;  // 34
+inline constexpr int kFileBlockBits = 64 - kRecordIndexBits;                    // 50
+inline constexpr int kSegmentBlockBits = 64 - kSegmentBits - kRecordIndexBits;  // 34
 
 struct FileHeader {
   FileKind kind = FileKind::kBlockFile;
@@ -103,6 +107,9 @@ struct Footer {
   uint64_t metadata_size = 0;
   FileId file_id{};
 };
+
+// Appends one compact record (inside a compressed block) to *dst.
+void AppendCompact(std::string* dst, RecordType type, std::string_view payload);
 
 // Appends one physical record to *dst.
 void AppendRecord(std::string* dst, RecordType type, std::string_view payload);

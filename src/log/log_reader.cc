@@ -50,7 +50,7 @@ class FileIterator : public LogIterator {
           if (!open_) break;  // its beginning was lost
           assembled_.append(payload);
           open_ = false;
-          position_ = reader_->Pack(reader_->state().blocks[open_block_].block_offset, open_index_);
+          position_ = reader_->Pack(reader_->state().blocks[open_block_].block_number, open_index_);
           entry_ = reader_->state().blocks[open_block_].first_entry + open_index_;
           value_ = assembled_;
           return true;
@@ -75,9 +75,9 @@ class FileIterator : public LogIterator {
   Status Seek(uint64_t address) override {
     SeekToFirst();
     const LogAddress a = reader_->Unpack(address);
-    const size_t i = reader_->FindBlock(a.block_offset);
+    const size_t i = reader_->FindBlock(a.block);
     if (i == reader_->state().blocks.size()) {
-      return End(Status::NotFound(fmt::format("no block at offset {}", a.block_offset)));
+      return End(Status::NotFound(fmt::format("no block {} for address {}", a.block, address)));
     }
     return SeekInBlock(i, a.record_index, address);
   }
@@ -125,7 +125,7 @@ class FileIterator : public LogIterator {
   }
 
   void SetCurrent(uint32_t index) {
-    position_ = reader_->Pack(block_->info.block_offset, index);
+    position_ = reader_->Pack(block_->info.block_number, index);
     entry_ = block_->info.first_entry + index;
   }
 
@@ -182,8 +182,8 @@ Result<std::shared_ptr<const DecodedBlock>> LogReaderImpl::LoadBlock(size_t i, D
   return std::shared_ptr<const DecodedBlock>(std::move(block));
 }
 
-uint64_t LogReaderImpl::Pack(uint64_t offset, uint32_t index) const {
-  const LogAddress a{state_.header.segment, offset, index};
+uint64_t LogReaderImpl::Pack(uint64_t block_number, uint32_t index) const {
+  const LogAddress a{state_.header.segment, block_number, index};
   return segment_addresses_ ? a.PackSegment() : a.PackFile();
 }
 
@@ -191,11 +191,11 @@ LogAddress LogReaderImpl::Unpack(uint64_t address) const {
   return segment_addresses_ ? LogAddress::UnpackSegment(address) : LogAddress::UnpackFile(address);
 }
 
-size_t LogReaderImpl::FindBlock(uint64_t offset) const {
+size_t LogReaderImpl::FindBlock(uint64_t number) const {
   const auto& b = state_.blocks;
-  auto it = std::lower_bound(b.begin(), b.end(), offset,
-                             [](const BlockInfo& x, uint64_t o) { return x.block_offset < o; });
-  return it != b.end() && it->block_offset == offset ? static_cast<size_t>(it - b.begin())
+  auto it = std::lower_bound(b.begin(), b.end(), number,
+                             [](const BlockInfo& x, uint64_t n) { return x.block_number < n; });
+  return it != b.end() && it->block_number == number ? static_cast<size_t>(it - b.begin())
                                                      : b.size();
 }
 

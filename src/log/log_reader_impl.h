@@ -26,10 +26,10 @@ class LogReaderImpl : public LogReader {
   // For iterators.
   const LogState& state() const { return state_; }
   Result<std::shared_ptr<const DecodedBlock>> LoadBlock(size_t i, Decompressor& d);
-  uint64_t Pack(uint64_t offset, uint32_t index) const;
+  uint64_t Pack(uint64_t block_number, uint32_t index) const;
   LogAddress Unpack(uint64_t address) const;
-  // Index of the block starting at `offset`, or blocks.size().
-  size_t FindBlock(uint64_t offset) const;
+  // Index in blocks of block `number`, or blocks.size().
+  size_t FindBlock(uint64_t number) const;
   // Index of the block in which record `entry` starts, or blocks.size().
   size_t FindEntry(uint64_t entry) const;
 

@@ -62,13 +62,12 @@ std::vector<uint64_t> RecordEnds(const std::string& file) {
       std::string plain;
       Decompressor d;
       EXPECT_TRUE(DecompressBlock(r.payload, pos, 1 << 20, d, &plain).ok());
-      for (size_t off = 0; off < plain.size();) {
-        RecordView in;
-        EXPECT_TRUE(ParseRecord(std::string_view(plain).substr(off), 0, &in).ok());
-        const auto it = static_cast<RecordType>(in.type);
+      DecodedBlock inner;
+      EXPECT_TRUE(ParseCompact(plain, pos, 0, &inner).ok());
+      for (const auto& rec : inner.records) {
+        const auto it = static_cast<RecordType>(rec.type);
         if (it == RecordType::kFull || (it == RecordType::kLast && open)) pending.push_back(0);
         open = it == RecordType::kFirst || (open && it == RecordType::kMiddle);
-        off += in.size();
       }
     } else if (t == RecordType::kTrailer) {
       for (size_t i = 0; i < pending.size(); ++i) ends.push_back(pos + r.size());

@@ -109,7 +109,7 @@ class BlockScanner {
     std::string plain;
     DecodedBlock parsed;
     Status s = DecompressBlock(r.payload, pos_, block_size_, decompressor_, &plain);
-    if (s.ok()) s = ParseContent(plain, pos_, expect_.block_number, &parsed);
+    if (s.ok()) s = ParseCompact(plain, pos_, expect_.block_number, &parsed);
     if (!s.ok()) return Damaged(pos_, s.message(), 0);
     expect_.record_count = static_cast<uint32_t>(parsed.starts.size());
     expect_.flags = kBlockCompressed;

@@ -222,12 +222,12 @@ TEST(LogTest, BlocksAreCutAtTheRecordCountLimit) {
 
 TEST(LogTest, AddressesPackAndUnpack) {
   const LogAddress a{0, (uint64_t{1} << 49) + 12345, 16383};
-  EXPECT_EQ(LogAddress::UnpackFile(a.PackFile()).block_offset, a.block_offset);
+  EXPECT_EQ(LogAddress::UnpackFile(a.PackFile()).block, a.block);
   EXPECT_EQ(LogAddress::UnpackFile(a.PackFile()).record_index, a.record_index);
   const LogAddress s{65535, (uint64_t{1} << 33) + 7, 42};
   const LogAddress back = LogAddress::UnpackSegment(s.PackSegment());
   EXPECT_EQ(back.segment, s.segment);
-  EXPECT_EQ(back.block_offset, s.block_offset);
+  EXPECT_EQ(back.block, s.block);
   EXPECT_EQ(back.record_index, s.record_index);
 }
 

@@ -233,22 +233,19 @@ class FileAppendable : public AppendableObject {
 
   Status Append(std::string_view data) override {
     if (!status_.ok()) return status_;
-    buffer_.append(data);
     size_ += data.size();
+    if (data.size() >= kWriteBufferSize) {  // large: write it directly, without a copy
+      BASIN_RETURN_IF_ERROR(Flush());
+      return Write(data);
+    }
+    buffer_.append(data);
     if (buffer_.size() >= kWriteBufferSize) return Flush();
     return Status::OK();
   }
 
   Status Flush() override {
     if (!status_.ok()) return status_;
-    std::string_view data = buffer_;
-    while (!data.empty()) {
-      const ssize_t n = ::pwrite(fd_, data.data(), data.size(), static_cast<off_t>(flushed_));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return status_ = ErrnoStatus(n < 0 ? errno : ENOSPC, "appending to", path_);
-      data.remove_prefix(static_cast<size_t>(n));
-      flushed_ += static_cast<uint64_t>(n);
-    }
+    BASIN_RETURN_IF_ERROR(Write(buffer_));
     buffer_.clear();
     return Status::OK();
   }
@@ -282,6 +279,17 @@ class FileAppendable : public AppendableObject {
   uint64_t size() const override { return size_; }
 
  private:
+  Status Write(std::string_view data) {
+    while (!data.empty()) {
+      const ssize_t n = ::pwrite(fd_, data.data(), data.size(), static_cast<off_t>(flushed_));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return status_ = ErrnoStatus(n < 0 ? errno : ENOSPC, "appending to", path_);
+      data.remove_prefix(static_cast<size_t>(n));
+      flushed_ += static_cast<uint64_t>(n);
+    }
+    return Status::OK();
+  }
+
   FileStore* store_;
   const std::string path_;
   const int fd_;
