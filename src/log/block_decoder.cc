@@ -64,12 +64,13 @@ Status ParseCompact(std::string_view content, uint64_t block_offset, uint64_t bl
           fmt::format("compressed block {} at offset {}: record {} is cut off", block_number,
                       block_offset, out->records.size()));
     }
-    if (!IsContent(t)) {
+    if (IsContent(t)) {
+      BASIN_RETURN_IF_ERROR(AddContentRecord(t, content.size() - in.size(), len, block_offset + at,
+                                             block_number, out));
+    } else if ((t & kSafeToIgnoreMask) == 0) {
       return Status::Corruption(fmt::format("compressed block {} at offset {}: record type {:#04x}",
                                             block_number, block_offset, t));
     }
-    BASIN_RETURN_IF_ERROR(
-        AddContentRecord(t, content.size() - in.size(), len, block_offset + at, block_number, out));
     in.remove_prefix(len);
   }
   return Status::OK();

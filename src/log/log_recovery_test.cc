@@ -4,6 +4,7 @@
 
 #include "basin/counting_store.h"
 #include "basin/fault_injecting_store.h"
+#include "basin/file_store.h"
 #include "basin/log_reader.h"
 #include "basin/log_recovery.h"
 #include "basin/log_writer.h"
@@ -288,15 +289,25 @@ LogOptions PerBlock() {
   return o;
 }
 
-TEST(LogRecoveryTest, ObjectPerBlockRecoveryReadsOnlyTails) {
-  auto mem = NewMemoryStore();
+// The object-per-block layout on the memory store and on a file store.
+class ObjectPerBlockTest : public ::testing::TestWithParam<bool> {
+ protected:
+  std::shared_ptr<ObjectStore> NewStore() {
+    if (!GetParam()) return NewMemoryStore();
+    return *OpenFileStore(dir_.path());
+  }
+  basin::testing::TempDir dir_;
+};
+
+TEST_P(ObjectPerBlockTest, RecoveryReadsOnlyTails) {
+  auto base = NewStore();
   std::vector<std::string> records;
   for (int i = 0; i < 60; ++i) records.push_back(RandomBytes(300, i));
-  WriteLog(mem, "log", PerBlock(), records, /*close=*/false);  // the writer "died"
-  auto objects = *mem->ListAll("log/");
+  WriteLog(base, "log", PerBlock(), records, /*close=*/false);  // the writer "died"
+  auto objects = *base->ListAll("log/");
   const size_t blocks = objects.size();
   ASSERT_GT(blocks, 10u);
-  auto counting = std::make_shared<CountingStore>(mem);
+  auto counting = std::make_shared<CountingStore>(base);
   auto report = RecoverLog(counting, "log", RecoveryMode::kPointInTime);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   const StoreCounts c = counting->counts();
@@ -304,10 +315,29 @@ TEST(LogRecoveryTest, ObjectPerBlockRecoveryReadsOnlyTails) {
   EXPECT_EQ(c[StoreOp::kGet].requests, blocks + 1);
   EXPECT_EQ(c[StoreOp::kGet].bytes_received, log::kHeaderRecordSize + blocks * log::kTrailerSize);
   EXPECT_EQ(c[StoreOp::kPut].requests, 1u);  // the new footer object
-  auto got = ReadAll(mem, "log");
+  auto got = ReadAll(base, "log");
   ASSERT_EQ(got.size(), records.size());
   for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i].value, records[i]);
 }
+
+TEST_P(ObjectPerBlockTest, SealedLogRoundTripsAndReopens) {
+  auto store = NewStore();
+  std::vector<std::string> records;
+  for (int i = 0; i < 40; ++i) records.push_back(RandomBytes(static_cast<size_t>(i * 97), i));
+  LogOptions o = PerBlock();
+  o.compression.type = CompressionType::kZstd;
+  const auto addresses = WriteLog(store, "log", o, records);
+  WriteLog(store, "log", o, {"appended"});
+  auto reader = *LogReader::Open(store, "log");
+  EXPECT_TRUE(reader->info().sealed);
+  EXPECT_EQ(reader->info().layout, LogLayout::kObjectPerBlock);
+  EXPECT_TRUE(reader->Verify().ok());
+  for (size_t i = 0; i < records.size(); ++i) EXPECT_EQ(*reader->Get(addresses[i]), records[i]);
+  EXPECT_EQ(ReadAll(store, "log").back().value, "appended");
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, ObjectPerBlockTest, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "FileStore" : "MemoryStore"; });
 
 TEST(LogRecoveryTest, ObjectPerBlockDamageInTheModes) {
   std::vector<std::string> records;
