@@ -128,6 +128,17 @@ class AppendableObject {
   virtual uint64_t size() const = 0;
 };
 
+// A handle for many range reads of one object (a table's blocks): it keeps open what the
+// store can keep open (a file descriptor). The object must not change while the handle
+// is open (basin's tables and sealed logs never do). Thread-safe.
+class ReadableObject {
+ public:
+  virtual ~ReadableObject() = default;
+  virtual uint64_t size() const = 0;
+  // Replaces *out with bytes [offset, offset + length). InvalidArgument past the end.
+  virtual Status Read(uint64_t offset, uint64_t length, std::string* out) = 0;
+};
+
 class ObjectStore {
  public:
   virtual ~ObjectStore() = default;
@@ -151,6 +162,9 @@ class ObjectStore {
   // Opens the object for appending, creating it empty when absent. NotSupported on stores
   // that cannot grow an object in place.
   Result<std::unique_ptr<AppendableObject>> OpenAppendable(std::string_view key);
+  // Opens the object for repeated range reads. NotFound when absent. The handle must not
+  // outlive the store.
+  Result<std::unique_ptr<ReadableObject>> OpenReadable(std::string_view key);
 
   // The URL this store was opened with, e.g. "file:///srv/backups" (never a secret).
   virtual std::string url() const = 0;
@@ -164,6 +178,8 @@ class ObjectStore {
   virtual Status DoDelete(std::string_view key) = 0;
   virtual Result<std::unique_ptr<ObjectWriter>> DoNewWriter(std::string_view key, PutMode mode) = 0;
   virtual Result<std::unique_ptr<AppendableObject>> DoOpenAppendable(std::string_view key);
+  // Default: Head once, then a ranged Get per read.
+  virtual Result<std::unique_ptr<ReadableObject>> DoOpenReadable(std::string_view key);
 };
 
 }  // namespace basin

@@ -233,9 +233,10 @@ Status Inspect(const std::string& url) {
       uint64_t first = 0;
       BASIN_ASSIGN_OR_RETURN(uint64_t n, CountBasicRecords(t, &first));
       BASIN_ASSIGN_OR_RETURN(uint64_t size, t.store->Head(t.key));
-      fmt::print("log:          {} (basic record file)\nentries:      {} records from id {}\n"
-                 "size:         {} bytes\n",
-                 t.url, n, first, size);
+      fmt::print(
+          "log:          {} (basic record file)\nentries:      {} records from id {}\n"
+          "size:         {} bytes\n",
+          t.url, n, first, size);
       return Status::OK();
     }
     case LogTarget::Kind::kBlockFile: {

@@ -357,6 +357,56 @@ Result<std::unique_ptr<ObjectWriter>> FileStore::DoNewWriter(std::string_view ke
   return std::unique_ptr<ObjectWriter>(std::move(writer));
 }
 
+// A file kept open for preads.
+class FileReadable : public ReadableObject {
+ public:
+  FileReadable(std::string path, int fd, uint64_t size)
+      : path_(std::move(path)), fd_(fd), size_(size) {}
+  ~FileReadable() override { ::close(fd_); }
+  uint64_t size() const override { return size_; }
+  Status Read(uint64_t offset, uint64_t length, std::string* out) override {
+    if (offset > size_ || length > size_ - offset) {
+      return Status::InvalidArgument(fmt::format("read [{}, {}) of '{}' reaches past its end ({})",
+                                                 offset, offset + length, path_, size_));
+    }
+    out->resize(length);
+    uint64_t done = 0;
+    while (done < length) {
+      const ssize_t n =
+          ::pread(fd_, out->data() + done, length - done, static_cast<off_t>(offset + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return ErrnoStatus(errno, "reading", path_);
+      if (n == 0) {
+        return Status::IOError(fmt::format("'{}' ended at {} while reading to {}", path_,
+                                           offset + done, offset + length));
+      }
+      done += static_cast<uint64_t>(n);
+    }
+    return Status::OK();
+  }
+
+ private:
+  const std::string path_;
+  const int fd_;
+  const uint64_t size_;
+};
+
+Result<std::unique_ptr<ReadableObject>> FileStore::DoOpenReadable(std::string_view key) {
+  const std::string path = PathOf(key);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOTDIR) return Status::NotFound(fmt::format("no object '{}'", key));
+    return ErrnoStatus(errno, "opening", path);
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Status::NotFound(fmt::format("no object '{}'", key));
+  }
+  return std::unique_ptr<ReadableObject>(
+      std::make_unique<FileReadable>(path, fd, static_cast<uint64_t>(st.st_size)));
+}
+
 Result<std::unique_ptr<AppendableObject>> FileStore::DoOpenAppendable(std::string_view key) {
   const std::string path = PathOf(key);
   BASIN_RETURN_IF_ERROR(EnsureParentDirs(path));

@@ -32,6 +32,7 @@ class FileStore : public ObjectStore {
   Status DoDelete(std::string_view key) override;
   Result<std::unique_ptr<ObjectWriter>> DoNewWriter(std::string_view key, PutMode mode) override;
   Result<std::unique_ptr<AppendableObject>> DoOpenAppendable(std::string_view key) override;
+  Result<std::unique_ptr<ReadableObject>> DoOpenReadable(std::string_view key) override;
 
  private:
   std::string PathOf(std::string_view key) const;

@@ -168,4 +168,34 @@ Result<std::unique_ptr<AppendableObject>> ObjectStore::DoOpenAppendable(std::str
       fmt::format("{} cannot append to '{}' in place (use one object per block)", url(), key));
 }
 
+namespace {
+
+class RangedReadable : public ReadableObject {
+ public:
+  RangedReadable(ObjectStore* store, std::string key, uint64_t size)
+      : store_(store), key_(std::move(key)), size_(size) {}
+  uint64_t size() const override { return size_; }
+  Status Read(uint64_t offset, uint64_t length, std::string* out) override {
+    return store_->Get(key_, ByteRange::Span(offset, length), out);
+  }
+
+ private:
+  ObjectStore* store_;
+  const std::string key_;
+  const uint64_t size_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ReadableObject>> ObjectStore::OpenReadable(std::string_view key) {
+  BASIN_RETURN_IF_ERROR(ValidateKey(key));
+  return DoOpenReadable(key);
+}
+
+Result<std::unique_ptr<ReadableObject>> ObjectStore::DoOpenReadable(std::string_view key) {
+  BASIN_ASSIGN_OR_RETURN(uint64_t size, Head(key));
+  return std::unique_ptr<ReadableObject>(
+      std::make_unique<RangedReadable>(this, std::string(key), size));
+}
+
 }  // namespace basin

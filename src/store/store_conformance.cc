@@ -371,5 +371,23 @@ TEST_P(StoreConformanceTest, AppendableRefusesInvalidKeys) {
   EXPECT_TRUE(store_->OpenAppendable("bad//key").status().IsInvalidArgument());
 }
 
+TEST_P(StoreConformanceTest, ReadableObjectReadsRanges) {
+  const std::string data = RandomBytes(100000, 8);
+  ASSERT_OK(store_->Put("r/obj", data));
+  auto r = store_->OpenReadable("r/obj");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ((*r)->size(), data.size());
+  std::string out;
+  ASSERT_OK((*r)->Read(0, 10, &out));
+  EXPECT_EQ(out, data.substr(0, 10));
+  ASSERT_OK((*r)->Read(99990, 10, &out));
+  EXPECT_EQ(out, data.substr(99990));
+  ASSERT_OK((*r)->Read(100000, 0, &out));
+  EXPECT_EQ(out, "");
+  EXPECT_TRUE((*r)->Read(99995, 10, &out).IsInvalidArgument());
+  EXPECT_TRUE(store_->OpenReadable("r/absent").status().IsNotFound());
+  EXPECT_TRUE(store_->OpenReadable("r//bad").status().IsInvalidArgument());
+}
+
 }  // namespace
 }  // namespace basin

@@ -1,0 +1,145 @@
+#include "table/block.h"
+
+#include <fmt/format.h>
+
+#include "basin/coding.h"
+
+namespace basin::table {
+
+Result<std::shared_ptr<const Block>> Block::Parse(std::string contents, std::string_view what) {
+  auto b = std::make_shared<Block>();
+  if (contents.size() < 4) {
+    return Status::Corruption(
+        fmt::format("{}: {} bytes, too short for a block", what, contents.size()));
+  }
+  const uint32_t n = DecodeFixed32(contents.data() + contents.size() - 4);
+  const size_t max = (contents.size() - 4) / 4;
+  if (n == 0 || n > max) {
+    return Status::Corruption(fmt::format("{}: {} restart points do not fit", what, n));
+  }
+  b->num_restarts_ = n;
+  b->restarts_offset_ = static_cast<uint32_t>(contents.size() - 4 - 4 * size_t{n});
+  b->contents_ = std::move(contents);
+  uint32_t prev = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    const uint32_t r = b->restart(i);
+    if ((i == 0 && r != 0) || (i > 0 && r <= prev) ||
+        (r >= b->restarts_offset_ && b->restarts_offset_ != 0)) {
+      return Status::Corruption(fmt::format("{}: restart point {} is out of place", what, i));
+    }
+    prev = r;
+  }
+  return std::shared_ptr<const Block>(std::move(b));
+}
+
+uint32_t Block::restart(uint32_t i) const {
+  return DecodeFixed32(contents_.data() + restarts_offset_ + 4 * size_t{i});
+}
+
+BlockIter::BlockIter(const Block* block)
+    : block_(block),
+      data_(block->data()),
+      limit_(block->restarts_offset()),
+      num_restarts_(block->num_restarts()),
+      current_(limit_) {}
+
+void BlockIter::Corrupt(uint32_t at) {
+  status_ = Status::Corruption(fmt::format("bad entry at byte {} of a block", at));
+  Invalidate();
+  key_.clear();
+  value_ = {};
+}
+
+void BlockIter::SeekToRestart(uint32_t index) {
+  key_.clear();
+  restart_index_ = index;
+  next_ = block_->restart(index);
+}
+
+bool BlockIter::ParseNext() {
+  current_ = next_;
+  if (current_ >= limit_) {
+    Invalidate();
+    return false;
+  }
+  const char* p = data_ + current_;
+  const char* end = data_ + limit_;
+  uint32_t shared = 0, unshared = 0, vlen = 0;
+  if ((p = GetVarint32Ptr(p, end, &shared)) == nullptr ||
+      (p = GetVarint32Ptr(p, end, &unshared)) == nullptr ||
+      (p = GetVarint32Ptr(p, end, &vlen)) == nullptr || shared > key_.size() ||
+      static_cast<uint64_t>(unshared) + vlen > static_cast<uint64_t>(end - p)) {
+    Corrupt(current_);
+    return false;
+  }
+  key_.resize(shared);
+  key_.append(p, unshared);
+  value_ = std::string_view(p + unshared, vlen);
+  next_ = static_cast<uint32_t>((p + unshared + vlen) - data_);
+  while (restart_index_ + 1 < num_restarts_ && block_->restart(restart_index_ + 1) <= current_) {
+    ++restart_index_;
+  }
+  return true;
+}
+
+void BlockIter::SeekToFirst() {
+  if (!status_.ok()) return;
+  SeekToRestart(0);
+  ParseNext();
+}
+
+void BlockIter::SeekToLast() {
+  if (!status_.ok()) return;
+  SeekToRestart(num_restarts_ - 1);
+  while (ParseNext() && next_ < limit_) {
+  }
+}
+
+void BlockIter::Next() {
+  if (Valid()) ParseNext();
+}
+
+void BlockIter::Prev() {
+  if (!Valid()) return;
+  const uint32_t original = current_;
+  while (block_->restart(restart_index_) >= original) {
+    if (restart_index_ == 0) {  // no entry before the first
+      Invalidate();
+      return;
+    }
+    --restart_index_;
+  }
+  SeekToRestart(restart_index_);
+  while (ParseNext() && next_ < original) {
+  }
+}
+
+void BlockIter::Seek(std::string_view target) {
+  if (!status_.ok()) return;
+  // Binary search for the last restart point whose key is < target.
+  uint32_t left = 0, right = num_restarts_ - 1;
+  while (left < right) {
+    const uint32_t mid = left + (right - left + 1) / 2;
+    const uint32_t off = block_->restart(mid);
+    const char* p = data_ + off;
+    const char* end = data_ + limit_;
+    uint32_t shared = 0, unshared = 0, vlen = 0;
+    if ((p = GetVarint32Ptr(p, end, &shared)) == nullptr ||
+        (p = GetVarint32Ptr(p, end, &unshared)) == nullptr ||
+        (p = GetVarint32Ptr(p, end, &vlen)) == nullptr || shared != 0 ||
+        unshared > static_cast<uint64_t>(end - p)) {
+      Corrupt(off);
+      return;
+    }
+    if (std::string_view(p, unshared) < target) {
+      left = mid;
+    } else {
+      right = mid - 1;
+    }
+  }
+  SeekToRestart(left);
+  while (ParseNext() && key_ < target) {
+  }
+}
+
+}  // namespace basin::table

@@ -1,0 +1,72 @@
+// A decoded data (or index) block and an iterator over it that checks every bound: a
+// damaged block gives a Corruption status, never a read outside it.
+#ifndef BASIN_TABLE_BLOCK_H_
+#define BASIN_TABLE_BLOCK_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "basin/status.h"
+
+namespace basin::table {
+
+class Block {
+ public:
+  // Takes decoded contents; Corruption (naming `what`) when the restart array is malformed.
+  static Result<std::shared_ptr<const Block>> Parse(std::string contents, std::string_view what);
+
+  const char* data() const { return contents_.data(); }
+  uint32_t restarts_offset() const { return restarts_offset_; }
+  uint32_t num_restarts() const { return num_restarts_; }
+  uint32_t restart(uint32_t i) const;
+  size_t charge() const { return contents_.capacity() + sizeof(*this); }
+
+ private:
+  std::string contents_;
+  uint32_t restarts_offset_ = 0;
+  uint32_t num_restarts_ = 0;
+};
+
+class BlockIter {
+ public:
+  // REQUIRES: block outlives the iterator.
+  explicit BlockIter(const Block* block);
+
+  bool Valid() const { return current_ < limit_; }
+  const Status& status() const { return status_; }
+  std::string_view key() const { return key_; }
+  std::string_view value() const { return value_; }
+
+  void SeekToFirst();
+  void SeekToLast();
+  // The first entry whose key is >= target.
+  void Seek(std::string_view target);
+  void Next();
+  void Prev();
+
+ private:
+  void SeekToRestart(uint32_t index);
+  bool ParseNext();  // decodes the entry at next_ into current_/key_/value_
+  void Invalidate() {
+    current_ = limit_;
+    restart_index_ = num_restarts_;
+  }
+  void Corrupt(uint32_t at);
+
+  const Block* block_;
+  const char* data_;
+  uint32_t limit_;  // where the entries end (the restart array starts)
+  uint32_t num_restarts_;
+  uint32_t current_;            // offset of the current entry; limit_ when not valid
+  uint32_t next_ = 0;           // offset just after it
+  uint32_t restart_index_ = 0;  // the restart point at or before current_
+  std::string key_;
+  std::string_view value_;
+  Status status_;
+};
+
+}  // namespace basin::table
+
+#endif  // BASIN_TABLE_BLOCK_H_

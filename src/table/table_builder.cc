@@ -1,0 +1,203 @@
+// Table grammar (docs/format/table.md):
+//   table := data_block* filter_block? meta_block footer
+//   meta  := properties index_block
+// Every block is stored as [contents][type][xxh3]. The builder streams: a data block is
+// written as soon as it reaches its target size.
+#include <fmt/format.h>
+
+#include <array>
+#include <optional>
+
+#include "basin/coding.h"
+#include "basin/crypto.h"
+#include "basin/table.h"
+#include "table/block_builder.h"
+#include "table/bloom.h"
+#include "table/table_format.h"
+
+namespace basin {
+namespace {
+
+using table::BlockHandle;
+
+// A short key k with a <= k < b (LevelDB's shortest separator). REQUIRES: a < b.
+std::string Separator(std::string_view a, std::string_view b) {
+  size_t n = 0;
+  while (n < a.size() && n < b.size() && a[n] == b[n]) ++n;
+  if (n < a.size() && n < b.size()) {
+    const auto c = static_cast<uint8_t>(a[n]);
+    if (c < 0xff && c + 1 < static_cast<uint8_t>(b[n])) {
+      std::string s(a.substr(0, n + 1));
+      s[n] = static_cast<char>(c + 1);
+      return s;
+    }
+  }
+  return std::string(a);
+}
+
+// A short key k >= a: the first byte that is not 0xff, incremented.
+std::string Successor(std::string_view a) {
+  for (size_t i = 0; i < a.size(); ++i) {
+    const auto c = static_cast<uint8_t>(a[i]);
+    if (c != 0xff) {
+      std::string s(a.substr(0, i + 1));
+      s[i] = static_cast<char>(c + 1);
+      return s;
+    }
+  }
+  return std::string(a);
+}
+
+std::string Printable(std::string_view key) {
+  std::string out;
+  for (char c : key.substr(0, 64)) {
+    const auto u = static_cast<uint8_t>(c);
+    out += (u >= 0x20 && u < 0x7f) ? std::string(1, c) : fmt::format("\\x{:02x}", u);
+  }
+  if (key.size() > 64) out += "...";
+  return out;
+}
+
+class Builder : public TableBuilder {
+ public:
+  Builder(std::unique_ptr<ObjectWriter> writer, const TableOptions& options)
+      : writer_(std::move(writer)),
+        options_(options),
+        data_(options.restart_interval),
+        index_(1),
+        compressor_(options.compression) {
+    if (options.bloom_bits_per_key > 0) bloom_.emplace(options.bloom_bits_per_key);
+  }
+
+  Status Add(std::string_view key, std::string_view value) override {
+    if (!status_.ok()) return status_;
+    if (key.size() > options_.max_key_size) {
+      return status_ = Status::InvalidArgument(
+                 fmt::format("key {} of {} bytes is larger than the limit of {}", entries_,
+                             key.size(), options_.max_key_size));
+    }
+    if (value.size() > options_.max_value_size) {
+      return status_ = Status::InvalidArgument(
+                 fmt::format("value of key {} ('{}') is {} bytes, more than the limit of {}",
+                             entries_, Printable(key), value.size(), options_.max_value_size));
+    }
+    if (entries_ > 0 && key <= std::string_view(last_key_)) {
+      return status_ = Status::InvalidArgument(fmt::format(
+                 "key {} ('{}') is not greater than the key before it ('{}'): keys must be "
+                 "added in strictly increasing order",
+                 entries_, Printable(key), Printable(last_key_)));
+    }
+    if (pending_index_) {
+      AddIndexEntry(Separator(last_key_, key));
+    }
+    if (entries_ == 0) first_key_.assign(key);
+    if (bloom_) bloom_->AddKey(key);
+    data_.Add(key, value);
+    last_key_.assign(key);
+    ++entries_;
+    raw_key_bytes_ += key.size();
+    raw_value_bytes_ += value.size();
+    if (data_.SizeEstimate() >= options_.block_size) return FlushData();
+    return Status::OK();
+  }
+
+  Status Finish() override {
+    if (!status_.ok()) return status_;
+    BASIN_RETURN_IF_ERROR(FlushData());
+    if (pending_index_) AddIndexEntry(Successor(last_key_));
+    BlockHandle filter;
+    if (bloom_) {
+      BASIN_RETURN_IF_ERROR(WriteBlock(bloom_->Finish(), /*compress=*/false, &filter));
+    }
+    std::string meta;
+    meta.push_back(static_cast<char>(table::kPropertiesVersion));
+    PutVarint64(&meta, entries_);
+    PutVarint64(&meta, data_blocks_);
+    PutVarint64(&meta, raw_key_bytes_);
+    PutVarint64(&meta, raw_value_bytes_);
+    meta.push_back(static_cast<char>(options_.compression.type));
+    PutVarint64(&meta, static_cast<uint64_t>(options_.restart_interval));
+    std::array<uint8_t, 16> file_id;
+    RandomBytes(file_id);
+    meta.append(reinterpret_cast<const char*>(file_id.data()), file_id.size());
+    PutLengthPrefixed(&meta, first_key_);
+    PutLengthPrefixed(&meta, last_key_);
+    PutLengthPrefixed(&meta, index_.Finish());
+    BlockHandle meta_handle;
+    BASIN_RETURN_IF_ERROR(WriteBlock(meta, /*compress=*/true, &meta_handle));
+    table::Footer footer{meta_handle, filter};
+    BASIN_RETURN_IF_ERROR(Write(footer.Encode()));
+    status_ = writer_->Close();
+    if (!status_.ok()) return status_;
+    status_ = Status::InvalidArgument("table builder is finished");
+    return Status::OK();
+  }
+
+  uint64_t entries() const override { return entries_; }
+  uint64_t bytes_written() const override { return offset_; }
+
+ private:
+  void AddIndexEntry(const std::string& separator) {
+    handle_buf_.clear();
+    pending_handle_.EncodeTo(&handle_buf_);
+    index_.Add(separator, handle_buf_);
+    pending_index_ = false;
+  }
+
+  Status Write(std::string_view bytes) {
+    status_ = writer_->Append(bytes);
+    offset_ += bytes.size();
+    return status_;
+  }
+
+  Status WriteBlock(std::string_view contents, bool compress, BlockHandle* handle) {
+    stored_.clear();
+    status_ =
+        table::AppendStoredBlock(contents, compress ? &compressor_ : nullptr, &scratch_, &stored_);
+    if (!status_.ok()) return status_;
+    *handle = {offset_, stored_.size()};
+    return Write(stored_);
+  }
+
+  Status FlushData() {
+    if (data_.empty()) return Status::OK();
+    BASIN_RETURN_IF_ERROR(WriteBlock(data_.Finish(), true, &pending_handle_));
+    data_.Reset();
+    pending_index_ = true;
+    ++data_blocks_;
+    return Status::OK();
+  }
+
+  std::unique_ptr<ObjectWriter> writer_;
+  const TableOptions options_;
+  table::BlockBuilder data_, index_;
+  std::optional<table::BloomBuilder> bloom_;
+  Compressor compressor_;
+  std::string scratch_, stored_, handle_buf_;
+  BlockHandle pending_handle_;
+  bool pending_index_ = false;  // the last data block still needs its index entry
+  std::string first_key_, last_key_;
+  uint64_t entries_ = 0, data_blocks_ = 0, raw_key_bytes_ = 0, raw_value_bytes_ = 0;
+  uint64_t offset_ = 0;
+  Status status_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<TableBuilder>> TableBuilder::Open(std::shared_ptr<ObjectStore> store,
+                                                         std::string key,
+                                                         const TableOptions& options) {
+  if (options.block_size < 256 || options.block_size > (uint32_t{1} << 30) ||
+      options.restart_interval < 1 || options.bloom_bits_per_key < 0 ||
+      options.bloom_bits_per_key > 64 || options.max_key_size > table::kMaxKeySize ||
+      options.max_value_size > table::kMaxValueSize) {
+    return Status::InvalidArgument(
+        "table options out of range (block size 256 B to 1 GiB, "
+        "restart interval >= 1, bloom bits 0 to 64, key and value "
+        "limits within 65535 and 2^32 - 1)");
+  }
+  BASIN_ASSIGN_OR_RETURN(auto writer, store->NewWriter(key, PutMode::kOverwrite));
+  return std::unique_ptr<TableBuilder>(std::make_unique<Builder>(std::move(writer), options));
+}
+
+}  // namespace basin
