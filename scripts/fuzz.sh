@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (ASan+UBSan) and runs each for SECONDS (default 30).
+# .ci/run gives each 15 seconds.
 # Corpora persist in fuzz/corpus-work/ (not committed) so later runs start where these ended.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +12,10 @@ for f in "$dir"/fuzz/*_fuzz; do
   name=$(basename "$f")
   corpus=fuzz/corpus-work/$name
   mkdir -p "$corpus"
-  case "$name" in log_*) "$dir"/fuzz/make_log_seeds "$corpus" ;; esac
+  case "$name" in
+    log_*) "$dir"/fuzz/make_log_seeds "$corpus" ;;
+    table_*) "$dir"/fuzz/make_table_seeds "$corpus" ;;
+  esac
   echo "== $name for ${seconds}s"
   log=$(mktemp)
   if ! "$f" -max_total_time="$seconds" -rss_limit_mb=2048 -print_final_stats=1 "$corpus" >"$log" 2>&1; then

@@ -70,7 +70,16 @@ struct TableProperties {
   uint64_t index_bytes = 0;   // the index block, in memory
   uint64_t filter_bytes = 0;  // the filter, in memory (0: no filter)
   int filter_probes = 0;
+  // The filter's false-positive rate, estimated from how full its lines are.
+  double filter_fp_estimate = 0;
   uint64_t metadata_memory = 0;  // what a loaded TableMetadata takes
+};
+
+// A data block, as the index describes it.
+struct TableBlock {
+  uint64_t offset = 0;
+  uint64_t size = 0;      // stored, trailer included
+  std::string separator;  // >= every key in the block, < every key in the next
 };
 
 // An iterator over keys in order. Starts unpositioned. Not thread-safe.
@@ -113,6 +122,7 @@ class TableReader {
                           const std::function<bool(std::string_view, std::string_view)>& fn) = 0;
   virtual std::unique_ptr<TableIterator> NewIterator() = 0;
   virtual Result<TableProperties> Properties() = 0;
+  virtual Result<std::vector<TableBlock>> Blocks() = 0;
   // Reads every block and checks every checksum; Corruption naming the first bad block.
   virtual Status Verify() = 0;
 };

@@ -41,7 +41,9 @@ TEST_F(CliTest, HelpOnEveryLevelExitsZero) {
   for (const char* args :
        {"--help", "store --help", "store put --help", "store get --help", "store stat --help",
         "store ls --help", "store rm --help", "log --help", "log append --help", "log cat --help",
-        "log inspect --help", "log verify --help", "log recover --help"}) {
+        "log inspect --help", "log verify --help", "log recover --help", "table --help",
+        "table build --help", "table get --help", "table scan --help", "table inspect --help",
+        "table verify --help"}) {
     RunResult r = Basin(args);
     EXPECT_EQ(r.code, 0) << args;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << args << ": " << r.out;
@@ -193,6 +195,56 @@ TEST_F(CliTest, LogCommandsOnAbsentOrBadInput) {
   RunResult junk = Basin("log verify " + dir_.path() + "/junk");
   EXPECT_EQ(junk.code, 1);
   EXPECT_FALSE(junk.err.empty());
+}
+
+TEST_F(CliTest, TableBuildGetScanInspectVerify) {
+  const std::string t = dir_.path() + "/t.tbl";
+  std::string input;
+  for (int i = 0; i < 500; ++i)
+    input += "k" + std::to_string(1000 + i) + "\tv" + std::to_string(i) + "\n";
+  RunResult b = Basin("table build " + t + " --compression zstd --block-size 1024", input);
+  ASSERT_EQ(b.code, 0) << b.err;
+  RunResult g = Basin("table get " + t + " k1042");
+  EXPECT_EQ(g.code, 0);
+  EXPECT_EQ(g.out, "v42\n");
+  EXPECT_EQ(Basin("table get " + t + " absent").code, 1);
+  EXPECT_EQ(Basin("table scan " + t + " --from k1010 --to k1012").out, "k1010\tv10\nk1011\tv11\n");
+  EXPECT_EQ(Basin("table scan " + t + " --from k1010 --to k1012 --reverse").out,
+            "k1011\tv11\nk1010\tv10\n");
+  EXPECT_EQ(Basin("table scan " + t).out, input);
+  RunResult i = Basin("table inspect " + t);
+  EXPECT_EQ(i.code, 0);
+  EXPECT_NE(i.out.find("false-positive rate"), std::string::npos) << i.out;
+  EXPECT_NE(i.out.find("entries:      500"), std::string::npos) << i.out;
+  EXPECT_EQ(Basin("table verify " + t).code, 0);
+}
+
+TEST_F(CliTest, TableBuildRefusesUnsortedInputUnlessAskedToSort) {
+  const std::string t = dir_.path() + "/u.tbl";
+  RunResult bad = Basin("table build " + t, "b\t1\na\t2\n");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("line 2"), std::string::npos) << bad.err;
+  RunResult sorted = Basin("table build --sort " + t, "b\t1\na\t2\nb\t3\n");
+  ASSERT_EQ(sorted.code, 0) << sorted.err;
+  EXPECT_EQ(Basin("table scan " + t).out, "a\t2\nb\t3\n");  // the last value of b wins
+  EXPECT_EQ(Basin("table build " + t, "no tab here\n").code, 2);
+}
+
+TEST_F(CliTest, TableVerifyNamesTheDamagedBlock) {
+  const std::string t = dir_.path() + "/d.tbl";
+  std::string input;
+  for (int i = 0; i < 2000; ++i) input += "key" + std::to_string(10000 + i) + "\tvalue\n";
+  ASSERT_EQ(Basin("table build " + t, input).code, 0);
+  std::string bytes = Slurp(t);
+  bytes[5000] ^= 1;
+  std::ofstream(t, std::ios::binary | std::ios::trunc) << bytes;
+  RunResult v = Basin("table verify " + t);
+  EXPECT_EQ(v.code, 1);
+  EXPECT_NE(v.err.find("data block"), std::string::npos) << v.err;
+  std::ofstream(t, std::ios::binary | std::ios::trunc) << bytes.substr(0, 100);
+  RunResult trunc = Basin("table verify " + t);
+  EXPECT_EQ(trunc.code, 1);
+  EXPECT_NE(trunc.err.find("truncated"), std::string::npos) << trunc.err;
 }
 
 }  // namespace

@@ -70,6 +70,7 @@ int main(int argc, char** argv) {
   Outcome outcome;
   basin::cli::RegisterLogCommands(app, &outcome);
   basin::cli::RegisterStoreCommands(app, &outcome);
+  basin::cli::RegisterTableCommands(app, &outcome);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -63,6 +63,20 @@ Result<BloomReader> BloomReader::Parse(std::string_view contents) {
   return r;
 }
 
+double BloomReader::EstimateFalsePositiveRate() const {
+  double sum = 0;
+  const auto* bytes = reinterpret_cast<const uint8_t*>(bits_);
+  for (uint32_t l = 0; l < lines_; ++l) {
+    int set = 0;
+    for (size_t i = 0; i < kBloomLineBytes; ++i)
+      set += __builtin_popcount(bytes[l * kBloomLineBytes + i]);
+    double p = 1;
+    for (int k = 0; k < probes_; ++k) p *= set / 512.0;
+    sum += p;
+  }
+  return sum / lines_;
+}
+
 bool BloomReader::MayContain(uint64_t h) const {
   const auto* line = reinterpret_cast<const uint8_t*>(bits_) +
                      static_cast<size_t>(LineOf(h, lines_)) * kBloomLineBytes;

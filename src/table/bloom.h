@@ -36,6 +36,8 @@ class BloomReader {
   bool MayContain(uint64_t hash) const;
   size_t size_bytes() const { return static_cast<size_t>(lines_) * 64; }
   int probes() const { return probes_; }
+  // The chance that an absent key passes: the mean over lines of (share of bits set)^probes.
+  double EstimateFalsePositiveRate() const;
 
  private:
   const char* bits_ = nullptr;

@@ -215,6 +215,20 @@ class Reader : public TableReader {
     return meta->props;
   }
 
+  Result<std::vector<TableBlock>> Blocks() override {
+    BASIN_ASSIGN_OR_RETURN(auto meta, Metadata());
+    std::vector<TableBlock> out;
+    BlockIter index(meta->index.get());
+    for (index.SeekToFirst(); index.Valid(); index.Next()) {
+      std::string_view v = index.value();
+      BlockHandle h;
+      h.DecodeFrom(&v);
+      out.push_back({h.offset, h.size, std::string(index.key())});
+    }
+    BASIN_RETURN_IF_ERROR(index.status());
+    return out;
+  }
+
   Status Verify() override {
     BASIN_ASSIGN_OR_RETURN(auto meta, Metadata());
     BlockIter index(meta->index.get());
@@ -326,6 +340,7 @@ class Reader : public TableReader {
     p.index_bytes = m->index->charge();
     p.filter_bytes = m->bloom ? m->bloom->size_bytes() : 0;
     p.filter_probes = m->bloom ? m->bloom->probes() : 0;
+    p.filter_fp_estimate = m->bloom ? m->bloom->EstimateFalsePositiveRate() : 1.0;
     p.metadata_memory = sizeof(TableMetadata) + p.index_bytes + m->filter_contents.capacity() +
                         p.first_key.capacity() + p.last_key.capacity();
     return Status::OK();
