@@ -2,7 +2,7 @@
 include(CMakePackageConfigHelpers)
 
 install(DIRECTORY include/basin DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(TARGETS basin_util basin_store EXPORT basinTargets
+install(TARGETS basin_util basin_store basin_log basin_table EXPORT basinTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(TARGETS basin RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})

@@ -3,7 +3,9 @@
 // Blocks are keyed by the unique id of the file they come from (stored in the file, never
 // a path, so two files at one path over time cannot collide) and their offset in it.
 // Least recently used blocks are evicted first; a block still held by a reader stays alive
-// until the reader lets go. Thread-safe.
+// until the reader lets go. The budget is split over 16 shards (by key hash), each with
+// its own lock and LRU order, so a block larger than a sixteenth of it is not kept.
+// Thread-safe.
 #ifndef BASIN_BLOCK_CACHE_H_
 #define BASIN_BLOCK_CACHE_H_
 

@@ -75,8 +75,22 @@ int VarintLength(uint64_t v);
 
 // Decodes a varint from [p, limit). Returns the byte after it, or nullptr when the input
 // ends inside the varint or the value does not fit the type.
-const char* GetVarint32Ptr(const char* p, const char* limit, uint32_t* v);
-const char* GetVarint64Ptr(const char* p, const char* limit, uint64_t* v);
+const char* GetVarint32PtrSlow(const char* p, const char* limit, uint32_t* v);
+const char* GetVarint64PtrSlow(const char* p, const char* limit, uint64_t* v);
+inline const char* GetVarint32Ptr(const char* p, const char* limit, uint32_t* v) {
+  if (p < limit && (static_cast<unsigned char>(*p) & 0x80) == 0) {  // one byte: most lengths
+    *v = static_cast<unsigned char>(*p);
+    return p + 1;
+  }
+  return GetVarint32PtrSlow(p, limit, v);
+}
+inline const char* GetVarint64Ptr(const char* p, const char* limit, uint64_t* v) {
+  if (p < limit && (static_cast<unsigned char>(*p) & 0x80) == 0) {
+    *v = static_cast<unsigned char>(*p);
+    return p + 1;
+  }
+  return GetVarint64PtrSlow(p, limit, v);
+}
 
 // Consuming decoders: on success advance *in past the value and return true; on failure
 // return false and leave *in unchanged.

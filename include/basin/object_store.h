@@ -137,6 +137,9 @@ class ReadableObject {
   virtual uint64_t size() const = 0;
   // Replaces *out with bytes [offset, offset + length). InvalidArgument past the end.
   virtual Status Read(uint64_t offset, uint64_t length, std::string* out) = 0;
+  // All of the object's bytes when the store maps it into memory (valid while the handle
+  // lives), so that readers can use them without copying; empty otherwise.
+  virtual std::string_view Mapped() const { return {}; }
 };
 
 class ObjectStore {

@@ -25,6 +25,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -357,54 +358,53 @@ Result<std::unique_ptr<ObjectWriter>> FileStore::DoNewWriter(std::string_view ke
   return std::unique_ptr<ObjectWriter>(std::move(writer));
 }
 
-// A file kept open for preads.
+// A file mapped into memory for reads: a range read is a copy from the page cache, with
+// no system call. Objects never change in place (puts rename a new file over the old
+// name, which leaves a mapped file as it was), so the mapping stays valid; only a file
+// truncated by someone outside basin could fault it.
 class FileReadable : public ReadableObject {
  public:
-  FileReadable(std::string path, int fd, uint64_t size)
-      : path_(std::move(path)), fd_(fd), size_(size) {}
-  ~FileReadable() override { ::close(fd_); }
+  FileReadable(std::string path, const char* base, uint64_t size)
+      : path_(std::move(path)), base_(base), size_(size) {}
+  ~FileReadable() override {
+    if (size_ > 0) ::munmap(const_cast<char*>(base_), size_);
+  }
   uint64_t size() const override { return size_; }
   Status Read(uint64_t offset, uint64_t length, std::string* out) override {
     if (offset > size_ || length > size_ - offset) {
       return Status::InvalidArgument(fmt::format("read [{}, {}) of '{}' reaches past its end ({})",
                                                  offset, offset + length, path_, size_));
     }
-    out->resize(length);
-    uint64_t done = 0;
-    while (done < length) {
-      const ssize_t n =
-          ::pread(fd_, out->data() + done, length - done, static_cast<off_t>(offset + done));
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return ErrnoStatus(errno, "reading", path_);
-      if (n == 0) {
-        return Status::IOError(fmt::format("'{}' ended at {} while reading to {}", path_,
-                                           offset + done, offset + length));
-      }
-      done += static_cast<uint64_t>(n);
-    }
+    out->assign(base_ + offset, length);
     return Status::OK();
   }
+  std::string_view Mapped() const override { return {base_, size_}; }
 
  private:
   const std::string path_;
-  const int fd_;
+  const char* const base_;
   const uint64_t size_;
 };
 
 Result<std::unique_ptr<ReadableObject>> FileStore::DoOpenReadable(std::string_view key) {
   const std::string path = PathOf(key);
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  ReadFd f(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (f.fd < 0) {
     if (errno == ENOTDIR) return Status::NotFound(fmt::format("no object '{}'", key));
     return ErrnoStatus(errno, "opening", path);
   }
   struct stat st;
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
+  if (::fstat(f.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     return Status::NotFound(fmt::format("no object '{}'", key));
   }
-  return std::unique_ptr<ReadableObject>(
-      std::make_unique<FileReadable>(path, fd, static_cast<uint64_t>(st.st_size)));
+  const auto size = static_cast<uint64_t>(st.st_size);
+  const char* base = nullptr;
+  if (size > 0) {
+    void* m = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, f.fd, 0);
+    if (m == MAP_FAILED) return ErrnoStatus(errno, "mapping", path);
+    base = static_cast<const char*>(m);
+  }
+  return std::unique_ptr<ReadableObject>(std::make_unique<FileReadable>(path, base, size));
 }
 
 Result<std::unique_ptr<AppendableObject>> FileStore::DoOpenAppendable(std::string_view key) {

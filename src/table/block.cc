@@ -8,32 +8,42 @@ namespace basin::table {
 
 Result<std::shared_ptr<const Block>> Block::Parse(std::string contents, std::string_view what) {
   auto b = std::make_shared<Block>();
-  if (contents.size() < 4) {
-    return Status::Corruption(
-        fmt::format("{}: {} bytes, too short for a block", what, contents.size()));
-  }
-  const uint32_t n = DecodeFixed32(contents.data() + contents.size() - 4);
-  const size_t max = (contents.size() - 4) / 4;
-  if (n == 0 || n > max) {
-    return Status::Corruption(fmt::format("{}: {} restart points do not fit", what, n));
-  }
-  b->num_restarts_ = n;
-  b->restarts_offset_ = static_cast<uint32_t>(contents.size() - 4 - 4 * size_t{n});
-  b->contents_ = std::move(contents);
-  uint32_t prev = 0;
-  for (uint32_t i = 0; i < n; ++i) {
-    const uint32_t r = b->restart(i);
-    if ((i == 0 && r != 0) || (i > 0 && r <= prev) ||
-        (r >= b->restarts_offset_ && b->restarts_offset_ != 0)) {
-      return Status::Corruption(fmt::format("{}: restart point {} is out of place", what, i));
-    }
-    prev = r;
-  }
+  b->owned_ = std::move(contents);
+  b->view_ = b->owned_;
+  BASIN_RETURN_IF_ERROR(b->Init(what));
   return std::shared_ptr<const Block>(std::move(b));
 }
 
-uint32_t Block::restart(uint32_t i) const {
-  return DecodeFixed32(contents_.data() + restarts_offset_ + 4 * size_t{i});
+Result<std::shared_ptr<const Block>> Block::ParseView(std::string_view contents,
+                                                      std::shared_ptr<const void> pin,
+                                                      std::string_view what) {
+  auto b = std::make_shared<Block>();
+  b->view_ = contents;
+  b->pin_ = std::move(pin);
+  BASIN_RETURN_IF_ERROR(b->Init(what));
+  return std::shared_ptr<const Block>(std::move(b));
+}
+
+Status Block::Init(std::string_view what) {
+  auto bad = [&](std::string msg) {
+    return Status::Corruption(what.empty() ? msg : fmt::format("{}: {}", what, msg));
+  };
+  if (view_.size() < 4) return bad(fmt::format("{} bytes, too short for a block", view_.size()));
+  const uint32_t n = DecodeFixed32(view_.data() + view_.size() - 4);
+  const size_t max = (view_.size() - 4) / 4;
+  if (n == 0 || n > max) return bad(fmt::format("{} restart points do not fit", n));
+  num_restarts_ = n;
+  restarts_offset_ = static_cast<uint32_t>(view_.size() - 4 - 4 * size_t{n});
+  uint32_t prev = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    const uint32_t r = restart(i);
+    if ((i == 0 && r != 0) || (i > 0 && r <= prev) ||
+        (r >= restarts_offset_ && restarts_offset_ != 0)) {
+      return bad(fmt::format("restart point {} is out of place", i));
+    }
+    prev = r;
+  }
+  return Status::OK();
 }
 
 BlockIter::BlockIter(const Block* block)

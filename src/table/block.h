@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "basin/coding.h"
 #include "basin/status.h"
 
 namespace basin::table {
@@ -16,15 +17,25 @@ class Block {
  public:
   // Takes decoded contents; Corruption (naming `what`) when the restart array is malformed.
   static Result<std::shared_ptr<const Block>> Parse(std::string contents, std::string_view what);
+  // The same over bytes the block does not own (a mapped file), kept alive by `pin`.
+  static Result<std::shared_ptr<const Block>> ParseView(std::string_view contents,
+                                                        std::shared_ptr<const void> pin,
+                                                        std::string_view what);
 
-  const char* data() const { return contents_.data(); }
+  const char* data() const { return view_.data(); }
   uint32_t restarts_offset() const { return restarts_offset_; }
   uint32_t num_restarts() const { return num_restarts_; }
-  uint32_t restart(uint32_t i) const;
-  size_t charge() const { return contents_.capacity() + sizeof(*this); }
+  uint32_t restart(uint32_t i) const {
+    return DecodeFixed32(view_.data() + restarts_offset_ + 4 * size_t{i});
+  }
+  size_t charge() const { return owned_.capacity() + sizeof(*this); }
 
  private:
-  std::string contents_;
+  Status Init(std::string_view what);
+
+  std::string owned_;      // the contents, when the block owns them
+  std::string_view view_;  // the contents
+  std::shared_ptr<const void> pin_;
   uint32_t restarts_offset_ = 0;
   uint32_t num_restarts_ = 0;
 };

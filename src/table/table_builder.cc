@@ -151,12 +151,14 @@ class Builder : public TableBuilder {
   }
 
   Status WriteBlock(std::string_view contents, bool compress, BlockHandle* handle) {
-    stored_.clear();
-    status_ =
-        table::AppendStoredBlock(contents, compress ? &compressor_ : nullptr, &scratch_, &stored_);
+    std::string_view body;
+    char trailer[table::kBlockTrailerSize];
+    status_ = table::PrepareStoredBlock(contents, compress ? &compressor_ : nullptr, &scratch_,
+                                        &body, trailer);
     if (!status_.ok()) return status_;
-    *handle = {offset_, stored_.size()};
-    return Write(stored_);
+    *handle = {offset_, body.size() + sizeof trailer};
+    BASIN_RETURN_IF_ERROR(Write(body));
+    return Write(std::string_view(trailer, sizeof trailer));
   }
 
   Status FlushData() {
@@ -173,7 +175,7 @@ class Builder : public TableBuilder {
   table::BlockBuilder data_, index_;
   std::optional<table::BloomBuilder> bloom_;
   Compressor compressor_;
-  std::string scratch_, stored_, handle_buf_;
+  std::string scratch_, handle_buf_;
   BlockHandle pending_handle_;
   bool pending_index_ = false;  // the last data block still needs its index entry
   std::string first_key_, last_key_;

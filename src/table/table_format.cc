@@ -5,6 +5,9 @@
 #include "basin/checksum.h"
 #include "basin/coding.h"
 
+#define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack
+#include <xxhash.h>
+
 namespace basin::table {
 
 void BlockHandle::EncodeTo(std::string* dst) const {
@@ -67,10 +70,10 @@ Result<Footer> Footer::Decode(std::string_view b, uint64_t file_size) {
   return f;
 }
 
-Status AppendStoredBlock(std::string_view contents, Compressor* compressor, std::string* scratch,
-                         std::string* out) {
-  const size_t start = out->size();
+Status PrepareStoredBlock(std::string_view contents, Compressor* compressor, std::string* scratch,
+                          std::string_view* body, char trailer[kBlockTrailerSize]) {
   CompressionType type = CompressionType::kNone;
+  *body = contents;
   if (compressor != nullptr && compressor->options().type != CompressionType::kNone &&
       contents.size() <= kMaxDecompressedSize) {
     scratch->clear();
@@ -78,38 +81,60 @@ Status AppendStoredBlock(std::string_view contents, Compressor* compressor, std:
     BASIN_RETURN_IF_ERROR(compressor->Compress(contents, scratch));
     if (scratch->size() < contents.size() - contents.size() / 8) {
       type = compressor->options().type;
-      out->append(*scratch);
+      *body = *scratch;
     }
   }
-  if (type == CompressionType::kNone) out->append(contents);
-  out->push_back(static_cast<char>(type));
-  PutFixed64(out, Xxh3_64(std::string_view(*out).substr(start)));
+  trailer[0] = static_cast<char>(type);
+  XXH3_state_t state;
+  XXH3_64bits_reset(&state);
+  XXH3_64bits_update(&state, body->data(), body->size());
+  XXH3_64bits_update(&state, trailer, 1);
+  EncodeFixed64(trailer + 1, XXH3_64bits_digest(&state));
   return Status::OK();
 }
 
-Status DecodeStoredBlock(std::string_view stored, std::string_view what, Decompressor& decompressor,
-                         std::string* contents) {
+Status CheckStoredBlock(std::string_view stored, std::string_view what, CompressionType* type,
+                        std::string_view* body) {
+  auto bad = [&](std::string msg) {
+    return Status::Corruption(what.empty() ? msg : fmt::format("{}: {}", what, msg));
+  };
   if (stored.size() < kBlockTrailerSize) {
-    return Status::Corruption(
-        fmt::format("{}: {} bytes, too short for a block", what, stored.size()));
+    return bad(fmt::format("{} bytes, too short for a block", stored.size()));
   }
   const size_t n = stored.size() - 8;
   if (Xxh3_64(stored.substr(0, n)) != DecodeFixed64(stored.data() + n)) {
-    return Status::Corruption(fmt::format("{}: checksum mismatch", what));
+    return bad("checksum mismatch");
   }
-  const uint8_t type = static_cast<uint8_t>(stored[n - 1]);
-  std::string_view body = stored.substr(0, n - 1);
+  const auto t = static_cast<uint8_t>(stored[n - 1]);
+  if (!IsKnownCompression(t)) return bad(fmt::format("unknown compression {}", t));
+  *type = static_cast<CompressionType>(t);
+  *body = stored.substr(0, n - 1);
+  return Status::OK();
+}
+
+Status DecompressBody(CompressionType type, std::string_view body, std::string_view what,
+                      Decompressor& decompressor, std::string* contents) {
+  uint64_t size = 0;
+  if (!GetVarint64(&body, &size)) {
+    return Status::Corruption(what.empty() ? "bad compression header"
+                                           : fmt::format("{}: bad compression header", what));
+  }
   contents->clear();
-  if (type == 0) {
-    contents->assign(body);
+  Status s = decompressor.Decompress(type, body, size, contents);
+  return what.empty() ? s : s.WithContext(what);
+}
+
+Status DecodeStoredBlock(std::string&& stored, std::string_view what, Decompressor& decompressor,
+                         std::string* contents) {
+  CompressionType type;
+  std::string_view body;
+  BASIN_RETURN_IF_ERROR(CheckStoredBlock(stored, what, &type, &body));
+  if (type == CompressionType::kNone) {
+    stored.resize(body.size());
+    *contents = std::move(stored);
     return Status::OK();
   }
-  uint64_t size = 0;
-  if (!IsKnownCompression(type) || !GetVarint64(&body, &size)) {
-    return Status::Corruption(fmt::format("{}: bad compression header", what));
-  }
-  return decompressor.Decompress(static_cast<CompressionType>(type), body, size, contents)
-      .WithContext(what);
+  return DecompressBody(type, body, what, decompressor, contents);
 }
 
 }  // namespace basin::table

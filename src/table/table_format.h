@@ -48,14 +48,23 @@ struct Footer {
   static Result<Footer> Decode(std::string_view bytes, uint64_t file_size);
 };
 
-// Appends `contents` as a stored block to *out: compressed (with the size prefix) when
-// that saves at least 1/8, then type and checksum. `scratch` is reused between calls.
-Status AppendStoredBlock(std::string_view contents, Compressor* compressor, std::string* scratch,
-                         std::string* out);
+// Prepares `contents` to be stored: *body is the contents, or (when compression saves at
+// least 1/8) the compressed form with its size prefix in *scratch; *trailer gets the type
+// and checksum. The block is *body followed by *trailer.
+Status PrepareStoredBlock(std::string_view contents, Compressor* compressor, std::string* scratch,
+                          std::string_view* body, char trailer[kBlockTrailerSize]);
 
-// Checks a stored block's checksum, then decompresses it into *contents.
-// `what` names the block in messages ("data block at offset 4096").
-Status DecodeStoredBlock(std::string_view stored, std::string_view what, Decompressor& decompressor,
+// Checks a stored block's checksum; gives its compression and its body (the contents, or
+// the compressed form with its size prefix).
+Status CheckStoredBlock(std::string_view stored, std::string_view what, CompressionType* type,
+                        std::string_view* body);
+// Decompresses a checked body into *contents.
+Status DecompressBody(CompressionType type, std::string_view body, std::string_view what,
+                      Decompressor& decompressor, std::string* contents);
+
+// Checks a stored block's checksum, then decompresses it into *contents (an uncompressed
+// block is moved, not copied). `what` names the block in messages.
+Status DecodeStoredBlock(std::string&& stored, std::string_view what, Decompressor& decompressor,
                          std::string* contents);
 
 }  // namespace basin::table

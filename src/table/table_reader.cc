@@ -16,6 +16,7 @@ namespace basin {
 // Loaded once per table, shared by its readers; never changes after it is built.
 struct TableMetadata {
   TableProperties props;
+  uint64_t data_end = 0;  // where the data blocks end
   std::array<uint8_t, 16> file_id{};
   std::shared_ptr<const table::Block> index;
   std::string filter_contents;
@@ -29,6 +30,17 @@ using table::BlockHandle;
 using table::BlockIter;
 
 constexpr uint64_t kSuffixProbe = 64 << 10;
+// Once an iterator reads blocks in file order, it reads this much at a time.
+constexpr uint64_t kReadahead = 256 << 10;
+
+// An iterator's readahead: after two blocks read in file order, blocks come out of a
+// window read in one call.
+struct Readahead {
+  std::string window;
+  uint64_t start = 0;
+  uint64_t next_expected = UINT64_MAX;
+  int run = 0;
+};
 
 Status ParseMeta(std::string_view meta, TableMetadata* m) {
   auto bad = [](std::string_view what) {
@@ -152,6 +164,7 @@ class TwoLevelIterator : public TableIterator {
   BlockIter index_;
   std::shared_ptr<const Block> block_;
   std::optional<BlockIter> data_;
+  Readahead readahead_;
   Status status_;
 };
 
@@ -258,10 +271,11 @@ class Reader : public TableReader {
     return Status::OK();
   }
 
-  // A data block, through the shared cache.
+  // A data block, through the shared cache; `readahead` (iterators) may read ahead.
   Result<std::shared_ptr<const Block>> ReadBlock(const TableMetadata& meta,
                                                  std::string_view handle_bytes,
-                                                 bool use_cache = true) {
+                                                 bool use_cache = true,
+                                                 Readahead* readahead = nullptr) {
     BlockHandle h;
     if (!h.DecodeFrom(&handle_bytes)) return Status::Corruption(key_ + ": bad block handle");
     BlockCache* cache = use_cache ? options_.block_cache.get() : nullptr;
@@ -270,17 +284,69 @@ class Reader : public TableReader {
       if (auto hit = cache->Lookup(ck)) return std::static_pointer_cast<const Block>(hit);
     }
     BASIN_RETURN_IF_ERROR(OpenFile());
+    const std::string_view mapped = file_->Mapped();
+    if (!mapped.empty()) return ReadMapped(meta, h, mapped, cache, ck);
     std::string stored, contents;
-    BASIN_RETURN_IF_ERROR(file_->Read(h.offset, h.size, &stored));
+    if (readahead != nullptr && Sequential(h, readahead)) {
+      if (h.offset < readahead->start ||
+          h.offset + h.size > readahead->start + readahead->window.size()) {
+        const uint64_t len = std::min(std::max(kReadahead, h.size),
+                                      meta.data_end - std::min(meta.data_end, h.offset));
+        BASIN_RETURN_IF_ERROR(file_->Read(h.offset, std::max(len, h.size), &readahead->window));
+        readahead->start = h.offset;
+      }
+      stored.assign(readahead->window, h.offset - readahead->start, h.size);
+    } else {
+      BASIN_RETURN_IF_ERROR(file_->Read(h.offset, h.size, &stored));
+    }
     thread_local Decompressor decompressor;
     const std::string what = fmt::format("{}: data block at offset {}", key_, h.offset);
-    BASIN_RETURN_IF_ERROR(table::DecodeStoredBlock(stored, what, decompressor, &contents));
+    BASIN_RETURN_IF_ERROR(
+        table::DecodeStoredBlock(std::move(stored), what, decompressor, &contents));
     BASIN_ASSIGN_OR_RETURN(auto block, Block::Parse(std::move(contents), what));
     if (cache != nullptr) cache->Insert(ck, block, block->charge());
     return block;
   }
 
  private:
+  // A block of a mapped file: checked in place; an uncompressed one is used where it lies
+  // (the page cache holds it, so it is not cached again), a compressed one is decompressed
+  // and cached.
+  Result<std::shared_ptr<const Block>> ReadMapped(const TableMetadata& meta, const BlockHandle& h,
+                                                  std::string_view mapped, BlockCache* cache,
+                                                  const BlockCache::Key& ck) {
+    if (h.offset > mapped.size() || h.size > mapped.size() - h.offset ||
+        h.offset + h.size > meta.data_end) {
+      return Status::Corruption(
+          fmt::format("{}: block handle at {} lies outside the data", key_, h.offset));
+    }
+    auto where = [&](Status s) {
+      return s.ok() ? s : s.WithContext(fmt::format("{}: data block at offset {}", key_, h.offset));
+    };
+    CompressionType type;
+    std::string_view body;
+    BASIN_RETURN_IF_ERROR(
+        where(table::CheckStoredBlock(mapped.substr(h.offset, h.size), "", &type, &body)));
+    if (type == CompressionType::kNone) {
+      auto block = Block::ParseView(body, file_, "");
+      if (!block.ok()) return where(block.status());
+      return block;
+    }
+    thread_local Decompressor decompressor;
+    std::string contents;
+    BASIN_RETURN_IF_ERROR(where(table::DecompressBody(type, body, "", decompressor, &contents)));
+    auto block = Block::Parse(std::move(contents), "");
+    if (!block.ok()) return where(block.status());
+    if (cache != nullptr) cache->Insert(ck, *block, (*block)->charge());
+    return block;
+  }
+
+  static bool Sequential(const BlockHandle& h, Readahead* ra) {
+    ra->run = h.offset == ra->next_expected ? ra->run + 1 : 0;
+    ra->next_expected = h.offset + h.size;
+    return ra->run >= 2;
+  }
+
   Result<std::shared_ptr<const TableMetadata>> Metadata() {
     {
       std::lock_guard lock(mu_);
@@ -323,18 +389,19 @@ class Reader : public TableReader {
     Decompressor d;
     std::string bytes, meta;
     BASIN_RETURN_IF_ERROR(stored(f.meta, &bytes));
-    BASIN_RETURN_IF_ERROR(table::DecodeStoredBlock(bytes, "meta block", d, &meta));
+    BASIN_RETURN_IF_ERROR(table::DecodeStoredBlock(std::move(bytes), "meta block", d, &meta));
     BASIN_RETURN_IF_ERROR(ParseMeta(meta, m));
     uint64_t data_end = f.meta.offset;
     if (f.filter.size != 0) {
       BASIN_RETURN_IF_ERROR(stored(f.filter, &bytes));
       BASIN_RETURN_IF_ERROR(
-          table::DecodeStoredBlock(bytes, "filter block", d, &m->filter_contents));
+          table::DecodeStoredBlock(std::move(bytes), "filter block", d, &m->filter_contents));
       BASIN_ASSIGN_OR_RETURN(auto bloom, table::BloomReader::Parse(m->filter_contents));
       m->bloom = bloom;
       data_end = f.filter.offset;
     }
     BASIN_RETURN_IF_ERROR(CheckIndex(*m, data_end));
+    m->data_end = data_end;
     TableProperties& p = m->props;
     p.file_size = size;
     p.index_bytes = m->index->charge();
@@ -353,14 +420,14 @@ class Reader : public TableReader {
   std::shared_ptr<const TableMetadata> meta_;
   std::once_flag open_once_;
   Status open_status_;
-  std::unique_ptr<ReadableObject> file_;
+  std::shared_ptr<ReadableObject> file_;  // shared: blocks of a mapped file pin it
 };
 
 bool TwoLevelIterator::LoadBlock() {
   data_.reset();
   block_.reset();
   if (!index_.Valid()) return false;
-  auto b = reader_->ReadBlock(*meta_, index_.value());
+  auto b = reader_->ReadBlock(*meta_, index_.value(), true, &readahead_);
   if (!b.ok()) {
     status_ = b.status();
     return false;

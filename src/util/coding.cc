@@ -76,11 +76,11 @@ const char* DecodeVarint(const char* p, const char* limit, int max_bytes, int la
 
 }  // namespace
 
-const char* GetVarint64Ptr(const char* p, const char* limit, uint64_t* v) {
+const char* GetVarint64PtrSlow(const char* p, const char* limit, uint64_t* v) {
   return DecodeVarint(p, limit, kMaxVarint64Length, 1, v);
 }
 
-const char* GetVarint32Ptr(const char* p, const char* limit, uint32_t* v) {
+const char* GetVarint32PtrSlow(const char* p, const char* limit, uint32_t* v) {
   uint64_t wide = 0;
   const char* q = DecodeVarint(p, limit, kMaxVarint32Length, 4, &wide);
   if (q != nullptr) *v = static_cast<uint32_t>(wide);
