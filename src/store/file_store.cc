@@ -84,6 +84,21 @@ struct ReadFd {
   }
 };
 
+// Opens `path` (object `key`) for reading into *f: NotFound when it is absent or not a
+// regular file.
+Status OpenObjectFile(const std::string& path, std::string_view key, ReadFd* f, uint64_t* size) {
+  f->fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (f->fd < 0) {
+    if (errno == ENOTDIR) return Status::NotFound(fmt::format("no object '{}'", key));
+    return ErrnoStatus(errno, "opening", path);
+  }
+  struct stat st;
+  if (::fstat(f->fd, &st) != 0) return ErrnoStatus(errno, "stat of", path);
+  if (!S_ISREG(st.st_mode)) return Status::NotFound(fmt::format("no object '{}'", key));
+  *size = static_cast<uint64_t>(st.st_size);
+  return Status::OK();
+}
+
 }  // namespace
 
 class FileWriter : public ObjectWriter {
@@ -388,16 +403,9 @@ class FileReadable : public ReadableObject {
 
 Result<std::unique_ptr<ReadableObject>> FileStore::DoOpenReadable(std::string_view key) {
   const std::string path = PathOf(key);
-  ReadFd f(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (f.fd < 0) {
-    if (errno == ENOTDIR) return Status::NotFound(fmt::format("no object '{}'", key));
-    return ErrnoStatus(errno, "opening", path);
-  }
-  struct stat st;
-  if (::fstat(f.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    return Status::NotFound(fmt::format("no object '{}'", key));
-  }
-  const auto size = static_cast<uint64_t>(st.st_size);
+  ReadFd f(-1);
+  uint64_t size = 0;
+  BASIN_RETURN_IF_ERROR(OpenObjectFile(path, key, &f, &size));
   const char* base = nullptr;
   if (size > 0) {
     void* m = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, f.fd, 0);
@@ -441,16 +449,11 @@ Status FileStore::DoPut(std::string_view key, std::string_view data, PutMode mod
 
 Status FileStore::DoGet(std::string_view key, const ByteRange& range, std::string* out) {
   const std::string path = PathOf(key);
-  ReadFd f(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (f.fd < 0) {
-    if (errno == ENOTDIR) return Status::NotFound(fmt::format("no object '{}'", key));
-    return ErrnoStatus(errno, "opening", path);
-  }
-  struct stat st;
-  if (::fstat(f.fd, &st) != 0) return ErrnoStatus(errno, "stat of", path);
-  if (!S_ISREG(st.st_mode)) return Status::NotFound(fmt::format("no object '{}'", key));
+  ReadFd f(-1);
+  uint64_t size = 0;
+  BASIN_RETURN_IF_ERROR(OpenObjectFile(path, key, &f, &size));
   uint64_t begin = 0, end = 0;
-  BASIN_RETURN_IF_ERROR(ResolveRange(key, range, static_cast<uint64_t>(st.st_size), &begin, &end));
+  BASIN_RETURN_IF_ERROR(ResolveRange(key, range, size, &begin, &end));
   out->resize(end - begin);
   uint64_t done = 0;
   while (begin + done < end) {
