@@ -12,4 +12,22 @@ dir=${BASIN_BUILD_ROOT:-.}/build
 [ "$kind" = asan ] && dir=${BASIN_BUILD_ROOT:-.}/build-asan
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+# A real S3 server (Ceph's radosgw) on 127.0.0.1 for the S3 tests, on ports of our own.
+s3dir=$(mktemp -d "${TMPDIR:-/tmp}/basin-s3.XXXXXX")
+stop_s3() { scripts/s3-server-stop.sh "$s3dir/rgw" >/dev/null 2>&1 || true; rm -rf "$s3dir"; }
+trap stop_s3 EXIT
+port=$((20000 + RANDOM % 20000))
+if MON_PORT=$((port + 1)) scripts/s3-server-start.sh "$s3dir/rgw" "$port" bluestore \
+    >"$s3dir/start.log" 2>&1; then
+  # shellcheck disable=SC1091
+  . "$s3dir/rgw/env.sh"
+  echo "S3 test server (radosgw) at $S3_ENDPOINT"
+elif [ "${CI:-}" = true ]; then
+  cat "$s3dir/start.log" >&2
+  echo "the S3 test server did not start" >&2
+  exit 1
+else
+  echo "warning: the S3 test server did not start ($s3dir/start.log); S3 tests are skipped" >&2
+fi
 ctest --test-dir "$dir" --output-on-failure -j"$(nproc)"

@@ -17,7 +17,8 @@ namespace basin {
 
 struct StoreFactory {
   std::string name;
-  // A new, empty store; it may own resources (a directory) that go with it.
+  // A new, empty store; it may own resources (a directory) that go with it. Null when the
+  // store cannot be had here (no S3 server): the tests are then skipped, saying so.
   std::function<std::shared_ptr<ObjectStore>()> make;
 };
 
@@ -32,7 +33,7 @@ class StoreConformanceTest : public ::testing::TestWithParam<StoreFactory> {
  protected:
   void SetUp() override {
     store_ = GetParam().make();
-    ASSERT_NE(store_, nullptr);
+    if (store_ == nullptr) GTEST_SKIP() << GetParam().name << " is not available here";
   }
   std::shared_ptr<ObjectStore> store_;
 };

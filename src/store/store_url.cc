@@ -7,6 +7,8 @@
 
 #include "basin/file_store.h"
 #include "basin/memory_store.h"
+#include "basin/retrying_store.h"
+#include "basin/s3_store.h"
 
 namespace basin {
 namespace {
@@ -126,8 +128,11 @@ Result<std::shared_ptr<ObjectStore>> OpenStore(std::string_view url) {
     case StoreUrl::Scheme::kMemory:
       if (u.path.empty()) return NewMemoryStore();
       return NamedMemoryStore(u.path);
-    case StoreUrl::Scheme::kS3:
-      return Status::NotSupported("S3 stores are not available in this build of basin yet");
+    case StoreUrl::Scheme::kS3: {
+      BASIN_ASSIGN_OR_RETURN(S3Options o, S3OptionsFromUrl(u));
+      BASIN_ASSIGN_OR_RETURN(auto store, OpenS3Store(o));
+      return std::shared_ptr<ObjectStore>(std::make_shared<RetryingStore>(store));
+    }
   }
   return BadUrl(url, "unknown scheme");
 }
@@ -149,10 +154,18 @@ Result<StoreAndKey> OpenStoreAndKey(std::string_view url) {
       if (slash != std::string::npos) out.key = u.path.substr(slash + 1);
       return out;
     }
-    case StoreUrl::Scheme::kS3:
-      return Status::NotSupported("S3 stores are not available in this build of basin yet");
+    case StoreUrl::Scheme::kS3: {
+      // The bucket is the store; everything after it is the key.
+      StoreUrl bucket = u;
+      out.key = u.prefix;
+      bucket.prefix.clear();
+      BASIN_ASSIGN_OR_RETURN(S3Options o, S3OptionsFromUrl(bucket));
+      BASIN_ASSIGN_OR_RETURN(auto store, OpenS3Store(o));
+      out.store = std::make_shared<RetryingStore>(store);
+      break;
+    }
   }
-  if (dir && !out.key.empty()) out.key += '/';
+  if (dir && !out.key.empty() && out.key.back() != '/') out.key += '/';
   return out;
 }
 

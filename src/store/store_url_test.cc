@@ -57,8 +57,13 @@ TEST(StoreUrlTest, OpensFileAndNamedMemoryStores) {
   EXPECT_TRUE((*OpenStore("mem://"))->Head("k").status().IsNotFound());  // anonymous: new
 }
 
-TEST(StoreUrlTest, S3IsNotYetSupported) {
-  EXPECT_TRUE(OpenStore("s3://bucket/p").status().IsNotSupported());
+TEST(StoreUrlTest, S3WithoutCredentialsSaysWhereToPutThem) {
+  ::unsetenv("AWS_ACCESS_KEY_ID");
+  ::setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials", 1);
+  Status s = OpenStore("s3://bucket/p").status();
+  EXPECT_TRUE(s.IsPermissionDenied()) << s.ToString();
+  EXPECT_NE(s.message().find("AWS_ACCESS_KEY_ID"), std::string::npos);
+  ::unsetenv("AWS_SHARED_CREDENTIALS_FILE");
 }
 
 TEST(StoreUrlTest, StoreAndKeySplitsObjectUrls) {

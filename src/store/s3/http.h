@@ -1,0 +1,60 @@
+// A small HTTP client over libcurl for the S3 store: keeps idle connections for reuse,
+// bounds how long a connection may stall, and checks that bodies arrive whole. Every
+// transport failure (refused, reset, timed out, cut short) is a retryable IOError; the
+// HTTP status is left to the caller. Thread-safe.
+#ifndef BASIN_STORE_S3_HTTP_H_
+#define BASIN_STORE_S3_HTTP_H_
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "basin/status.h"
+
+namespace basin::s3 {
+
+struct HttpRequest {
+  std::string method;
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string_view body;
+};
+
+struct HttpResponse {
+  long status = 0;
+  std::map<std::string, std::string> headers;  // names lowercased
+  std::string body;
+};
+
+struct HttpOptions {
+  long connect_timeout_ms = 10'000;
+  // A transfer slower than this many bytes a second for stall_seconds is cut off.
+  long stall_bytes_per_second = 1024;
+  long stall_seconds = 30;
+  bool verify_tls = true;
+};
+
+class HttpClient {
+ public:
+  explicit HttpClient(HttpOptions options);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  Status Perform(const HttpRequest& request, HttpResponse* response);
+
+ private:
+  void* Acquire();
+  void Release(void* handle);
+
+  const HttpOptions options_;
+  std::mutex mu_;
+  std::vector<void*> idle_;  // CURL easy handles, each keeping its connection
+};
+
+}  // namespace basin::s3
+
+#endif  // BASIN_STORE_S3_HTTP_H_

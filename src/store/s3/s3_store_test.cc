@@ -1,0 +1,136 @@
+// The S3 store against a real S3 server: Ceph's radosgw on 127.0.0.1, started by
+// scripts/test.sh (scripts/s3-server-start.sh), which exports S3_ENDPOINT, S3_ACCESS_KEY
+// and S3_SECRET_KEY. Without them these tests are skipped, and say so.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <optional>
+#include <random>
+
+#include "basin/counting_store.h"
+#include "basin/log_reader.h"
+#include "basin/log_recovery.h"
+#include "basin/log_writer.h"
+#include "basin/s3_store.h"
+#include "basin/store_url.h"
+#include "store/store_conformance.h"
+#include "test_util.h"
+
+namespace basin {
+namespace {
+
+std::string Fresh(const char* what) {
+  static std::mt19937_64 rng{std::random_device{}()};
+  static std::mutex mu;
+  std::lock_guard lock(mu);
+  return what + std::to_string(rng() % 1000000000000ull);
+}
+
+// Options for a new, empty bucket on the test server, or nothing without a server.
+std::optional<S3Options> ServerOptions() {
+  const char* endpoint = std::getenv("S3_ENDPOINT");
+  const char* key = std::getenv("S3_ACCESS_KEY");
+  const char* secret = std::getenv("S3_SECRET_KEY");
+  if (endpoint == nullptr || key == nullptr || secret == nullptr) return std::nullopt;
+  S3Options o;
+  o.endpoint = endpoint;
+  o.access_key = key;
+  o.secret_key = secret;
+  o.bucket = Fresh("basin-test-");
+  o.part_size = 5 << 20;
+  const Status bucket = CreateS3Bucket(o);
+  EXPECT_TRUE(bucket.ok()) << bucket.ToString();
+  return o;
+}
+
+std::shared_ptr<ObjectStore> NewS3Store() {
+  auto o = ServerOptions();
+  if (!o) return nullptr;
+  return *OpenS3Store(*o);
+}
+
+#define REQUIRE_SERVER()                                                        \
+  auto options_or = ServerOptions();                                            \
+  if (!options_or) GTEST_SKIP() << "no S3 server: run through scripts/test.sh"; \
+  S3Options options = *options_or
+
+INSTANTIATE_TEST_SUITE_P(S3, StoreConformanceTest,
+                         ::testing::Values(StoreFactory{"S3Store", NewS3Store}), StoreFactoryName);
+
+TEST(S3StoreTest, KeysTooLongWithThePrefixAreRefused) {
+  REQUIRE_SERVER();
+  options.prefix = std::string(100, 'p');
+  auto store = *OpenS3Store(options);
+  const std::string seg(240, 'k');
+  Status s = store->Put(seg + "/" + seg + "/" + seg + "/" + seg, "v");  // 963 bytes
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(s.message().find("prefix"), std::string::npos) << s.message();
+}
+
+TEST(S3StoreTest, AWrongSecretIsAPermissionError) {
+  REQUIRE_SERVER();
+  options.secret_key = "not-the-secret";
+  auto store = *OpenS3Store(options);
+  Status s = store->Put("k", "v");
+  EXPECT_TRUE(s.IsPermissionDenied()) << s.ToString();
+  EXPECT_EQ(ExitCodeFor(s), 3);
+  EXPECT_EQ(s.message().find("not-the-secret"), std::string::npos);  // never in a message
+}
+
+TEST(S3StoreTest, MultipartObjectsRoundTrip) {
+  REQUIRE_SERVER();
+  auto store = *OpenS3Store(options);
+  const std::string data = basin::testing::RandomBytes(17 << 20, 3);  // 4 parts of 5 MiB
+  auto w = *store->NewWriter("big", PutMode::kOverwrite);
+  for (size_t off = 0; off < data.size(); off += 1 << 20) {
+    ASSERT_TRUE(w->Append(std::string_view(data).substr(off, 1 << 20)).ok());
+  }
+  ASSERT_TRUE(w->Close().ok());
+  EXPECT_EQ(*store->Get("big"), data);
+  EXPECT_EQ(*store->Get("big", ByteRange::Span(5 << 20, 10)), data.substr(5 << 20, 10));
+}
+
+TEST(S3StoreTest, UrlsOpenS3Stores) {
+  REQUIRE_SERVER();
+  ::setenv("AWS_ACCESS_KEY_ID", options.access_key.c_str(), 1);
+  ::setenv("AWS_SECRET_ACCESS_KEY", options.secret_key.c_str(), 1);
+  const std::string url = "s3://" + options.bucket + "/p?endpoint=" + options.endpoint;
+  auto store = OpenStore(url);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ASSERT_TRUE((*store)->Put("via-url", "x").ok());
+  auto sk = OpenStoreAndKey("s3://" + options.bucket + "/p/via-url?endpoint=" + options.endpoint);
+  ASSERT_TRUE(sk.ok());
+  EXPECT_EQ(*sk->store->Get(sk->key), "x");
+  EXPECT_EQ((*store)->url().find(options.secret_key), std::string::npos);
+  ::unsetenv("AWS_ACCESS_KEY_ID");
+  ::unsetenv("AWS_SECRET_ACCESS_KEY");
+}
+
+TEST(S3StoreTest, LogOnS3RecoversFromTailsOnly) {
+  REQUIRE_SERVER();
+  auto base = *OpenS3Store(options);
+  LogOptions lo;
+  lo.block_size = 4096;
+  lo.layout = LogLayout::kObjectPerBlock;
+  std::vector<std::string> records;
+  for (int i = 0; i < 200; ++i) records.push_back(basin::testing::RandomBytes(100 + i, i));
+  {
+    auto w = *LogWriter::Open(base, "log", lo);
+    for (const auto& r : records) ASSERT_TRUE(w->Append(r).ok());
+    ASSERT_TRUE(w->Flush().ok());
+  }  // the writer "dies": blocks are there, the footer is not
+  const size_t blocks = base->ListAll("log/")->size();
+  auto counting = std::make_shared<CountingStore>(base);
+  auto report = RecoverLog(counting, "log", RecoveryMode::kPointInTime);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(counting->counts()[StoreOp::kGet].requests, blocks + 1);  // header + one tail each
+  EXPECT_EQ(counting->counts()[StoreOp::kGet].bytes_received, 53 + 42 * blocks);
+  auto reader = *LogReader::Open(base, "log");
+  auto it = reader->NewIterator();
+  size_t n = 0;
+  while (it->Next()) EXPECT_EQ(it->value(), records[n++]);
+  EXPECT_EQ(n, records.size());
+}
+
+}  // namespace
+}  // namespace basin
