@@ -1,9 +1,19 @@
 // basin store put|get|stat|ls|rm: look at and change objects in any store by hand.
 #include <fmt/format.h>
 
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <memory>
+#include <mutex>
+#include <span>
+#include <thread>
+#include <vector>
 
+#include "basin/counting_store.h"
+#include "basin/crypto.h"
 #include "basin/store_url.h"
 #include "cli/command.h"
 
@@ -91,6 +101,70 @@ Status Ls(const std::string& url) {
   return Status::OK();
 }
 
+struct BenchArgs {
+  std::string url;
+  uint64_t size = 4 << 20;
+  int count = 64;
+  int parallel = 4;
+};
+
+// Puts, gets, lists and deletes `count` objects of `size` bytes under URL/basin-bench-*/,
+// `parallel` requests at a time, and reports throughput and requests per GB moved.
+Status Bench(const BenchArgs& a) {
+  BASIN_ASSIGN_OR_RETURN(StoreAndKey sk, OpenStoreAndKey(a.url));
+  if (a.count < 1 || a.parallel < 1) return Status::InvalidArgument("count and parallel must be >= 1");
+  auto counting = std::make_shared<CountingStore>(sk.store);
+  std::string prefix = sk.key;
+  if (!prefix.empty() && prefix.back() != '/') prefix += '/';
+  prefix += fmt::format("basin-bench-{}/", ::getpid());
+  std::string data(a.size, '\0');
+  RandomBytes(std::span<uint8_t>(reinterpret_cast<uint8_t*>(data.data()), data.size()));
+  auto run = [&](std::string_view what, auto&& op) -> Status {
+    counting->Reset();
+    std::atomic<int> next{0};
+    std::mutex mu;
+    Status first;
+    const auto start = std::chrono::steady_clock::now();
+    std::vector<std::thread> threads;
+    for (int t = 0; t < a.parallel; ++t) {
+      threads.emplace_back([&] {
+        for (int i = next++; i < a.count; i = next++) {
+          Status s = op(fmt::format("{}{:06}", prefix, i));
+          if (!s.ok()) {
+            std::lock_guard lock(mu);
+            if (first.ok()) first = s;
+          }
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    BASIN_RETURN_IF_ERROR(first);
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const StoreCounts c = counting->counts();
+    const double bytes = static_cast<double>(c.total_bytes_sent() + c.total_bytes_received());
+    fmt::print("{:<7} {:>6} requests in {:.2f} s: {:8.1f} MB/s, {:8.0f} requests/s{}\n", what,
+               c.total_requests(), secs, bytes / 1e6 / secs, c.total_requests() / secs,
+               bytes > 0 ? fmt::format(", {:.0f} requests per GB", c.total_requests() / (bytes / 1e9))
+                         : std::string());
+    return Status::OK();
+  };
+  fmt::print("{}: {} objects of {} bytes, {} in flight\n", counting->url(), a.count, a.size,
+             a.parallel);
+  BASIN_RETURN_IF_ERROR(run("put", [&](const std::string& k) { return counting->Put(k, data); }));
+  BASIN_RETURN_IF_ERROR(run("get", [&](const std::string& k) {
+    auto got = counting->Get(k);
+    if (got.ok() && *got != data) return Status::Corruption("read back different bytes: " + k);
+    return got.status();
+  }));
+  counting->Reset();
+  const auto start = std::chrono::steady_clock::now();
+  BASIN_ASSIGN_OR_RETURN(auto listed, counting->ListAll(prefix));
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  fmt::print("list    {:>6} requests in {:.2f} s: {} keys\n", counting->counts().total_requests(), secs,
+             listed.size());
+  return run("delete", [&](const std::string& k) { return counting->Delete(k); });
+}
+
 Status Rm(const std::string& url) {
   BASIN_ASSIGN_OR_RETURN(StoreAndKey sk, OpenObject(url));
   return sk.store->Delete(sk.key);
@@ -127,6 +201,15 @@ void RegisterStoreCommands(CLI::App& app, Outcome* outcome) {
   CLI::App* ls = store->add_subcommand("ls", "List the objects under URL (size, key)");
   ls->add_option("URL", args->url, "Store URL or key prefix")->required();
   ls->callback([=] { outcome->status = Ls(args->url); });
+
+  auto bench = std::make_shared<BenchArgs>();
+  CLI::App* b = store->add_subcommand(
+      "bench", "Measure put, get, list and delete: throughput and requests per GB");
+  b->add_option("URL", bench->url, "Store URL (objects go under URL/basin-bench-PID/)")->required();
+  b->add_option("--size", bench->size, "Object size in bytes (default 4 MiB)");
+  b->add_option("--count", bench->count, "Objects (default 64)");
+  b->add_option("--parallel", bench->parallel, "Requests in flight (default 4)");
+  b->callback([=] { outcome->status = Bench(*bench); });
 
   CLI::App* rm = store->add_subcommand("rm", "Delete object URL (absent is not an error)");
   rm->add_option("URL", args->url, "Object URL")->required();
