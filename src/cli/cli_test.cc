@@ -38,12 +38,26 @@ class CliTest : public ::testing::Test {
 };
 
 TEST_F(CliTest, HelpOnEveryLevelExitsZero) {
-  for (const char* args :
-       {"--help", "store --help", "store put --help", "store get --help", "store stat --help",
-        "store ls --help", "store rm --help", "log --help", "log append --help", "log cat --help",
-        "log inspect --help", "log verify --help", "log recover --help", "table --help",
-        "table build --help", "table get --help", "table scan --help", "table inspect --help",
-        "table verify --help"}) {
+  for (const char* args : {"--help",
+                           "store --help",
+                           "store put --help",
+                           "store get --help",
+                           "store stat --help",
+                           "store ls --help",
+                           "store rm --help",
+                           "log --help",
+                           "log append --help",
+                           "log cat --help",
+                           "log inspect --help",
+                           "log verify --help",
+                           "log recover --help",
+                           "table --help",
+                           "table build --help",
+                           "table get --help",
+                           "table scan --help",
+                           "table inspect --help",
+                           "table verify --help",
+                           "store bench --help"}) {
     RunResult r = Basin(args);
     EXPECT_EQ(r.code, 0) << args;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << args << ": " << r.out;
@@ -245,6 +259,18 @@ TEST_F(CliTest, TableVerifyNamesTheDamagedBlock) {
   RunResult trunc = Basin("table verify " + t);
   EXPECT_EQ(trunc.code, 1);
   EXPECT_NE(trunc.err.find("truncated"), std::string::npos) << trunc.err;
+}
+
+TEST_F(CliTest, StoreBenchReportsEachOperationAndCleansUp) {
+  const std::string dir = dir_.path() + "/bench/";
+  RunResult r = Basin("store bench " + dir + " --count 8 --size 10000 --parallel 2");
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const char* op : {"put ", "get ", "list ", "delete "}) {
+    EXPECT_NE(r.out.find(op), std::string::npos) << op << " missing from: " << r.out;
+  }
+  EXPECT_NE(r.out.find("8 keys"), std::string::npos) << r.out;
+  EXPECT_EQ(Basin("store ls " + dir).out, "");  // every object deleted
+  EXPECT_EQ(Basin("store bench " + dir + " --count 0").code, 2);
 }
 
 }  // namespace

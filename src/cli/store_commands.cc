@@ -112,7 +112,8 @@ struct BenchArgs {
 // `parallel` requests at a time, and reports throughput and requests per GB moved.
 Status Bench(const BenchArgs& a) {
   BASIN_ASSIGN_OR_RETURN(StoreAndKey sk, OpenStoreAndKey(a.url));
-  if (a.count < 1 || a.parallel < 1) return Status::InvalidArgument("count and parallel must be >= 1");
+  if (a.count < 1 || a.parallel < 1)
+    return Status::InvalidArgument("count and parallel must be >= 1");
   auto counting = std::make_shared<CountingStore>(sk.store);
   std::string prefix = sk.key;
   if (!prefix.empty() && prefix.back() != '/') prefix += '/';
@@ -139,13 +140,15 @@ Status Bench(const BenchArgs& a) {
     }
     for (auto& t : threads) t.join();
     BASIN_RETURN_IF_ERROR(first);
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const StoreCounts c = counting->counts();
     const double bytes = static_cast<double>(c.total_bytes_sent() + c.total_bytes_received());
     fmt::print("{:<7} {:>6} requests in {:.2f} s: {:8.1f} MB/s, {:8.0f} requests/s{}\n", what,
                c.total_requests(), secs, bytes / 1e6 / secs, c.total_requests() / secs,
-               bytes > 0 ? fmt::format(", {:.0f} requests per GB", c.total_requests() / (bytes / 1e9))
-                         : std::string());
+               bytes > 0
+                   ? fmt::format(", {:.0f} requests per GB", c.total_requests() / (bytes / 1e9))
+                   : std::string());
     return Status::OK();
   };
   fmt::print("{}: {} objects of {} bytes, {} in flight\n", counting->url(), a.count, a.size,
@@ -159,9 +162,10 @@ Status Bench(const BenchArgs& a) {
   counting->Reset();
   const auto start = std::chrono::steady_clock::now();
   BASIN_ASSIGN_OR_RETURN(auto listed, counting->ListAll(prefix));
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  fmt::print("list    {:>6} requests in {:.2f} s: {} keys\n", counting->counts().total_requests(), secs,
-             listed.size());
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  fmt::print("list    {:>6} requests in {:.2f} s: {} keys\n", counting->counts().total_requests(),
+             secs, listed.size());
   return run("delete", [&](const std::string& k) { return counting->Delete(k); });
 }
 
