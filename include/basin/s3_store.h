@@ -21,14 +21,17 @@ struct S3Options {
   std::string endpoint;  // "http://127.0.0.1:7480"; empty: https://s3.REGION.amazonaws.com
   std::string region = "us-east-1";
   std::string bucket;
-  std::string prefix;           // keys are PREFIX/KEY in the bucket
-  bool path_style = true;       // false: virtual-hosted (BUCKET.host)
+  std::string prefix;      // keys are PREFIX/KEY in the bucket
+  bool path_style = true;  // false: virtual-hosted (BUCKET.host)
   std::string access_key;
   std::string secret_key;
   std::string session_token;
   uint64_t part_size = uint64_t{8} << 20;  // multipart part size, at least 5 MiB
   int parallel_parts = 4;                  // parts in flight per streamed object
   bool verify_tls = true;
+  long connect_timeout_ms = 10'000;
+  // A request that moves less than 1 KiB/s for this long is cut off (and retried).
+  long stall_seconds = 30;
 };
 
 // Fills S3Options from an s3:// URL, the environment and the AWS files (see above).

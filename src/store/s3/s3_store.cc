@@ -98,7 +98,11 @@ class S3Writer : public ObjectWriter {
 
 class S3Store : public ObjectStore {
  public:
-  explicit S3Store(const S3Options& o) : o_(o), http_(s3::HttpOptions{.verify_tls = o.verify_tls}) {
+  explicit S3Store(const S3Options& o)
+      : o_(o),
+        http_(s3::HttpOptions{.connect_timeout_ms = o.connect_timeout_ms,
+                              .stall_seconds = o.stall_seconds,
+                              .verify_tls = o.verify_tls}) {
     std::string ep =
         o_.endpoint.empty() ? fmt::format("https://s3.{}.amazonaws.com", o_.region) : o_.endpoint;
     while (!ep.empty() && ep.back() == '/') ep.pop_back();

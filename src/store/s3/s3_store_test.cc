@@ -11,8 +11,10 @@
 #include "basin/log_reader.h"
 #include "basin/log_recovery.h"
 #include "basin/log_writer.h"
+#include "basin/retrying_store.h"
 #include "basin/s3_store.h"
 #include "basin/store_url.h"
+#include "fault_proxy.h"
 #include "store/store_conformance.h"
 #include "test_util.h"
 
@@ -130,6 +132,72 @@ TEST(S3StoreTest, LogOnS3RecoversFromTailsOnly) {
   size_t n = 0;
   while (it->Next()) EXPECT_EQ(it->value(), records[n++]);
   EXPECT_EQ(n, records.size());
+}
+
+// Puts and gets through a proxy that breaks 5% of exchanges in every way it knows, with
+// retries: every object must come back byte-identical, and every create-only put must
+// have exactly one winner, with no false conflict from a lost response. The number of
+// operations is BASIN_FAULT_OPS (default 200; the full run is 1000).
+TEST(S3FaultTest, FivePercentFaultsOfEveryKindLoseNothing) {
+  REQUIRE_SERVER();
+  const int port = std::stoi(options.endpoint.substr(options.endpoint.rfind(':') + 1));
+  basin::testing::FaultProxy proxy(port, 0.05, 42, /*stall_ms=*/2500);
+  options.endpoint = "http://127.0.0.1:" + std::to_string(proxy.port());
+  options.stall_seconds = 1;
+  RetryPolicy policy;
+  policy.max_attempts = 12;
+  policy.initial_backoff = std::chrono::milliseconds(5);
+  policy.max_backoff = std::chrono::milliseconds(200);
+  auto store = std::make_shared<RetryingStore>(*OpenS3Store(options), policy);
+  const char* env = std::getenv("BASIN_FAULT_OPS");
+  const int ops = env ? std::atoi(env) : 200;
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < ops; ++i) {
+    // Mostly small objects, some large: 0 B to 40 MiB.
+    const uint64_t size = i == 0            ? 40 << 20
+                          : rng() % 10 == 0 ? rng() % (8 << 20)
+                                            : rng() % (64 << 10);
+    const std::string data = basin::testing::RandomBytes(size, i);
+    const std::string key = "o/" + std::to_string(i);
+    const PutMode mode = i % 2 ? PutMode::kCreateOnly : PutMode::kOverwrite;
+    Status put = store->Put(key, data, mode);
+    ASSERT_TRUE(put.ok()) << "put " << i << " (" << size << " bytes): " << put.ToString();
+    if (mode == PutMode::kCreateOnly) {
+      EXPECT_TRUE(store->Put(key, "other", PutMode::kCreateOnly).IsAlreadyExists()) << i;
+    }
+    auto got = store->Get(key);
+    ASSERT_TRUE(got.ok()) << "get " << i << ": " << got.status().ToString();
+    ASSERT_TRUE(*got == data) << "object " << i << " came back different";
+  }
+  uint64_t faults = 0;
+  for (int f = 1; f < basin::testing::FaultProxy::kFaultCount; ++f) {
+    faults += proxy.faults(static_cast<basin::testing::FaultProxy::Fault>(f));
+  }
+  EXPECT_GT(faults, 0u);
+  EXPECT_GT(store->retries(), 0u);
+  std::printf("%llu requests, %llu faults injected, %llu retries\n",
+              static_cast<unsigned long long>(proxy.requests()),
+              static_cast<unsigned long long>(faults),
+              static_cast<unsigned long long>(store->retries()));
+}
+
+TEST(S3FaultTest, AllRequestsFailingGivesAClearErrorInTime) {
+  REQUIRE_SERVER();
+  const int port = std::stoi(options.endpoint.substr(options.endpoint.rfind(':') + 1));
+  basin::testing::FaultProxy proxy(port, 1.0, 9, /*stall_ms=*/2500);
+  options.endpoint = "http://127.0.0.1:" + std::to_string(proxy.port());
+  options.stall_seconds = 1;
+  RetryPolicy policy;
+  policy.max_attempts = 4;
+  policy.initial_backoff = std::chrono::milliseconds(5);
+  RetryingStore store(*OpenS3Store(options), policy);
+  const auto start = std::chrono::steady_clock::now();
+  Status s = store.Put("k", "v");
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_FALSE(s.ok());
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_LT(secs, 30.0) << "took " << secs << " s";
 }
 
 }  // namespace
