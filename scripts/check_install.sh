@@ -17,5 +17,5 @@ echo "find_package(basin): $("$work/consumer/consumer")"
 
 export PKG_CONFIG_PATH=$work/prefix/lib/pkgconfig:$work/prefix/lib/x86_64-linux-gnu/pkgconfig
 # shellcheck disable=SC2046
-c++ examples/consumer/main.cc -o "$work/consumer-pc" $(pkg-config --cflags --libs --static basin)
+c++ examples/consumer/main.cc -o "$work/consumer-pc" $(pkg-config --cflags --libs basin)
 echo "pkg-config basin: $("$work/consumer-pc")"
