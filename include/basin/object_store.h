@@ -160,6 +160,9 @@ class ObjectStore {
   Result<std::vector<ObjectInfo>> ListAll(std::string_view prefix);
   // Removes the object; deleting an absent key succeeds.
   Status Delete(std::string_view key);
+  // Removes many objects, in as few requests as the store allows (S3: 1000 a request).
+  // Absent keys succeed; the first failure is returned, naming its key.
+  Status DeleteMany(const std::vector<std::string>& keys);
   Result<std::unique_ptr<ObjectWriter>> NewWriter(std::string_view key,
                                                   PutMode mode = PutMode::kOverwrite);
   // Opens the object for appending, creating it empty when absent. NotSupported on stores
@@ -183,6 +186,8 @@ class ObjectStore {
   virtual Result<std::unique_ptr<AppendableObject>> DoOpenAppendable(std::string_view key);
   // Default: Head once, then a ranged Get per read.
   virtual Result<std::unique_ptr<ReadableObject>> DoOpenReadable(std::string_view key);
+  // Default: one DoDelete per key. REQUIRES: every key is valid.
+  virtual Status DoDeleteMany(const std::vector<std::string>& keys);
 };
 
 }  // namespace basin

@@ -168,4 +168,10 @@ Result<std::unique_ptr<AppendableObject>> CountingStore::DoOpenAppendable(std::s
       std::make_unique<CountingAppendable>(this, std::move(r).value()));
 }
 
+Status CountingStore::DoDeleteMany(const std::vector<std::string>& keys) {
+  Status s = base_->DeleteMany(keys);
+  Record(StoreOp::kDelete, s.ok(), 0, 0);
+  return s;
+}
+
 }  // namespace basin

@@ -170,4 +170,11 @@ Result<std::unique_ptr<AppendableObject>> FaultInjectingStore::DoOpenAppendable(
       std::make_unique<FaultyAppendable>(this, std::string(key), std::move(base)));
 }
 
+Status FaultInjectingStore::DoDeleteMany(const std::vector<std::string>& keys) {
+  FaultKind kind;
+  if (!ShouldFail(StoreOp::kDelete, &kind)) return base_->DeleteMany(keys);
+  if (kind == FaultKind::kLostResponse) base_->DeleteMany(keys).IgnoreError();
+  return FaultStatus(StoreOp::kDelete, keys.empty() ? "" : keys[0]);
+}
+
 }  // namespace basin

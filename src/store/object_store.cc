@@ -187,6 +187,16 @@ class RangedReadable : public ReadableObject {
 
 }  // namespace
 
+Status ObjectStore::DeleteMany(const std::vector<std::string>& keys) {
+  for (const std::string& k : keys) BASIN_RETURN_IF_ERROR(ValidateKey(k));
+  return DoDeleteMany(keys);
+}
+
+Status ObjectStore::DoDeleteMany(const std::vector<std::string>& keys) {
+  for (const std::string& k : keys) BASIN_RETURN_IF_ERROR(DoDelete(k));
+  return Status::OK();
+}
+
 Result<std::unique_ptr<ReadableObject>> ObjectStore::OpenReadable(std::string_view key) {
   BASIN_RETURN_IF_ERROR(ValidateKey(key));
   return DoOpenReadable(key);

@@ -86,4 +86,8 @@ Result<std::unique_ptr<AppendableObject>> RetryingStore::DoOpenAppendable(std::s
   return Run([&] { return base_->OpenAppendable(key); });
 }
 
+Status RetryingStore::DoDeleteMany(const std::vector<std::string>& keys) {
+  return Run([&] { return base_->DeleteMany(keys); });
+}
+
 }  // namespace basin

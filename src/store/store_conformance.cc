@@ -389,5 +389,22 @@ TEST_P(StoreConformanceTest, ReadableObjectReadsRanges) {
   EXPECT_TRUE(store_->OpenReadable("r//bad").status().IsInvalidArgument());
 }
 
+TEST_P(StoreConformanceTest, DeleteManyRemovesEveryKeyGivenAndOnlyThose) {
+  std::vector<std::string> doomed;
+  for (int i = 0; i < 1500; ++i) doomed.push_back(fmt::format("many/{:04}", i));
+  for (int i = 0; i < 1500; i += 1) ASSERT_OK(store_->Put(doomed[i], ""));
+  ASSERT_OK(store_->Put("many/keep", "k"));
+  ASSERT_OK(store_->Put("many/a&b<c>", "escaped"));
+  doomed.push_back("many/a&b<c>");
+  doomed.push_back("many/never-existed");
+  ASSERT_OK(store_->DeleteMany(doomed));
+  auto left = store_->ListAll("many/");
+  ASSERT_TRUE(left.ok());
+  ASSERT_EQ(left->size(), 1u);
+  EXPECT_EQ((*left)[0].key, "many/keep");
+  EXPECT_TRUE(store_->DeleteMany({"ok", "bad//key"}).IsInvalidArgument());
+  EXPECT_TRUE(store_->DeleteMany({}).ok());
+}
+
 }  // namespace
 }  // namespace basin

@@ -62,6 +62,15 @@ std::string Sha256Hex(std::string_view data) {
   return Hex(out, len);
 }
 
+std::string Md5Base64(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_md5(), nullptr);
+  unsigned char out[4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1];
+  const int n = EVP_EncodeBlock(out, md, static_cast<int>(len));
+  return std::string(reinterpret_cast<char*>(out), static_cast<size_t>(n));
+}
+
 std::string UriEncode(std::string_view s, bool keep_slash) {
   std::string out;
   for (char c : s) {

@@ -35,6 +35,8 @@ std::string CanonicalRequest(const SignRequest& r, std::string* signed_headers);
 std::string StringToSign(std::string_view amz_date, std::string_view scope,
                          std::string_view canonical_request);
 std::string Sha256Hex(std::string_view data);
+// Base64 of the MD5 of data (the Content-MD5 header).
+std::string Md5Base64(std::string_view data);
 
 // Adds x-amz-date (amz_date, "20150830T123600Z"), x-amz-security-token (with a session
 // token) and authorization to r.headers. The secret never leaves this function.
