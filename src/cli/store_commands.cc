@@ -106,6 +106,7 @@ struct BenchArgs {
   uint64_t size = 4 << 20;
   int count = 64;
   int parallel = 4;
+  bool keep = false;
 };
 
 // Puts, gets, lists and deletes `count` objects of `size` bytes under URL/basin-bench-*/,
@@ -166,6 +167,7 @@ Status Bench(const BenchArgs& a) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   fmt::print("list    {:>6} requests in {:.2f} s: {} keys\n", counting->counts().total_requests(),
              secs, listed.size());
+  if (a.keep) return Status::OK();
   return run("delete", [&](const std::string& k) { return counting->Delete(k); });
 }
 
@@ -213,6 +215,7 @@ void RegisterStoreCommands(CLI::App& app, Outcome* outcome) {
   b->add_option("--size", bench->size, "Object size in bytes (default 4 MiB)");
   b->add_option("--count", bench->count, "Objects (default 64)");
   b->add_option("--parallel", bench->parallel, "Requests in flight (default 4)");
+  b->add_flag("--keep", bench->keep, "Keep the objects (no delete step)");
   b->callback([=] { outcome->status = Bench(*bench); });
 
   CLI::App* rm = store->add_subcommand("rm", "Delete object URL (absent is not an error)");
