@@ -134,21 +134,30 @@ TEST(S3StoreTest, LogOnS3RecoversFromTailsOnly) {
   EXPECT_EQ(n, records.size());
 }
 
+// A store that reaches the server through a fault proxy, retrying with short backoffs.
+std::shared_ptr<RetryingStore> ThroughProxy(S3Options options, basin::testing::FaultProxy& proxy,
+                                            int attempts) {
+  options.endpoint = "http://127.0.0.1:" + std::to_string(proxy.port());
+  options.stall_seconds = 1;
+  RetryPolicy policy;
+  policy.max_attempts = attempts;
+  policy.initial_backoff = std::chrono::milliseconds(5);
+  policy.max_backoff = std::chrono::milliseconds(200);
+  return std::make_shared<RetryingStore>(*OpenS3Store(options), policy);
+}
+
+int ServerPort(const S3Options& o) {
+  return std::stoi(o.endpoint.substr(o.endpoint.rfind(':') + 1));
+}
+
 // Puts and gets through a proxy that breaks 5% of exchanges in every way it knows, with
 // retries: every object must come back byte-identical, and every create-only put must
 // have exactly one winner, with no false conflict from a lost response. The number of
 // operations is BASIN_FAULT_OPS (default 200; the full run is 1000).
 TEST(S3FaultTest, FivePercentFaultsOfEveryKindLoseNothing) {
   REQUIRE_SERVER();
-  const int port = std::stoi(options.endpoint.substr(options.endpoint.rfind(':') + 1));
-  basin::testing::FaultProxy proxy(port, 0.05, 42, /*stall_ms=*/2500);
-  options.endpoint = "http://127.0.0.1:" + std::to_string(proxy.port());
-  options.stall_seconds = 1;
-  RetryPolicy policy;
-  policy.max_attempts = 12;
-  policy.initial_backoff = std::chrono::milliseconds(5);
-  policy.max_backoff = std::chrono::milliseconds(200);
-  auto store = std::make_shared<RetryingStore>(*OpenS3Store(options), policy);
+  basin::testing::FaultProxy proxy(ServerPort(options), 0.05, 42, /*stall_ms=*/2500);
+  auto store = ThroughProxy(options, proxy, 12);
   const char* env = std::getenv("BASIN_FAULT_OPS");
   const int ops = env ? std::atoi(env) : 200;
   std::mt19937_64 rng(7);
@@ -183,16 +192,10 @@ TEST(S3FaultTest, FivePercentFaultsOfEveryKindLoseNothing) {
 
 TEST(S3FaultTest, AllRequestsFailingGivesAClearErrorInTime) {
   REQUIRE_SERVER();
-  const int port = std::stoi(options.endpoint.substr(options.endpoint.rfind(':') + 1));
-  basin::testing::FaultProxy proxy(port, 1.0, 9, /*stall_ms=*/2500);
-  options.endpoint = "http://127.0.0.1:" + std::to_string(proxy.port());
-  options.stall_seconds = 1;
-  RetryPolicy policy;
-  policy.max_attempts = 4;
-  policy.initial_backoff = std::chrono::milliseconds(5);
-  RetryingStore store(*OpenS3Store(options), policy);
+  basin::testing::FaultProxy proxy(ServerPort(options), 1.0, 9, /*stall_ms=*/2500);
+  auto store = ThroughProxy(options, proxy, 4);
   const auto start = std::chrono::steady_clock::now();
-  Status s = store.Put("k", "v");
+  Status s = store->Put("k", "v");
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_FALSE(s.ok());
