@@ -5,8 +5,9 @@
 //   (*w)->Sync();    // what was appended is durable
 //   (*w)->Close();   // writes the index and footer, and syncs
 //
-// Memory: about one block, whatever the size of the log. Durability: a record is durable
-// after Sync() or Close() returns OK; Flush() makes records visible to readers without
+// Memory: about one block, whatever the size of the log (a compressed log holds a few:
+// the one filling, two queued, one per compressing thread), plus the index. Durability: a record is
+// durable after Sync() or Close() returns OK; Flush() makes records visible to readers without
 // waiting for the medium. In a compressed log, and in the object-per-block layout, every
 // Flush or Sync ends the current block early (a block is written whole).
 // The first error is sticky: every later call returns it. Not thread-safe.
