@@ -149,8 +149,11 @@ class ObjectStore {
   // The public calls validate the key (InvalidArgument) and hand over to the Do* methods
   // a store implements.
   Status Put(std::string_view key, std::string_view data, PutMode mode = PutMode::kOverwrite);
-  // Replaces *out with the requested bytes. NotFound when the key does not exist.
-  Status Get(std::string_view key, const ByteRange& range, std::string* out);
+  // Replaces *out with the requested bytes. NotFound when the key does not exist. With
+  // `object_size`, also says how long the whole object is, from the same request (S3 tells
+  // it in Content-Range): a suffix get then reads a file's tail without a HEAD.
+  Status Get(std::string_view key, const ByteRange& range, std::string* out,
+             uint64_t* object_size = nullptr);
   Result<std::string> Get(std::string_view key, const ByteRange& range = ByteRange::All());
   // The object's size. NotFound when the key does not exist.
   Result<uint64_t> Head(std::string_view key);
@@ -169,23 +172,30 @@ class ObjectStore {
   // that cannot grow an object in place.
   Result<std::unique_ptr<AppendableObject>> OpenAppendable(std::string_view key);
   // Opens the object for repeated range reads. NotFound when absent. The handle must not
-  // outlive the store.
-  Result<std::unique_ptr<ReadableObject>> OpenReadable(std::string_view key);
+  // outlive the store. With `prefetch_tail`, a store that reads by request fetches the
+  // object's last prefetch_tail bytes in the request that opens it, and serves reads that
+  // lie within them without another: a table's footer and metadata cost one suffix read.
+  Result<std::unique_ptr<ReadableObject>> OpenReadable(std::string_view key,
+                                                       uint64_t prefetch_tail = 0);
 
   // The URL this store was opened with, e.g. "file:///srv/backups" (never a secret).
   virtual std::string url() const = 0;
 
  protected:
-  // What a store implements. REQUIRES: the key is valid, max_keys >= 1.
+  // What a store implements. REQUIRES: the key is valid, max_keys >= 1; object_size may be
+  // null.
   virtual Status DoPut(std::string_view key, std::string_view data, PutMode mode) = 0;
-  virtual Status DoGet(std::string_view key, const ByteRange& range, std::string* out) = 0;
+  virtual Status DoGet(std::string_view key, const ByteRange& range, std::string* out,
+                       uint64_t* object_size) = 0;
   virtual Result<uint64_t> DoHead(std::string_view key) = 0;
   virtual Result<ListPage> DoList(const ListOptions& options) = 0;
   virtual Status DoDelete(std::string_view key) = 0;
   virtual Result<std::unique_ptr<ObjectWriter>> DoNewWriter(std::string_view key, PutMode mode) = 0;
   virtual Result<std::unique_ptr<AppendableObject>> DoOpenAppendable(std::string_view key);
-  // Default: Head once, then a ranged Get per read.
-  virtual Result<std::unique_ptr<ReadableObject>> DoOpenReadable(std::string_view key);
+  // Default: a suffix Get of prefetch_tail bytes (a Head when 0), then a ranged Get per
+  // read outside them.
+  virtual Result<std::unique_ptr<ReadableObject>> DoOpenReadable(std::string_view key,
+                                                                 uint64_t prefetch_tail);
   // Default: one DoDelete per key. REQUIRES: every key is valid.
   virtual Status DoDeleteMany(const std::vector<std::string>& keys);
 };

@@ -41,7 +41,8 @@ class RetryingStore : public ObjectStore {
 
  protected:
   Status DoPut(std::string_view key, std::string_view data, PutMode mode) override;
-  Status DoGet(std::string_view key, const ByteRange& range, std::string* out) override;
+  Status DoGet(std::string_view key, const ByteRange& range, std::string* out,
+               uint64_t* object_size) override;
   Result<uint64_t> DoHead(std::string_view key) override;
   Result<ListPage> DoList(const ListOptions& options) override;
   Status DoDelete(std::string_view key) override;

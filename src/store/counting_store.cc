@@ -125,8 +125,9 @@ Status CountingStore::DoPut(std::string_view key, std::string_view data, PutMode
   return s;
 }
 
-Status CountingStore::DoGet(std::string_view key, const ByteRange& range, std::string* out) {
-  Status s = base_->Get(key, range, out);
+Status CountingStore::DoGet(std::string_view key, const ByteRange& range, std::string* out,
+                            uint64_t* object_size) {
+  Status s = base_->Get(key, range, out, object_size);
   Record(StoreOp::kGet, s.ok(), 0, s.ok() ? out->size() : 0);
   return s;
 }

@@ -126,9 +126,10 @@ Status FaultInjectingStore::DoPut(std::string_view key, std::string_view data, P
   return FaultStatus(StoreOp::kPut, key);
 }
 
-Status FaultInjectingStore::DoGet(std::string_view key, const ByteRange& range, std::string* out) {
+Status FaultInjectingStore::DoGet(std::string_view key, const ByteRange& range, std::string* out,
+                                  uint64_t* object_size) {
   FaultKind kind;
-  if (!ShouldFail(StoreOp::kGet, &kind)) return base_->Get(key, range, out);
+  if (!ShouldFail(StoreOp::kGet, &kind)) return base_->Get(key, range, out, object_size);
   out->clear();
   return FaultStatus(StoreOp::kGet, key);
 }

@@ -136,7 +136,8 @@ class FileReadable : public ReadableObject {
   const uint64_t size_;
 };
 
-Result<std::unique_ptr<ReadableObject>> FileStore::DoOpenReadable(std::string_view key) {
+Result<std::unique_ptr<ReadableObject>> FileStore::DoOpenReadable(
+    std::string_view key, uint64_t /*prefetch_tail: mapped*/) {
   const std::string path = PathOf(key);
   ReadFd f(-1);
   uint64_t size = 0;

@@ -247,13 +247,15 @@ Status FileStore::DoPut(std::string_view key, std::string_view data, PutMode mod
   return writer->Close();
 }
 
-Status FileStore::DoGet(std::string_view key, const ByteRange& range, std::string* out) {
+Status FileStore::DoGet(std::string_view key, const ByteRange& range, std::string* out,
+                        uint64_t* object_size) {
   const std::string path = PathOf(key);
   ReadFd f(-1);
   uint64_t size = 0;
   BASIN_RETURN_IF_ERROR(OpenObjectFile(path, key, &f, &size));
   uint64_t begin = 0, end = 0;
   BASIN_RETURN_IF_ERROR(ResolveRange(key, range, size, &begin, &end));
+  if (object_size != nullptr) *object_size = size;
   out->resize(end - begin);
   uint64_t done = 0;
   while (begin + done < end) {

@@ -26,13 +26,15 @@ class FileStore : public ObjectStore {
 
  protected:
   Status DoPut(std::string_view key, std::string_view data, PutMode mode) override;
-  Status DoGet(std::string_view key, const ByteRange& range, std::string* out) override;
+  Status DoGet(std::string_view key, const ByteRange& range, std::string* out,
+               uint64_t* object_size) override;
   Result<uint64_t> DoHead(std::string_view key) override;
   Result<ListPage> DoList(const ListOptions& options) override;
   Status DoDelete(std::string_view key) override;
   Result<std::unique_ptr<ObjectWriter>> DoNewWriter(std::string_view key, PutMode mode) override;
   Result<std::unique_ptr<AppendableObject>> DoOpenAppendable(std::string_view key) override;
-  Result<std::unique_ptr<ReadableObject>> DoOpenReadable(std::string_view key) override;
+  Result<std::unique_ptr<ReadableObject>> DoOpenReadable(std::string_view key,
+                                                         uint64_t prefetch_tail) override;
 
  private:
   std::string PathOf(std::string_view key) const;

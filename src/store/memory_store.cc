@@ -27,13 +27,15 @@ class MemoryStore : public ObjectStore, public std::enable_shared_from_this<Memo
     return Status::OK();
   }
 
-  Status DoGet(std::string_view key, const ByteRange& range, std::string* out) override {
+  Status DoGet(std::string_view key, const ByteRange& range, std::string* out,
+               uint64_t* object_size) override {
     std::lock_guard lock(mu_);
     auto it = objects_.find(key);
     if (it == objects_.end()) return Status::NotFound(fmt::format("no object '{}'", key));
     uint64_t begin = 0, end = 0;
     BASIN_RETURN_IF_ERROR(ResolveRange(key, range, it->second->size(), &begin, &end));
     out->assign(*it->second, begin, end - begin);
+    if (object_size != nullptr) *object_size = it->second->size();
     return Status::OK();
   }
 

@@ -113,9 +113,10 @@ Status ObjectStore::Put(std::string_view key, std::string_view data, PutMode mod
   return DoPut(key, data, mode);
 }
 
-Status ObjectStore::Get(std::string_view key, const ByteRange& range, std::string* out) {
+Status ObjectStore::Get(std::string_view key, const ByteRange& range, std::string* out,
+                        uint64_t* object_size) {
   BASIN_RETURN_IF_ERROR(ValidateKey(key));
-  return DoGet(key, range, out);
+  return DoGet(key, range, out, object_size);
 }
 
 Result<std::string> ObjectStore::Get(std::string_view key, const ByteRange& range) {
@@ -172,10 +173,16 @@ namespace {
 
 class RangedReadable : public ReadableObject {
  public:
-  RangedReadable(ObjectStore* store, std::string key, uint64_t size)
-      : store_(store), key_(std::move(key)), size_(size) {}
+  // `tail` holds the object's last tail.size() bytes, fetched when it was opened.
+  RangedReadable(ObjectStore* store, std::string key, uint64_t size, std::string tail)
+      : store_(store), key_(std::move(key)), size_(size), tail_(std::move(tail)) {}
   uint64_t size() const override { return size_; }
   Status Read(uint64_t offset, uint64_t length, std::string* out) override {
+    const uint64_t tail_start = size_ - tail_.size();
+    if (offset >= tail_start && offset <= size_ && length <= size_ - offset) {
+      out->assign(tail_, offset - tail_start, length);
+      return Status::OK();
+    }
     return store_->Get(key_, ByteRange::Span(offset, length), out);
   }
 
@@ -183,6 +190,7 @@ class RangedReadable : public ReadableObject {
   ObjectStore* store_;
   const std::string key_;
   const uint64_t size_;
+  const std::string tail_;
 };
 
 }  // namespace
@@ -197,15 +205,27 @@ Status ObjectStore::DoDeleteMany(const std::vector<std::string>& keys) {
   return Status::OK();
 }
 
-Result<std::unique_ptr<ReadableObject>> ObjectStore::OpenReadable(std::string_view key) {
+Result<std::unique_ptr<ReadableObject>> ObjectStore::OpenReadable(std::string_view key,
+                                                                  uint64_t prefetch_tail) {
   BASIN_RETURN_IF_ERROR(ValidateKey(key));
-  return DoOpenReadable(key);
+  return DoOpenReadable(key, prefetch_tail);
 }
 
-Result<std::unique_ptr<ReadableObject>> ObjectStore::DoOpenReadable(std::string_view key) {
-  BASIN_ASSIGN_OR_RETURN(uint64_t size, Head(key));
+Result<std::unique_ptr<ReadableObject>> ObjectStore::DoOpenReadable(std::string_view key,
+                                                                    uint64_t prefetch_tail) {
+  uint64_t size = 0;
+  std::string tail;
+  if (prefetch_tail == 0) {
+    BASIN_ASSIGN_OR_RETURN(size, Head(key));
+  } else {
+    BASIN_RETURN_IF_ERROR(Get(key, ByteRange::Suffix(prefetch_tail), &tail, &size));
+    if (tail.size() != std::min(size, prefetch_tail)) {
+      return Status::Corruption(fmt::format("'{}': a suffix get of {} bytes of {} gave {}", key,
+                                            prefetch_tail, size, tail.size()));
+    }
+  }
   return std::unique_ptr<ReadableObject>(
-      std::make_unique<RangedReadable>(this, std::string(key), size));
+      std::make_unique<RangedReadable>(this, std::string(key), size, std::move(tail)));
 }
 
 }  // namespace basin

@@ -61,8 +61,9 @@ Status RetryingStore::DoPut(std::string_view key, std::string_view data, PutMode
   return s;
 }
 
-Status RetryingStore::DoGet(std::string_view key, const ByteRange& range, std::string* out) {
-  return Run([&] { return base_->Get(key, range, out); });
+Status RetryingStore::DoGet(std::string_view key, const ByteRange& range, std::string* out,
+                            uint64_t* object_size) {
+  return Run([&] { return base_->Get(key, range, out, object_size); });
 }
 
 Result<uint64_t> RetryingStore::DoHead(std::string_view key) {

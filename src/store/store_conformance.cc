@@ -389,6 +389,53 @@ TEST_P(StoreConformanceTest, ReadableObjectReadsRanges) {
   EXPECT_TRUE(store_->OpenReadable("r//bad").status().IsInvalidArgument());
 }
 
+TEST_P(StoreConformanceTest, ReadableObjectWithATailPrefetchReadsEverywhere) {
+  const std::string data = RandomBytes(100000, 9);
+  ASSERT_OK(store_->Put("r/tail", data));
+  for (uint64_t prefetch : {uint64_t{1}, uint64_t{4096}, uint64_t{1} << 20}) {
+    auto r = store_->OpenReadable("r/tail", prefetch);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ((*r)->size(), data.size());
+    std::string out;
+    for (uint64_t off : {uint64_t{0}, uint64_t{95000}, uint64_t{99999}, uint64_t{100000}}) {
+      const uint64_t len = std::min<uint64_t>(5000, data.size() - off);
+      ASSERT_OK((*r)->Read(off, len, &out));
+      EXPECT_EQ(out, data.substr(off, len)) << "prefetch " << prefetch << " at " << off;
+    }
+    EXPECT_TRUE((*r)->Read(99999, 2, &out).IsInvalidArgument());
+  }
+  ASSERT_OK(store_->Put("r/empty", ""));
+  auto e = store_->OpenReadable("r/empty", 64);
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_EQ((*e)->size(), 0u);
+  EXPECT_TRUE(store_->OpenReadable("r/absent", 64).status().IsNotFound());
+}
+
+TEST_P(StoreConformanceTest, GetTellsTheObjectSizeWithAnyRange) {
+  const std::string data = RandomBytes(3000, 10);
+  ASSERT_OK(store_->Put("sz/obj", data));
+  ASSERT_OK(store_->Put("sz/empty", ""));
+  struct Case {
+    const char* key;
+    ByteRange range;
+    uint64_t size;
+  };
+  for (const Case& c :
+       {Case{"sz/obj", ByteRange::All(), 3000}, Case{"sz/obj", ByteRange::Suffix(100), 3000},
+        Case{"sz/obj", ByteRange::Suffix(5000), 3000}, Case{"sz/obj", ByteRange::Suffix(0), 3000},
+        Case{"sz/obj", ByteRange::Span(10, 20), 3000},
+        Case{"sz/obj", ByteRange::Span(3000, 0), 3000}, Case{"sz/empty", ByteRange::All(), 0},
+        Case{"sz/empty", ByteRange::Suffix(10), 0}}) {
+    std::string out;
+    uint64_t size = 12345;
+    ASSERT_OK(store_->Get(c.key, c.range, &out, &size));
+    EXPECT_EQ(size, c.size) << c.key << " " << c.range.ToString();
+  }
+  uint64_t size = 0;
+  std::string out;
+  EXPECT_TRUE(store_->Get("sz/absent", ByteRange::Suffix(10), &out, &size).IsNotFound());
+}
+
 TEST_P(StoreConformanceTest, DeleteManyRemovesEveryKeyGivenAndOnlyThose) {
   std::vector<std::string> doomed;
   for (int i = 0; i < 1500; ++i) doomed.push_back(fmt::format("many/{:04}", i));

@@ -357,7 +357,7 @@ class Reader : public TableReader {
 
   Status OpenFile() {
     std::call_once(open_once_, [&] {
-      auto f = store_->OpenReadable(key_);
+      auto f = store_->OpenReadable(key_, kSuffixProbe);
       if (f.ok()) {
         file_ = std::move(f).value();
       } else {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -127,6 +128,23 @@ Status HttpClient::Perform(const HttpRequest& request, HttpResponse* response) {
   }
   Release(curl);
   return Status::OK();
+}
+
+bool ParseContentRange(std::string_view header, uint64_t* first, uint64_t* last, uint64_t* total) {
+  std::string_view cr = header;
+  if (!cr.starts_with("bytes ")) return false;
+  cr.remove_prefix(6);
+  auto number = [&cr](uint64_t* v, char stop) {
+    const auto [p, ec] = std::from_chars(cr.data(), cr.data() + cr.size(), *v);
+    if (ec != std::errc() || p == cr.data()) return false;
+    cr.remove_prefix(static_cast<size_t>(p - cr.data()));
+    if (stop == 0) return cr.empty();
+    if (cr.empty() || cr.front() != stop) return false;
+    cr.remove_prefix(1);
+    return true;
+  };
+  return number(first, '-') && number(last, '/') && number(total, 0) && *first <= *last &&
+         *last < *total;
 }
 
 }  // namespace basin::s3

@@ -5,6 +5,7 @@
 #ifndef BASIN_STORE_S3_HTTP_H_
 #define BASIN_STORE_S3_HTTP_H_
 
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <string>
@@ -36,6 +37,10 @@ struct HttpOptions {
   long stall_seconds = 30;
   bool verify_tls = true;
 };
+
+// Parses "bytes FIRST-LAST/TOTAL", as a 206 response describes its body; false when the
+// header is malformed or inconsistent (LAST before FIRST, or at or past TOTAL).
+bool ParseContentRange(std::string_view header, uint64_t* first, uint64_t* last, uint64_t* total);
 
 class HttpClient {
  public:

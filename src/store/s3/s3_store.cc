@@ -172,18 +172,24 @@ class S3Store : public ObjectStore {
     return PutObject(FullKey(key), data, mode);
   }
 
-  Status DoGet(std::string_view key, const ByteRange& range, std::string* out) override {
+  Status DoGet(std::string_view key, const ByteRange& range, std::string* out,
+               uint64_t* object_size) override {
     const std::string fk = FullKey(key);
     std::vector<std::pair<std::string, std::string>> headers;
-    if ((range.kind == ByteRange::Kind::kSpan && range.length == 0) ||
-        (range.kind == ByteRange::Kind::kSuffix && range.length == 0)) {
-      // HTTP has no empty range: check the object (and the offset) with a HEAD.
+    // HTTP has no empty range, and answers 416 to any range of an empty object: both are
+    // settled with a HEAD.
+    auto settle_by_head = [&]() -> Status {
       BASIN_ASSIGN_OR_RETURN(uint64_t size, DoHead(key));
       uint64_t b = 0, e = 0;
       BASIN_RETURN_IF_ERROR(ResolveRange(key, range, size, &b, &e));
+      if (b != e)
+        return Status::IOError(
+            fmt::format("get '{}': the server refused {}", fk, range.ToString()));
       out->clear();
+      if (object_size != nullptr) *object_size = size;
       return Status::OK();
-    }
+    };
+    if (range.kind != ByteRange::Kind::kAll && range.length == 0) return settle_by_head();
     if (range.kind == ByteRange::Kind::kSpan) {
       if (range.offset > UINT64_MAX - range.length) {
         return Status::InvalidArgument(
@@ -196,23 +202,30 @@ class S3Store : public ObjectStore {
     }
     HttpResponse r;
     BASIN_RETURN_IF_ERROR(Call("GET", fk, {}, std::move(headers), {}, &r));
-    if (r.status == 416) {
-      // Past the end, or any range of an empty object.
-      BASIN_ASSIGN_OR_RETURN(uint64_t size, DoHead(key));
-      uint64_t b = 0, e = 0;
-      BASIN_RETURN_IF_ERROR(ResolveRange(key, range, size, &b, &e));
-      out->clear();
-      return Status::OK();
-    }
+    if (r.status == 416) return settle_by_head();
     if (r.status != 200 && r.status != 206) return ErrorStatus(fmt::format("get '{}'", fk), r);
-    if (range.kind == ByteRange::Kind::kSpan && r.body.size() != range.length) {
-      // The server cut the range at the object's end.
+    // Where the body lies in the object, and how long the object is.
+    uint64_t first = 0, total = r.body.size();
+    if (r.status == 206) {
       const std::string& cr = r.headers["content-range"];
-      return Status::InvalidArgument(fmt::format("range {} of '{}' reaches past its end ({})",
-                                                 range.ToString(), key,
-                                                 cr.substr(cr.rfind('/') + 1)));
+      uint64_t last = 0;
+      if (!s3::ParseContentRange(cr, &first, &last, &total) || last - first + 1 != r.body.size()) {
+        return Status::IOError(
+            fmt::format("get '{}': Content-Range '{}' does not describe the {} bytes received", fk,
+                        cr, r.body.size()));
+      }
+    }
+    uint64_t begin = 0, end = 0;
+    BASIN_RETURN_IF_ERROR(ResolveRange(key, range, total, &begin, &end));
+    if (r.status == 200 && range.kind != ByteRange::Kind::kAll) {
+      r.body = r.body.substr(begin, end - begin);  // the server ignored the range
+    } else if (first != begin || r.body.size() != end - begin) {
+      return Status::IOError(fmt::format("get '{}': asked for {}, the server sent [{}, {}) of {}",
+                                         fk, range.ToString(), first, first + r.body.size(),
+                                         total));
     }
     *out = std::move(r.body);
+    if (object_size != nullptr) *object_size = total;
     return Status::OK();
   }
 

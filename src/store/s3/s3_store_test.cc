@@ -1,6 +1,7 @@
 // The S3 store against a real S3 server: Ceph's radosgw on 127.0.0.1, started by
 // scripts/test.sh (scripts/s3-server-start.sh), which exports S3_ENDPOINT, S3_ACCESS_KEY
 // and S3_SECRET_KEY. Without them these tests are skipped, and say so.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -14,6 +15,7 @@
 #include "basin/retrying_store.h"
 #include "basin/s3_store.h"
 #include "basin/store_url.h"
+#include "basin/table.h"
 #include "fault_proxy.h"
 #include "store/store_conformance.h"
 #include "test_util.h"
@@ -132,6 +134,36 @@ TEST(S3StoreTest, LogOnS3RecoversFromTailsOnly) {
   size_t n = 0;
   while (it->Next()) EXPECT_EQ(it->value(), records[n++]);
   EXPECT_EQ(n, records.size());
+}
+
+// A table on S3: opening it costs one suffix read (footer, meta and filter), no HEAD; a
+// lookup then costs one ranged read of its block.
+TEST(S3StoreTest, TableMetadataComesFromOneSuffixRead) {
+  REQUIRE_SERVER();
+  auto base = *OpenS3Store(options);
+  {
+    auto b = *TableBuilder::Open(base, "t/000001");
+    for (int i = 0; i < 20000; ++i) {
+      ASSERT_TRUE(b->Add(fmt::format("key{:08d}", i), fmt::format("value{}", i)).ok());
+    }
+    ASSERT_TRUE(b->Finish().ok());
+  }
+  auto counting = std::make_shared<CountingStore>(base);
+  auto reader = *TableReader::Open(counting, "t/000001");
+  auto meta = reader->FetchAndLoadMetadata();
+  ASSERT_TRUE(meta.ok()) << meta.status().ToString();
+  StoreCounts c = counting->counts();
+  EXPECT_EQ(c[StoreOp::kHead].requests, 0u);
+  EXPECT_EQ(c[StoreOp::kGet].requests, 1u);
+  EXPECT_EQ(c.total_requests(), 1u);
+  const uint64_t size = *base->Head("t/000001");
+  EXPECT_EQ(c[StoreOp::kGet].bytes_received, std::min<uint64_t>(size, 64 << 10));
+  std::string value;
+  ASSERT_TRUE(reader->GetRow("key00012345", &value).ok());
+  EXPECT_EQ(value, "value12345");
+  EXPECT_EQ(counting->counts()[StoreOp::kGet].requests, 2u);
+  EXPECT_TRUE(reader->GetRow("key00012345x", &value).IsNotFound());
+  EXPECT_LE(counting->counts()[StoreOp::kGet].requests, 3u);  // the filter answers most
 }
 
 // A store that reaches the server through a fault proxy, retrying with short backoffs.

@@ -1,0 +1,32 @@
+// The HTTP helpers that need no server.
+#include "store/s3/http.h"
+
+#include <gtest/gtest.h>
+
+namespace basin::s3 {
+namespace {
+
+TEST(ContentRangeTest, WellFormedRangesParse) {
+  uint64_t first = 9, last = 9, total = 9;
+  ASSERT_TRUE(ParseContentRange("bytes 0-0/1", &first, &last, &total));
+  EXPECT_EQ(first, 0u);
+  EXPECT_EQ(last, 0u);
+  EXPECT_EQ(total, 1u);
+  ASSERT_TRUE(ParseContentRange("bytes 100-65635/18446744073709551615", &first, &last, &total));
+  EXPECT_EQ(first, 100u);
+  EXPECT_EQ(last, 65635u);
+  EXPECT_EQ(total, UINT64_MAX);
+}
+
+TEST(ContentRangeTest, MalformedOrInconsistentRangesAreRefused) {
+  uint64_t first, last, total;
+  for (const char* bad :
+       {"", "bytes", "bytes ", "bytes 0-9", "bytes 0-9/", "bytes */100", "bytes 0-9/*",
+        "items 0-9/10", "bytes 5-4/10", "bytes 0-10/10", "bytes -1-9/10", "bytes 0-9/10 ",
+        "bytes 0-9/10x", "bytes 0-99999999999999999999/1", "Bytes 0-9/10"}) {
+    EXPECT_FALSE(ParseContentRange(bad, &first, &last, &total)) << "'" << bad << "'";
+  }
+}
+
+}  // namespace
+}  // namespace basin::s3
