@@ -3,6 +3,7 @@
 //   mem://            a new, empty store in memory
 //   mem://NAME        the process-wide memory store NAME (created on first use)
 //   s3://BUCKET/PREFIX?endpoint=URL&region=R&style=path|virtual   S3 and compatibles
+//       (also part_mib=N, parts_in_flight=N: multipart tuning for large objects)
 #ifndef BASIN_STORE_URL_H_
 #define BASIN_STORE_URL_H_
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "basin/s3_store.h"
 #include "test_util.h"
 
 namespace basin {
@@ -64,6 +65,38 @@ TEST(StoreUrlTest, S3WithoutCredentialsSaysWhereToPutThem) {
   EXPECT_TRUE(s.IsPermissionDenied()) << s.ToString();
   EXPECT_NE(s.message().find("AWS_ACCESS_KEY_ID"), std::string::npos);
   ::unsetenv("AWS_SHARED_CREDENTIALS_FILE");
+}
+
+TEST(StoreUrlTest, S3OptionsComeFromTheUrlAndTheEnvironment) {
+  ::setenv("AWS_ACCESS_KEY_ID", "id", 1);
+  ::setenv("AWS_SECRET_ACCESS_KEY", "secret", 1);
+  ::unsetenv("AWS_REGION");
+  ::unsetenv("AWS_DEFAULT_REGION");
+  ::setenv("AWS_CONFIG_FILE", "/nonexistent/config", 1);
+  auto plain = S3OptionsFromUrl(*ParseStoreUrl("s3://b/p"));
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_EQ(plain->region, "us-east-1");
+  EXPECT_FALSE(plain->path_style);  // AWS itself: virtual-hosted
+  EXPECT_EQ(plain->part_size, uint64_t{8} << 20);
+  EXPECT_EQ(plain->parallel_parts, 4);
+  auto tuned = S3OptionsFromUrl(*ParseStoreUrl(
+      "s3://b/p?endpoint=http://h:1&region=eu-9&part_mib=32&parts_in_flight=8&style=virtual"));
+  ASSERT_TRUE(tuned.ok()) << tuned.status().ToString();
+  EXPECT_EQ(tuned->endpoint, "http://h:1");
+  EXPECT_EQ(tuned->region, "eu-9");
+  EXPECT_FALSE(tuned->path_style);
+  EXPECT_EQ(tuned->part_size, uint64_t{32} << 20);
+  EXPECT_EQ(tuned->parallel_parts, 8);
+  EXPECT_TRUE(S3OptionsFromUrl(*ParseStoreUrl("s3://b/p?endpoint=http://h:1"))->path_style);
+  for (const char* bad :
+       {"s3://b?part_mib=4", "s3://b?part_mib=5121", "s3://b?part_mib=8x",
+        "s3://b?parts_in_flight=0", "s3://b?parts_in_flight=65", "s3://b?style=sideways"}) {
+    auto o = S3OptionsFromUrl(*ParseStoreUrl(bad));
+    EXPECT_TRUE(o.status().IsInvalidArgument()) << bad;
+  }
+  ::unsetenv("AWS_ACCESS_KEY_ID");
+  ::unsetenv("AWS_SECRET_ACCESS_KEY");
+  ::unsetenv("AWS_CONFIG_FILE");
 }
 
 TEST(StoreUrlTest, StoreAndKeySplitsObjectUrls) {

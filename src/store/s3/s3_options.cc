@@ -1,5 +1,6 @@
 // Where an S3 store's options come from: the URL, the AWS environment variables and the
 // AWS files (~/.aws/credentials and ~/.aws/config), in the order basin/s3_store.h gives.
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -91,6 +92,24 @@ Result<S3Options> S3OptionsFromUrl(const StoreUrl& url) {
   }
   // Custom endpoints are addressed by path unless told otherwise; AWS by virtual host.
   o.path_style = style.empty() ? !o.endpoint.empty() : style == "path";
+  // Multipart tuning: part size in MiB (5 to 5120, S3's limits) and parts in flight.
+  auto number = [&](const char* name, uint64_t lo, uint64_t hi, uint64_t* v) -> Status {
+    const std::string text = param(name);
+    if (text.empty()) return Status::OK();
+    uint64_t n = 0;
+    const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc() || p != text.data() + text.size() || n < lo || n > hi) {
+      return Status::InvalidArgument(
+          fmt::format("{} is a number from {} to {}, not '{}'", name, lo, hi, text));
+    }
+    *v = n;
+    return Status::OK();
+  };
+  uint64_t part_mib = o.part_size >> 20, in_flight = static_cast<uint64_t>(o.parallel_parts);
+  BASIN_RETURN_IF_ERROR(number("part_mib", 5, 5120, &part_mib));
+  BASIN_RETURN_IF_ERROR(number("parts_in_flight", 1, 64, &in_flight));
+  o.part_size = part_mib << 20;
+  o.parallel_parts = static_cast<int>(in_flight);
   return o;
 }
 

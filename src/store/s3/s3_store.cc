@@ -86,10 +86,16 @@ class S3Writer : public ObjectWriter {
     return status_;
   }
 
+  // A part buffer: a spare one when a part has finished with it, else a new one. Reusing
+  // them spares the page faults of fresh allocations (parts are megabytes).
+  std::string TakeBuffer();
+
   S3Store* store_;
   const std::string key_;
   const PutMode mode_;
-  std::string buffer_;
+  std::string buffer_;  // a part filling, or (create-only) the whole object
+  std::mutex spare_mu_;
+  std::vector<std::string> spare_;  // at most one per part in flight
   uint64_t appended_ = 0;
   std::string upload_id_;
   std::vector<std::future<Result<std::string>>> parts_;  // ETags, in part order
@@ -125,7 +131,7 @@ class S3Store : public ObjectStore {
   Status Call(const std::string& method, const std::string& path_key,
               std::vector<std::pair<std::string, std::string>> query,
               std::vector<std::pair<std::string, std::string>> headers, std::string_view body,
-              HttpResponse* response, bool sign_payload = true) {
+              HttpResponse* response) {
     s3::SignRequest sr;
     sr.method = method;
     sr.path =
@@ -133,7 +139,9 @@ class S3Store : public ObjectStore {
     sr.query = std::move(query);
     sr.headers = std::move(headers);
     sr.headers.emplace_back("host", host_);
-    sr.payload_hash = sign_payload ? s3::Sha256Hex(body) : kUnsignedPayload;
+    // The body's hash is signed except over HTTPS (see S3Options::sign_payload_over_https).
+    const bool sign = body.empty() || scheme_ != "https" || o_.sign_payload_over_https;
+    sr.payload_hash = sign ? s3::Sha256Hex(body) : kUnsignedPayload;
     sr.headers.emplace_back("x-amz-content-sha256", sr.payload_hash);
     s3::Sign(sr, {o_.access_key, o_.secret_key, o_.session_token}, o_.region, "s3",
              s3::AmzDateNow());
@@ -355,16 +363,39 @@ class S3Store : public ObjectStore {
 Status S3Writer::Append(std::string_view data) {
   if (!status_.ok()) return status_;
   if (done_) return Status::InvalidArgument("append to a closed writer for " + key_);
-  buffer_.append(data);
-  appended_ += data.size();
-  if (mode_ == PutMode::kOverwrite) {
-    while (buffer_.size() >= store_->options().part_size) BASIN_RETURN_IF_ERROR(SendPart());
+  if (mode_ == PutMode::kCreateOnly) {  // one PUT at Close
+    appended_ += data.size();
+    buffer_.append(data);
+    return Status::OK();
+  }
+  const uint64_t part = store_->options().part_size;
+  while (!data.empty()) {
+    // The first part grows as needed (most objects are small); later ones are whole parts.
+    if (buffer_.empty() && appended_ >= part) buffer_ = TakeBuffer();
+    const size_t n = std::min<size_t>(data.size(), part - buffer_.size());
+    buffer_.append(data.substr(0, n));
+    appended_ += n;
+    data.remove_prefix(n);
+    if (buffer_.size() == part) BASIN_RETURN_IF_ERROR(SendPart());
   }
   return Status::OK();
 }
 
+std::string S3Writer::TakeBuffer() {
+  std::string b;
+  {
+    std::lock_guard lock(spare_mu_);
+    if (!spare_.empty()) {
+      b = std::move(spare_.back());
+      spare_.pop_back();
+    }
+  }
+  b.clear();
+  b.reserve(store_->options().part_size);
+  return b;
+}
+
 Status S3Writer::SendPart() {
-  const uint64_t part = store_->options().part_size;
   if (upload_id_.empty()) {
     HttpResponse r;
     Status s = store_->Call("POST", key_, {{"uploads", ""}}, {}, {}, &r);
@@ -373,21 +404,25 @@ Status S3Writer::SendPart() {
     upload_id_ = XmlText(r.body, "UploadId");
     if (upload_id_.empty()) return Fail(Status::Corruption("no UploadId from the server"));
   }
-  const size_t n = std::min<size_t>(buffer_.size(), part);
-  auto data = std::make_shared<std::string>(buffer_.substr(0, n));
-  buffer_.erase(0, n);
+  auto data = std::make_shared<std::string>(std::move(buffer_));
+  buffer_ = std::string();
   const int number = static_cast<int>(parts_.size()) + 1;
   // Bound the parts in flight: wait for the oldest unfinished one.
   const size_t limit = static_cast<size_t>(std::max(store_->options().parallel_parts, 1));
   if (parts_.size() >= limit) parts_[parts_.size() - limit].wait();
+  // The task may use the writer: Close and Abort wait for every part.
   parts_.push_back(std::async(
-      std::launch::async,
-      [store = store_, key = key_, id = upload_id_, number, data]() -> Result<std::string> {
+      std::launch::async, [this, id = upload_id_, number, data]() -> Result<std::string> {
         HttpResponse r;
-        BASIN_RETURN_IF_ERROR(store->Call(
-            "PUT", key, {{"partNumber", std::to_string(number)}, {"uploadId", id}}, {}, *data, &r));
+        Status s = store_->Call(
+            "PUT", key_, {{"partNumber", std::to_string(number)}, {"uploadId", id}}, {}, *data, &r);
+        {
+          std::lock_guard lock(spare_mu_);
+          spare_.push_back(std::move(*data));
+        }
+        BASIN_RETURN_IF_ERROR(s);
         if (r.status != 200)
-          return ErrorStatus(fmt::format("upload part {} of {}", number, key), r);
+          return ErrorStatus(fmt::format("upload part {} of {}", number, key_), r);
         return r.headers["etag"];
       }));
   return Status::OK();
