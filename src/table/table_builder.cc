@@ -2,11 +2,20 @@
 //   table := data_block* filter_block? meta_block footer
 //   meta  := properties index_block
 // Every block is stored as [contents][type][xxh3]. The builder streams: a data block is
-// written as soon as it reaches its target size.
+// written as soon as it reaches its target size. With compression, data blocks are
+// compressed on several threads (util/ordered_pipeline.h) and written in order; each
+// block's index entry is added once both its handle (known when it is written) and its
+// separator (known when the next key arrives) are.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
+#include <atomic>
+#include <deque>
+#include <mutex>
 #include <optional>
+#include <thread>
+#include <vector>
 
 #include "basin/coding.h"
 #include "basin/crypto.h"
@@ -14,6 +23,7 @@
 #include "table/block_builder.h"
 #include "table/bloom.h"
 #include "table/table_format.h"
+#include "util/ordered_pipeline.h"
 
 namespace basin {
 namespace {
@@ -58,6 +68,15 @@ std::string Printable(std::string_view key) {
   return out;
 }
 
+// A data block on its way to the store: contents in, body and trailer out.
+struct StoredBlock {
+  std::string contents;
+  std::string scratch;      // the compressed form, when compression pays
+  bool compressed = false;  // the body is scratch, not contents
+  char trailer[table::kBlockTrailerSize];
+  std::string_view body() const { return compressed ? scratch : contents; }
+};
+
 class Builder : public TableBuilder {
  public:
   Builder(std::unique_ptr<ObjectWriter> writer, const TableOptions& options)
@@ -67,6 +86,19 @@ class Builder : public TableBuilder {
         index_(1),
         compressor_(options.compression) {
     if (options.bloom_bits_per_key > 0) bloom_.emplace(options.bloom_bits_per_key);
+    if (options.compression.type != CompressionType::kNone) {
+      // Data blocks are compressed on several threads and written in order.
+      const size_t threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4);
+      for (size_t i = 0; i < threads; ++i) {
+        worker_compressors_.push_back(std::make_unique<Compressor>(options.compression));
+      }
+      pipeline_.emplace(
+          threads, 2 * threads,
+          [this](StoredBlock& b, size_t worker) {
+            return Prepare(b, worker_compressors_[worker].get());
+          },
+          [this](StoredBlock& b) { return Emit(b); });
+    }
   }
 
   Status Add(std::string_view key, std::string_view value) override {
@@ -88,7 +120,8 @@ class Builder : public TableBuilder {
                  entries_, Printable(key), Printable(last_key_)));
     }
     if (pending_index_) {
-      AddIndexEntry(Separator(last_key_, key));
+      separators_.push_back(Separator(last_key_, key));
+      pending_index_ = false;
     }
     if (entries_ == 0) first_key_.assign(key);
     if (bloom_) bloom_->AddKey(key);
@@ -104,7 +137,15 @@ class Builder : public TableBuilder {
   Status Finish() override {
     if (!status_.ok()) return status_;
     BASIN_RETURN_IF_ERROR(FlushData());
-    if (pending_index_) AddIndexEntry(Successor(last_key_));
+    if (pipeline_) {
+      status_ = pipeline_->Finish();
+      if (!status_.ok()) return status_;
+    }
+    if (pending_index_) separators_.push_back(Successor(last_key_));
+    AddIndexEntries();
+    if (!separators_.empty() || !handles_.empty()) {
+      return status_ = Status::IOError("table builder: blocks and index entries do not match");
+    }
     BlockHandle filter;
     if (bloom_) {
       BASIN_RETURN_IF_ERROR(WriteBlock(bloom_->Finish(), /*compress=*/false, &filter));
@@ -134,40 +175,75 @@ class Builder : public TableBuilder {
   }
 
   uint64_t entries() const override { return entries_; }
-  uint64_t bytes_written() const override { return offset_; }
+  uint64_t bytes_written() const override { return offset_.load(std::memory_order_relaxed); }
 
  private:
-  void AddIndexEntry(const std::string& separator) {
-    handle_buf_.clear();
-    pending_handle_.EncodeTo(&handle_buf_);
-    index_.Add(separator, handle_buf_);
-    pending_index_ = false;
+  static Status Prepare(StoredBlock& b, Compressor* compressor) {
+    std::string_view body;
+    BASIN_RETURN_IF_ERROR(
+        table::PrepareStoredBlock(b.contents, compressor, &b.scratch, &body, b.trailer));
+    b.compressed = body.data() != b.contents.data();
+    return Status::OK();
+  }
+
+  // Writes a prepared data block at the end of the file and queues its handle for the
+  // index. Called for one block at a time, in block order.
+  Status Emit(const StoredBlock& b) {
+    const BlockHandle h{offset_.load(std::memory_order_relaxed),
+                        b.body().size() + sizeof b.trailer};
+    BASIN_RETURN_IF_ERROR(writer_->Append(b.body()));
+    BASIN_RETURN_IF_ERROR(writer_->Append(std::string_view(b.trailer, sizeof b.trailer)));
+    offset_.fetch_add(h.size, std::memory_order_relaxed);
+    std::lock_guard lock(handles_mu_);
+    handles_.push_back(h);
+    return Status::OK();
+  }
+
+  // Adds the index entries whose block is written and whose separator is known, in order.
+  void AddIndexEntries() {
+    std::lock_guard lock(handles_mu_);
+    while (!handles_.empty() && !separators_.empty()) {
+      handle_buf_.clear();
+      handles_.front().EncodeTo(&handle_buf_);
+      index_.Add(separators_.front(), handle_buf_);
+      handles_.pop_front();
+      separators_.pop_front();
+    }
   }
 
   Status Write(std::string_view bytes) {
     status_ = writer_->Append(bytes);
-    offset_ += bytes.size();
+    offset_.fetch_add(bytes.size(), std::memory_order_relaxed);
     return status_;
   }
 
+  // Writes a block in this thread (filter and meta, once the data blocks are written).
   Status WriteBlock(std::string_view contents, bool compress, BlockHandle* handle) {
     std::string_view body;
     char trailer[table::kBlockTrailerSize];
     status_ = table::PrepareStoredBlock(contents, compress ? &compressor_ : nullptr, &scratch_,
                                         &body, trailer);
     if (!status_.ok()) return status_;
-    *handle = {offset_, body.size() + sizeof trailer};
+    *handle = {offset_.load(std::memory_order_relaxed), body.size() + sizeof trailer};
     BASIN_RETURN_IF_ERROR(Write(body));
     return Write(std::string_view(trailer, sizeof trailer));
   }
 
   Status FlushData() {
     if (data_.empty()) return Status::OK();
-    BASIN_RETURN_IF_ERROR(WriteBlock(data_.Finish(), true, &pending_handle_));
+    StoredBlock b;
+    b.contents.assign(data_.Finish());
     data_.Reset();
     pending_index_ = true;
     ++data_blocks_;
-    return Status::OK();
+    if (pipeline_) {
+      status_ = pipeline_->Submit(std::move(b));
+    } else {
+      status_ = Prepare(b, &compressor_);
+      if (status_.ok()) status_ = Emit(b);
+    }
+    if (status_.ok()) AddIndexEntries();
+    return status_;
   }
 
   std::unique_ptr<ObjectWriter> writer_;
@@ -175,13 +251,18 @@ class Builder : public TableBuilder {
   table::BlockBuilder data_, index_;
   std::optional<table::BloomBuilder> bloom_;
   Compressor compressor_;
+  std::vector<std::unique_ptr<Compressor>> worker_compressors_;
   std::string scratch_, handle_buf_;
-  BlockHandle pending_handle_;
-  bool pending_index_ = false;  // the last data block still needs its index entry
+  bool pending_index_ = false;          // the last data block still needs its separator
+  std::deque<std::string> separators_;  // of blocks whose handle is not known yet
+  std::mutex handles_mu_;
+  std::deque<BlockHandle> handles_;  // of written blocks waiting for their separator
+  std::atomic<uint64_t> offset_{0};
   std::string first_key_, last_key_;
   uint64_t entries_ = 0, data_blocks_ = 0, raw_key_bytes_ = 0, raw_value_bytes_ = 0;
-  uint64_t offset_ = 0;
   Status status_;
+  // Last: its threads stop before the members they use go away.
+  std::optional<OrderedPipeline<StoredBlock>> pipeline_;
 };
 
 }  // namespace

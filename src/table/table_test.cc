@@ -4,6 +4,7 @@
 #include <map>
 
 #include "basin/counting_store.h"
+#include "basin/fault_injecting_store.h"
 #include "basin/file_store.h"
 #include "basin/memory_store.h"
 #include "basin/table.h"
@@ -123,6 +124,33 @@ TEST(TableTest, AMillionKeysReadBack) {
   EXPECT_EQ(props.entries, 1000000u);
   EXPECT_EQ(props.first_key, "0000000000000000");
   EXPECT_EQ(props.last_key, "0000000000999999");
+}
+
+// Compressed builds write blocks from a pipeline of threads: a store that fails part way
+// must surface as an error from Add or Finish, and leave no table behind.
+TEST(TableTest, AStoreFailingMidBuildIsReportedAndLeavesNoTable) {
+  for (CompressionType c : {CompressionType::kNone, CompressionType::kZstd}) {
+    for (uint64_t nth : {1, 2, 7, 40, 300}) {
+      auto base = NewMemoryStore();
+      FaultPlan plan;
+      plan.ops = OpBit(StoreOp::kWrite);
+      plan.fail_nth = nth;
+      auto store = std::make_shared<FaultInjectingStore>(base, plan);
+      TableOptions o;
+      o.compression.type = c;
+      o.block_size = 1024;
+      auto b = TableBuilder::Open(store, "t", o);  // the first write call: NewWriter
+      Status s = b.status();
+      char key[17];
+      for (int i = 0; i < 50000 && s.ok(); ++i) {
+        std::snprintf(key, sizeof key, "%016d", i);
+        s = (*b)->Add(key, std::string(20, static_cast<char>('a' + i % 26)));
+      }
+      if (s.ok()) s = (*b)->Finish();
+      EXPECT_TRUE(s.IsIOError()) << "write " << nth << ": " << s.ToString();
+      EXPECT_TRUE(base->Head("t").status().IsNotFound()) << "write " << nth;
+    }
+  }
 }
 
 TEST(TableTest, KeysOutOfOrderAreRefusedWithTheirPosition) {
