@@ -119,8 +119,21 @@ Row Measure(const std::string& name, const Workload& w, Ops ops) {
   return r;
 }
 
+void Check(const basin::Status& s) {
+  if (!s.ok()) {
+    std::fprintf(stderr, "basin: %s\n", s.ToString().c_str());
+    std::exit(1);
+  }
+}
+
+template <typename T>
+T Must(basin::Result<T> r) {
+  Check(r.status());
+  return std::move(r).value();
+}
+
 Row Basin(const Workload& w, const std::string& dir, bool zstd) {
-  auto store = *basin::OpenFileStore(dir);
+  auto store = Must(basin::OpenFileStore(dir));
   basin::TableOptions o;
   o.compression.type = zstd ? basin::CompressionType::kZstd : basin::CompressionType::kNone;
   o.block_size = w.block_size;
@@ -129,19 +142,19 @@ Row Basin(const Workload& w, const std::string& dir, bool zstd) {
   std::string value;
   Ops ops;
   ops.build = [&] {
-    auto b = *basin::TableBuilder::Open(store, "basin.tbl", o);
+    auto b = Must(basin::TableBuilder::Open(store, "basin.tbl", o));
     char k[kKey + 1], v[kValue];
     for (uint64_t i = 0; i < w.entries; ++i) {
       Key(i, k);
       Value(i, v);
-      if (!b->Add(std::string_view(k, kKey), std::string_view(v, kValue)).ok()) std::abort();
+      Check(b->Add(std::string_view(k, kKey), std::string_view(v, kValue)));
     }
-    if (!b->Finish().ok()) std::abort();
+    Check(b->Finish());
   };
   ops.file_size = [&] { return *store->Head("basin.tbl"); };
   ops.open = [&] {
-    reader = *basin::TableReader::Open(store, "basin.tbl", o);
-    if (!reader->FetchAndLoadMetadata().ok()) std::abort();
+    reader = Must(basin::TableReader::Open(store, "basin.tbl", o));
+    Check(reader->FetchAndLoadMetadata().status());
   };
   ops.get = [&](const char* k) { return reader->GetRow(std::string_view(k, kKey), &value).ok(); };
   ops.metadata_bytes = [&] {
@@ -357,7 +370,7 @@ void Print(const std::vector<Row>& rows) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  Workload w{5000000, 500000, {}};
+  Workload w{5000000, 500000};
   std::string dir = "/tmp/basin-table-compare";
   bool basin_only = false;  // --basin-only 1: for profiling basin alone
   for (int i = 1; i + 1 < argc; i += 2) {
