@@ -94,10 +94,16 @@ class Builder : public TableBuilder {
       }
       pipeline_.emplace(
           threads, 2 * threads,
-          [this](StoredBlock& b, size_t worker) {
-            return Prepare(b, worker_compressors_[worker].get());
+          [this](std::vector<StoredBlock>& batch, size_t worker) {
+            for (StoredBlock& b : batch) {
+              BASIN_RETURN_IF_ERROR(Prepare(b, worker_compressors_[worker].get()));
+            }
+            return Status::OK();
           },
-          [this](StoredBlock& b) { return Emit(b); });
+          [this](std::vector<StoredBlock>& batch) {
+            for (const StoredBlock& b : batch) BASIN_RETURN_IF_ERROR(Emit(b));
+            return Status::OK();
+          });
     }
   }
 
@@ -138,7 +144,8 @@ class Builder : public TableBuilder {
     if (!status_.ok()) return status_;
     BASIN_RETURN_IF_ERROR(FlushData());
     if (pipeline_) {
-      status_ = pipeline_->Finish();
+      if (!batch_.empty()) status_ = pipeline_->Submit(std::move(batch_));
+      if (status_.ok()) status_ = pipeline_->Finish();
       if (!status_.ok()) return status_;
     }
     if (pending_index_) separators_.push_back(Successor(last_key_));
@@ -237,7 +244,14 @@ class Builder : public TableBuilder {
     pending_index_ = true;
     ++data_blocks_;
     if (pipeline_) {
-      status_ = pipeline_->Submit(std::move(b));
+      // Blocks travel in batches: one hand-over between threads per batch, not per block.
+      batch_bytes_ += b.contents.size();
+      batch_.push_back(std::move(b));
+      if (batch_bytes_ >= kBatchBytes) {
+        status_ = pipeline_->Submit(std::move(batch_));
+        batch_ = {};
+        batch_bytes_ = 0;
+      }
     } else {
       status_ = Prepare(b, &compressor_);
       if (status_.ok()) status_ = Emit(b);
@@ -261,8 +275,12 @@ class Builder : public TableBuilder {
   std::string first_key_, last_key_;
   uint64_t entries_ = 0, data_blocks_ = 0, raw_key_bytes_ = 0, raw_value_bytes_ = 0;
   Status status_;
+  // Data blocks for the pipeline, handed over together once they hold kBatchBytes.
+  static constexpr size_t kBatchBytes = 128 << 10;
+  std::vector<StoredBlock> batch_;
+  size_t batch_bytes_ = 0;
   // Last: its threads stop before the members they use go away.
-  std::optional<OrderedPipeline<StoredBlock>> pipeline_;
+  std::optional<OrderedPipeline<std::vector<StoredBlock>>> pipeline_;
 };
 
 }  // namespace
