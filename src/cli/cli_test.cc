@@ -57,7 +57,8 @@ TEST_F(CliTest, HelpOnEveryLevelExitsZero) {
                            "table scan --help",
                            "table inspect --help",
                            "table verify --help",
-                           "store bench --help"}) {
+                           "store bench --help",
+                           "store sweep --help"}) {
     RunResult r = Basin(args);
     EXPECT_EQ(r.code, 0) << args;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << args << ": " << r.out;
@@ -271,6 +272,21 @@ TEST_F(CliTest, StoreBenchReportsEachOperationAndCleansUp) {
   EXPECT_NE(r.out.find("8 keys"), std::string::npos) << r.out;
   EXPECT_EQ(Basin("store ls " + dir).out, "");  // every object deleted
   EXPECT_EQ(Basin("store bench " + dir + " --count 0").code, 2);
+}
+
+TEST_F(CliTest, StoreSweepRemovesLeftOverTempFilesOnly) {
+  const std::string root = dir_.path() + "/repo";
+  ASSERT_EQ(Basin("store put " + root + "/d/obj -", "kept").code, 0);
+  std::ofstream(root + "/d/.basin-tmp-00000000deadbeef") << "left by a killed writer";
+  RunResult young = Basin("store sweep " + root);
+  EXPECT_EQ(young.code, 0) << young.err;
+  EXPECT_NE(young.out.find("removed 0 temporary files"), std::string::npos) << young.out;
+  RunResult r = Basin("store sweep " + root + " --min-age 0");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("removed 1 temporary files (23 bytes)"), std::string::npos) << r.out;
+  EXPECT_FALSE(std::ifstream(root + "/d/.basin-tmp-00000000deadbeef").good());
+  EXPECT_EQ(Basin("store get " + root + "/d/obj").out, "kept");
+  EXPECT_EQ(Basin("store sweep mem://x").code, 2);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// basin store put|get|stat|ls|rm: look at and change objects in any store by hand.
+// basin store put|get|stat|ls|rm|bench|sweep: look at and change objects in any store by hand.
 #include <fmt/format.h>
 
 #include <unistd.h>
@@ -14,6 +14,7 @@
 
 #include "basin/counting_store.h"
 #include "basin/crypto.h"
+#include "basin/file_store.h"
 #include "basin/store_url.h"
 #include "cli/command.h"
 
@@ -176,12 +177,31 @@ Status Rm(const std::string& url) {
   return sk.store->Delete(sk.key);
 }
 
+Status Sweep(const std::string& url, int64_t min_age_seconds) {
+  BASIN_ASSIGN_OR_RETURN(StoreUrl u, ParseStoreUrl(url));
+  if (u.scheme != StoreUrl::Scheme::kFile) {
+    return Status::InvalidArgument(
+        "sweep is for stores in a local directory (object stores leave no temporary objects)");
+  }
+  if (min_age_seconds < 0) return Status::InvalidArgument("--min-age must not be negative");
+  BASIN_ASSIGN_OR_RETURN(SweepReport r,
+                         SweepFileStore(u.path, std::chrono::seconds(min_age_seconds)));
+  fmt::print(
+      "removed {} temporary files ({} bytes); left {} in use by a writer and {} younger "
+      "than {} s\n",
+      r.files_removed, r.bytes_freed, r.skipped_in_use, r.skipped_young, min_age_seconds);
+  return Status::OK();
+}
+
 }  // namespace
 
 void RegisterStoreCommands(CLI::App& app, Outcome* outcome) {
   CLI::App* store = app.add_subcommand("store", "Look at and change objects in a store");
   store->require_subcommand(1);
-  store->footer("URL names a store and a key: file:///tmp/x/key (or /tmp/x/key), mem://NAME/key.");
+  store->footer(
+      "URL names a store and a key: file:///tmp/x/key (or /tmp/x/key), mem://NAME/key, or "
+      "s3://bucket/key?endpoint=http://127.0.0.1:7480 (credentials from AWS_ACCESS_KEY_ID and "
+      "AWS_SECRET_ACCESS_KEY or ~/.aws; the endpoint may come from AWS_ENDPOINT_URL).");
 
   struct Args {
     std::string url, file = "-";
@@ -221,6 +241,14 @@ void RegisterStoreCommands(CLI::App& app, Outcome* outcome) {
   CLI::App* rm = store->add_subcommand("rm", "Delete object URL (absent is not an error)");
   rm->add_option("URL", args->url, "Object URL")->required();
   rm->callback([=] { outcome->status = Rm(args->url); });
+
+  auto min_age = std::make_shared<int64_t>(900);
+  CLI::App* sweep = store->add_subcommand(
+      "sweep", "Remove temporary files that killed writers left in a local store");
+  sweep->add_option("URL", args->url, "Store URL (file:// or a path)")->required();
+  sweep->add_option("--min-age", *min_age,
+                    "Leave files written less than this many seconds ago (default 900)");
+  sweep->callback([=] { outcome->status = Sweep(args->url, *min_age); });
 }
 
 }  // namespace basin::cli

@@ -15,7 +15,9 @@
 // a failed fsync the kernel may have dropped the dirty pages, and a second fsync would
 // "succeed" without them. The caller redoes the whole put from its own bytes.
 // Temp files a crash leaves behind have names starting with ".basin-": List never shows
-// them and ValidateKey refuses such keys, so they are never seen as objects.
+// them and ValidateKey refuses such keys, so they are never seen as objects. A writer holds
+// an flock on its temp file; SweepFileStore removes only temp files that are unlocked (their
+// writer is gone) and older than a limit.
 // Delete: unlink(KEY), then fsync DIR. Reads use plain open/pread and never see a temp.
 // Appendable objects and mapped reads, which step outside this protocol: file_handles.cc.
 #include "store/file_store.h"
@@ -23,13 +25,16 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <random>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -65,7 +70,13 @@ class FileWriter : public ObjectWriter {
     for (int attempt = 0; attempt < 8; ++attempt) {
       temp_ = dir + "/" + TempName();
       fd_ = store_->ops()->Open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-      if (fd_ >= 0) return Status::OK();
+      if (fd_ >= 0) {
+        // Held until the file is renamed or removed: SweepFileStore leaves locked temp
+        // files alone, and a crash releases the lock. (Where flock is unsupported, the
+        // sweep's age limit is the only guard.)
+        ::flock(fd_, LOCK_EX | LOCK_NB);
+        return Status::OK();
+      }
       if (errno != EEXIST) break;
     }
     const int err = errno;
@@ -389,6 +400,65 @@ Result<std::shared_ptr<ObjectStore>> OpenFileStoreWithOps(const std::string& roo
 Result<std::shared_ptr<ObjectStore>> OpenFileStore(const std::string& root,
                                                    const FileStoreOptions& options) {
   return OpenFileStoreWithOps(root, options, FsOps::Default());
+}
+
+namespace {
+
+Status SweepDir(const std::string& dir, std::chrono::seconds min_age, SweepReport* report) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) {
+    if (errno == ENOENT || errno == ENOTDIR) return Status::OK();  // removed meanwhile
+    return ErrnoStatus(errno, "listing", dir);
+  }
+  std::vector<std::string> subdirs, temps;
+  while (struct dirent* e = ::readdir(d)) {
+    std::string_view name = e->d_name;
+    if (name == "." || name == "..") continue;
+    struct stat st;
+    if (::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (S_ISDIR(st.st_mode)) {
+      subdirs.push_back(dir + "/" + std::string(name));
+    } else if (S_ISREG(st.st_mode) && name.starts_with(kTempPrefix)) {
+      const auto age = std::chrono::system_clock::now() -
+                       std::chrono::system_clock::from_time_t(st.st_mtim.tv_sec);
+      if (age >= min_age) {
+        temps.push_back(dir + "/" + std::string(name));
+      } else {
+        ++report->skipped_young;
+      }
+    }
+  }
+  ::closedir(d);
+  for (const std::string& path : temps) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) continue;  // renamed or removed by its writer meanwhile
+    struct stat st;
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0 || ::fstat(fd, &st) != 0) {
+      ++report->skipped_in_use;  // its writer is alive
+      ::close(fd);
+      continue;
+    }
+    if (::unlink(path.c_str()) == 0) {
+      ++report->files_removed;
+      report->bytes_freed += static_cast<uint64_t>(st.st_size);
+    }
+    ::close(fd);
+  }
+  for (const std::string& sub : subdirs) BASIN_RETURN_IF_ERROR(SweepDir(sub, min_age, report));
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<SweepReport> SweepFileStore(const std::string& root, std::chrono::seconds min_age) {
+  struct stat st;
+  if (::stat(root.c_str(), &st) != 0) return ErrnoStatus(errno, "opening the store at", root);
+  if (!S_ISDIR(st.st_mode)) {
+    return Status::InvalidArgument(fmt::format("'{}' is not a directory", root));
+  }
+  SweepReport report;
+  BASIN_RETURN_IF_ERROR(SweepDir(root, min_age, &report));
+  return report;
 }
 
 }  // namespace basin

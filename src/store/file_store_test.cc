@@ -185,6 +185,46 @@ TEST(FileStoreTest, TempFilesLeftByACrashAreInvisible) {
   EXPECT_TRUE(store->Head(".basin-tmp-0123456789abcdef").status().IsInvalidArgument());
 }
 
+// Names of the temp files under `root`, found by walking it.
+std::vector<std::string> TempFiles(const std::string& root) {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(root)) {
+    if (e.path().filename().string().starts_with(".basin-tmp-")) out.push_back(e.path());
+  }
+  return out;
+}
+
+TEST(FileStoreTest, SweepRemovesOnlyTempFilesNoWriterHolds) {
+  TempDir dir;
+  auto store = *OpenFileStore(dir.path());
+  ASSERT_TRUE(store->Put("d/real", "v").ok());
+  // Left by writers that died: unlocked.
+  std::ofstream(dir.path() + "/.basin-tmp-0123456789abcdef") << "half an object";
+  std::ofstream(dir.path() + "/d/.basin-tmp-feedfacefeedface") << "another half";
+  // A writer still at work, in this process: it holds its temp file's lock.
+  auto live = *store->NewWriter("d/e/live");
+  ASSERT_TRUE(live->Append("streaming").ok());
+  ASSERT_EQ(TempFiles(dir.path()).size(), 3u);
+
+  auto young = SweepFileStore(dir.path());  // default age limit: nothing is old enough
+  ASSERT_TRUE(young.ok()) << young.status().ToString();
+  EXPECT_EQ(young->files_removed, 0u);
+  EXPECT_EQ(young->skipped_young, 3u);
+
+  auto swept = SweepFileStore(dir.path(), std::chrono::seconds(0));
+  ASSERT_TRUE(swept.ok()) << swept.status().ToString();
+  EXPECT_EQ(swept->files_removed, 2u);
+  EXPECT_EQ(swept->bytes_freed, 14u + 12u);
+  EXPECT_EQ(swept->skipped_in_use, 1u);
+  ASSERT_EQ(TempFiles(dir.path()).size(), 1u);
+  ASSERT_TRUE(live->Close().ok());  // the live writer was not disturbed
+  EXPECT_EQ(*store->Get("d/e/live"), "streaming");
+  EXPECT_EQ(*store->Get("d/real"), "v");
+  EXPECT_TRUE(TempFiles(dir.path()).empty());
+  EXPECT_TRUE(SweepFileStore(dir.path() + "/d/real").status().IsInvalidArgument());
+  EXPECT_TRUE(SweepFileStore(dir.path() + "/absent").status().IsNotFound());
+}
+
 TEST(FileStoreTest, AKeyCannotBeBothAnObjectAndADirectory) {
   TempDir dir;
   auto store = *OpenFileStore(dir.path());
