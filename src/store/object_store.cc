@@ -220,7 +220,7 @@ Result<std::unique_ptr<ReadableObject>> ObjectStore::DoOpenReadable(std::string_
   } else {
     BASIN_RETURN_IF_ERROR(Get(key, ByteRange::Suffix(prefetch_tail), &tail, &size));
     if (tail.size() != std::min(size, prefetch_tail)) {
-      return Status::Corruption(fmt::format("'{}': a suffix get of {} bytes of {} gave {}", key,
+      return Status::IOError(fmt::format("'{}': a suffix get of {} bytes of {} gave {}", key,
                                             prefetch_tail, size, tail.size()));
     }
   }

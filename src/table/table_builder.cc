@@ -150,9 +150,6 @@ class Builder : public TableBuilder {
     }
     if (pending_index_) separators_.push_back(Successor(last_key_));
     AddIndexEntries();
-    if (!separators_.empty() || !handles_.empty()) {
-      return status_ = Status::IOError("table builder: blocks and index entries do not match");
-    }
     BlockHandle filter;
     if (bloom_) {
       BASIN_RETURN_IF_ERROR(WriteBlock(bloom_->Finish(), /*compress=*/false, &filter));
@@ -193,13 +190,16 @@ class Builder : public TableBuilder {
     return Status::OK();
   }
 
+  Status Emit(const StoredBlock& b) {
+    return Emit(b.body(), std::string_view(b.trailer, sizeof b.trailer));
+  }
+
   // Writes a prepared data block at the end of the file and queues its handle for the
   // index. Called for one block at a time, in block order.
-  Status Emit(const StoredBlock& b) {
-    const BlockHandle h{offset_.load(std::memory_order_relaxed),
-                        b.body().size() + sizeof b.trailer};
-    BASIN_RETURN_IF_ERROR(writer_->Append(b.body()));
-    BASIN_RETURN_IF_ERROR(writer_->Append(std::string_view(b.trailer, sizeof b.trailer)));
+  Status Emit(std::string_view body, std::string_view trailer) {
+    const BlockHandle h{offset_.load(std::memory_order_relaxed), body.size() + trailer.size()};
+    BASIN_RETURN_IF_ERROR(writer_->Append(body));
+    BASIN_RETURN_IF_ERROR(writer_->Append(trailer));
     offset_.fetch_add(h.size, std::memory_order_relaxed);
     std::lock_guard lock(handles_mu_);
     handles_.push_back(h);
@@ -238,13 +238,12 @@ class Builder : public TableBuilder {
 
   Status FlushData() {
     if (data_.empty()) return Status::OK();
-    StoredBlock b;
-    b.contents.assign(data_.Finish());
-    data_.Reset();
     pending_index_ = true;
     ++data_blocks_;
     if (pipeline_) {
       // Blocks travel in batches: one hand-over between threads per batch, not per block.
+      StoredBlock b;
+      b.contents.assign(data_.Finish());
       batch_bytes_ += b.contents.size();
       batch_.push_back(std::move(b));
       if (batch_bytes_ >= kBatchBytes) {
@@ -253,9 +252,13 @@ class Builder : public TableBuilder {
         batch_bytes_ = 0;
       }
     } else {
-      status_ = Prepare(b, &compressor_);
-      if (status_.ok()) status_ = Emit(b);
+      // Uncompressed: written straight from the block builder, no copy.
+      std::string_view body;
+      char trailer[table::kBlockTrailerSize];
+      status_ = table::PrepareStoredBlock(data_.Finish(), nullptr, &scratch_, &body, trailer);
+      if (status_.ok()) status_ = Emit(body, std::string_view(trailer, sizeof trailer));
     }
+    data_.Reset();
     if (status_.ok()) AddIndexEntries();
     return status_;
   }
