@@ -2,9 +2,10 @@
 // resets), with exponential backoff and full jitter, up to a number of attempts.
 // Non-retryable failures (NotFound, Corruption, permission, a failed fsync) return at once.
 //
-// A create-only put whose earlier attempt failed retryably may have been applied before
-// its response was lost; if a later attempt then finds the key present, the stored object
-// is read back and compared: identical bytes mean our own put won, and it succeeds.
+// A create-only or if-match put whose earlier attempt failed retryably may have been
+// applied before its response was lost; if a later attempt then finds the key present (or
+// changed), the stored object is read back and compared: identical bytes mean our own put
+// won, and it succeeds.
 //
 // Streamed writes are not retried part by part (the bytes are gone once appended): only
 // NewWriter is; likewise appendable objects, of which only the opening is retried.
@@ -41,9 +42,10 @@ class RetryingStore : public ObjectStore {
 
  protected:
   Status DoPut(std::string_view key, std::string_view data, PutMode mode) override;
-  Status DoGet(std::string_view key, const ByteRange& range, std::string* out,
-               uint64_t* object_size) override;
-  Result<uint64_t> DoHead(std::string_view key) override;
+  Status DoPutIfMatch(std::string_view key, std::string_view data, std::string_view etag) override;
+  Status DoGet(std::string_view key, const ByteRange& range, const GetOptions& options,
+               std::string* out, ObjectInfo* info) override;
+  Result<ObjectInfo> DoStat(std::string_view key) override;
   Result<ListPage> DoList(const ListOptions& options) override;
   Status DoDelete(std::string_view key) override;
   Status DoDeleteMany(const std::vector<std::string>& keys) override;
@@ -54,6 +56,9 @@ class RetryingStore : public ObjectStore {
   template <typename F>
   auto Run(F&& call) -> decltype(call());
   void Backoff(int attempt);
+  // Whether the object holds exactly `data` now (after a conditional put whose earlier
+  // attempt may have been applied before its answer was lost).
+  bool StoredBytesAre(std::string_view key, std::string_view data);
 
   std::shared_ptr<ObjectStore> base_;
   RetryPolicy policy_;

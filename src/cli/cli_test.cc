@@ -1,8 +1,11 @@
 // Runs the basin binary as a user would and checks output and exit codes.
 #include <sys/wait.h>
 
+#include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -115,6 +118,41 @@ TEST_F(CliTest, CreateOnlyConflictExitsOne) {
   EXPECT_EQ(again.code, 1);
   EXPECT_NE(again.err.find("already exists"), std::string::npos) << again.err;
   EXPECT_EQ(Basin("store get " + url).out, "a");
+}
+
+// A get takes several reads of a large object; while another process replaces the object
+// again and again, each get must give one version whole, or fail: never pieces of both.
+TEST_F(CliTest, StoreGetNeverMixesTwoVersionsOfAnObject) {
+  const std::string store = dir_.path() + "/s";
+  std::filesystem::create_directories(store);
+  const std::string v1 = basin::testing::RandomBytes(40 << 20, 1);
+  const std::string v2 = basin::testing::RandomBytes(40 << 20, 2);
+  for (const auto& [name, data] : {std::pair{"v1", &v1}, std::pair{"v2", &v2}}) {
+    std::ofstream(dir_.path() + "/" + name, std::ios::binary) << *data;
+  }
+  std::filesystem::copy_file(dir_.path() + "/v1", store + "/big");
+  std::atomic<bool> stop{false};
+  std::thread replacer([&] {
+    // What a put does: a whole new file renamed over the name.
+    for (int i = 0; !stop; ++i) {
+      const std::string tmp = store + "/.basin-tmp-test";
+      std::filesystem::copy_file(dir_.path() + (i % 2 ? "/v1" : "/v2"), tmp,
+                                 std::filesystem::copy_options::overwrite_existing);
+      std::filesystem::rename(tmp, store + "/big");
+    }
+  });
+  int whole = 0;
+  for (int i = 0; i < 12; ++i) {
+    const std::string out = dir_.path() + "/got";
+    RunResult r = Basin("store get " + store + "/big " + out);
+    if (r.code != 0) continue;  // noticed the change: allowed
+    const std::string got = Slurp(out);
+    EXPECT_TRUE(got == v1 || got == v2) << "try " << i << ": a mix of versions, exit 0";
+    ++whole;
+  }
+  stop = true;
+  replacer.join();
+  EXPECT_GT(whole, 0);
 }
 
 TEST_F(CliTest, InvalidUrlsAreUsageErrors) {

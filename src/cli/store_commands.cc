@@ -67,14 +67,17 @@ Status Put(const std::string& url, const std::string& file, bool create_only) {
 
 Status Get(const std::string& url, const std::string& file) {
   BASIN_ASSIGN_OR_RETURN(StoreAndKey sk, OpenObject(url));
-  BASIN_ASSIGN_OR_RETURN(uint64_t size, sk.store->Head(sk.key));
+  // One handle for every piece: they all come from one version of the object (or the
+  // read fails saying it changed), never a mix of two.
+  BASIN_ASSIGN_OR_RETURN(auto object, sk.store->OpenReadable(sk.key));
+  const uint64_t size = object->size();
   FilePtr out(file == "-" ? stdout : std::fopen(file.c_str(), "wb"));
   if (!out) return Status::IOError(fmt::format("cannot create '{}'", file));
   Progress progress("get " + sk.key, size);
   std::string buf;
   for (uint64_t off = 0; off < size; off += kChunk) {
     const uint64_t n = std::min<uint64_t>(kChunk, size - off);
-    BASIN_RETURN_IF_ERROR(sk.store->Get(sk.key, ByteRange::Span(off, n), &buf));
+    BASIN_RETURN_IF_ERROR(object->Read(off, n, &buf));
     BASIN_RETURN_IF_ERROR(WriteAllTo(out.get(), buf, file));
     progress.Add(n);
   }

@@ -52,22 +52,40 @@ Status RetryingStore::DoPut(std::string_view key, std::string_view data, PutMode
     if (r.retryable()) maybe_applied = true;
     return r;
   });
-  if (s.IsAlreadyExists() && mode == PutMode::kCreateOnly && maybe_applied) {
-    // Our earlier attempt may be the one that created it.
-    std::string stored;
-    Status g = Run([&] { return base_->Get(key, ByteRange::All(), &stored); });
-    if (g.ok() && stored == data) return Status::OK();
+  if (s.IsAlreadyExists() && mode == PutMode::kCreateOnly && maybe_applied &&
+      StoredBytesAre(key, data)) {
+    return Status::OK();  // our earlier attempt created it; its answer was lost
   }
   return s;
 }
 
-Status RetryingStore::DoGet(std::string_view key, const ByteRange& range, std::string* out,
-                            uint64_t* object_size) {
-  return Run([&] { return base_->Get(key, range, out, object_size); });
+Status RetryingStore::DoPutIfMatch(std::string_view key, std::string_view data,
+                                   std::string_view etag) {
+  bool maybe_applied = false;
+  Status s = Run([&] {
+    Status r = base_->PutIfMatch(key, data, etag);
+    if (r.retryable()) maybe_applied = true;
+    return r;
+  });
+  if (s.IsAlreadyExists() && maybe_applied && StoredBytesAre(key, data)) {
+    return Status::OK();  // our earlier attempt replaced it; its answer was lost
+  }
+  return s;
 }
 
-Result<uint64_t> RetryingStore::DoHead(std::string_view key) {
-  return Run([&] { return base_->Head(key); });
+bool RetryingStore::StoredBytesAre(std::string_view key, std::string_view data) {
+  std::string stored;
+  Status g = Run([&] { return base_->Get(key, ByteRange::All(), &stored); });
+  return g.ok() && stored == data;
+}
+
+Status RetryingStore::DoGet(std::string_view key, const ByteRange& range, const GetOptions& options,
+                            std::string* out, ObjectInfo* info) {
+  return Run([&] { return base_->Get(key, range, options, out, info); });
+}
+
+Result<ObjectInfo> RetryingStore::DoStat(std::string_view key) {
+  return Run([&] { return base_->Stat(key); });
 }
 
 Result<ListPage> RetryingStore::DoList(const ListOptions& options) {

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstring>
 
+#include <absl/time/time.h>
 #include <fmt/format.h>
 
 namespace basin::s3 {
@@ -145,6 +146,30 @@ bool ParseContentRange(std::string_view header, uint64_t* first, uint64_t* last,
   };
   return number(first, '-') && number(last, '/') && number(total, 0) && *first <= *last &&
          *last < *total;
+}
+
+bool ParseDecimal(std::string_view text, uint64_t* value) {
+  if (text.empty() || text.size() > 19) return false;
+  const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), *value);
+  return ec == std::errc() && p == text.data() + text.size();
+}
+
+bool ParseHttpDate(std::string_view text, std::chrono::system_clock::time_point* time) {
+  if (text.empty() || text.size() > 64) return false;
+  const std::string nul_terminated(text);
+  const time_t t = curl_getdate(nul_terminated.c_str(), nullptr);
+  if (t == -1) return false;
+  *time = std::chrono::system_clock::from_time_t(t);
+  return true;
+}
+
+bool ParseIsoTime(std::string_view text, std::chrono::system_clock::time_point* time) {
+  if (text.empty() || text.size() > 64) return false;
+  absl::Time t;
+  std::string err;
+  if (!absl::ParseTime(absl::RFC3339_full, std::string(text), &t, &err)) return false;
+  *time = absl::ToChronoTime(t);
+  return true;
 }
 
 }  // namespace basin::s3

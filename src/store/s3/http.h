@@ -5,6 +5,7 @@
 #ifndef BASIN_STORE_S3_HTTP_H_
 #define BASIN_STORE_S3_HTTP_H_
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -41,6 +42,16 @@ struct HttpOptions {
 // Parses "bytes FIRST-LAST/TOTAL", as a 206 response describes its body; false when the
 // header is malformed or inconsistent (LAST before FIRST, or at or past TOTAL).
 bool ParseContentRange(std::string_view header, uint64_t* first, uint64_t* last, uint64_t* total);
+
+// Parses a decimal number of at most 19 digits (Content-Length); false for anything else
+// (empty, signs, spaces, garbage, overflow).
+bool ParseDecimal(std::string_view text, uint64_t* value);
+
+// Parses an HTTP date (RFC 9110's IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT", and the
+// obsolete forms) or an ISO 8601 time as S3 listings give it ("2026-12-07T08:49:37.000Z");
+// false when it is neither.
+bool ParseHttpDate(std::string_view text, std::chrono::system_clock::time_point* time);
+bool ParseIsoTime(std::string_view text, std::chrono::system_clock::time_point* time);
 
 class HttpClient {
  public:

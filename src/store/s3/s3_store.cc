@@ -25,6 +25,9 @@ namespace {
 
 using s3::HttpRequest;
 using s3::HttpResponse;
+using s3::ParseDecimal;
+using s3::ParseHttpDate;
+using s3::ParseIsoTime;
 
 constexpr char kUnsignedPayload[] = "UNSIGNED-PAYLOAD";
 
@@ -180,21 +183,58 @@ class S3Store : public ObjectStore {
     return PutObject(FullKey(key), data, mode);
   }
 
-  Status DoGet(std::string_view key, const ByteRange& range, std::string* out,
-               uint64_t* object_size) override {
+  Status DoPutIfMatch(std::string_view key, std::string_view data, std::string_view etag) override {
+    BASIN_RETURN_IF_ERROR(CheckLength(key));
+    BASIN_RETURN_IF_ERROR(ProbeIfMatch());
+    const std::string fk = FullKey(key);
+    HttpResponse r;
+    BASIN_RETURN_IF_ERROR(Call("PUT", fk, {}, {{"If-Match", IfMatchForm(etag)}}, data, &r));
+    if (r.status == 200) return Status::OK();
+    if (r.status != 412 && r.status != 409 && r.status != 500) {
+      return ErrorStatus(fmt::format("put '{}' if it is version {}", fk, etag), r);
+    }
+    // 412: another version, or (Ceph RGW, some S3s) no object at all. 409, and 500 from
+    // RGW: a conditional write that lost a race with another. Settle which with a HEAD.
+    auto now = DoStat(key);
+    if (now.status().IsNotFound()) {
+      return Status::NotFound(fmt::format("no object '{}' to replace", fk));
+    }
+    BASIN_RETURN_IF_ERROR(now.status());
+    if (now->etag == etag) {  // unchanged: ours was not applied, and may be tried again
+      return Status::Transient(
+          fmt::format("put '{}' if it is version {}: HTTP {}, and the object is unchanged", fk,
+                      etag, r.status));
+    }
+    if (r.status != 412) {  // changed: by us (answer lost) or by the winner of the race
+      std::string stored;
+      if (DoGet(key, ByteRange::All(), {}, &stored, nullptr).ok() && stored == data) {
+        return Status::OK();
+      }
+    }
+    return Status::AlreadyExists(
+        fmt::format("put '{}': it is no longer version {} (it is {})", fk, etag, now->etag));
+  }
+
+  Status DoGet(std::string_view key, const ByteRange& range, const GetOptions& options,
+               std::string* out, ObjectInfo* info) override {
     const std::string fk = FullKey(key);
     std::vector<std::pair<std::string, std::string>> headers;
+    if (!options.if_match.empty()) headers.emplace_back("If-Match", options.if_match);
     // HTTP has no empty range, and answers 416 to any range of an empty object: both are
     // settled with a HEAD.
     auto settle_by_head = [&]() -> Status {
-      BASIN_ASSIGN_OR_RETURN(uint64_t size, DoHead(key));
+      BASIN_ASSIGN_OR_RETURN(ObjectInfo head, DoStat(key));
+      BASIN_RETURN_IF_ERROR(CheckVersion(fk, options, head.etag));
       uint64_t b = 0, e = 0;
-      BASIN_RETURN_IF_ERROR(ResolveRange(key, range, size, &b, &e));
+      BASIN_RETURN_IF_ERROR(ResolveRange(key, range, head.size, &b, &e));
       if (b != e)
         return Status::IOError(
             fmt::format("get '{}': the server refused {}", fk, range.ToString()));
       out->clear();
-      if (object_size != nullptr) *object_size = size;
+      if (info != nullptr) {
+        *info = std::move(head);
+        info->key.clear();
+      }
       return Status::OK();
     };
     if (range.kind != ByteRange::Kind::kAll && range.length == 0) return settle_by_head();
@@ -211,7 +251,10 @@ class S3Store : public ObjectStore {
     HttpResponse r;
     BASIN_RETURN_IF_ERROR(Call("GET", fk, {}, std::move(headers), {}, &r));
     if (r.status == 416) return settle_by_head();
+    if (r.status == 412) return CheckVersion(fk, options, "another");
     if (r.status != 200 && r.status != 206) return ErrorStatus(fmt::format("get '{}'", fk), r);
+    // A server that ignores If-Match must not hand out another version unnoticed.
+    BASIN_RETURN_IF_ERROR(CheckVersion(fk, options, r.headers["etag"]));
     // Where the body lies in the object, and how long the object is.
     uint64_t first = 0, total = r.body.size();
     if (r.status == 206) {
@@ -233,16 +276,34 @@ class S3Store : public ObjectStore {
                                          total));
     }
     *out = std::move(r.body);
-    if (object_size != nullptr) *object_size = total;
+    if (info != nullptr) {
+      info->key.clear();
+      info->size = total;
+      info->etag = r.headers["etag"];
+      info->last_modified = {};
+      ParseHttpDate(r.headers["last-modified"], &info->last_modified);
+    }
     return Status::OK();
   }
 
-  Result<uint64_t> DoHead(std::string_view key) override {
+  Result<ObjectInfo> DoStat(std::string_view key) override {
     const std::string fk = FullKey(key);
     HttpResponse r;
     BASIN_RETURN_IF_ERROR(Call("HEAD", fk, {}, {}, {}, &r));
     if (r.status != 200) return ErrorStatus(fmt::format("head '{}'", fk), r);
-    return static_cast<uint64_t>(std::stoull(r.headers["content-length"]));
+    ObjectInfo info;
+    info.key = std::string(key);
+    const std::string& length = r.headers["content-length"];
+    if (!ParseDecimal(length, &info.size)) {
+      return Status::IOError(fmt::format(
+          "head '{}': the server's Content-Length '{}' is not a size", fk, length.substr(0, 40)));
+    }
+    info.etag = r.headers["etag"];
+    if (info.etag.empty()) {
+      return Status::IOError(fmt::format("head '{}': the server gave no ETag", fk));
+    }
+    ParseHttpDate(r.headers["last-modified"], &info.last_modified);
+    return info;
   }
 
   Result<ListPage> DoList(const ListOptions& options) override {
@@ -264,7 +325,15 @@ class S3Store : public ObjectStore {
     for (pugi::xml_node c : result.children("Contents")) {
       const std::string k = c.child("Key").text().as_string();
       if (k.size() < base.size() || k.compare(0, base.size(), base) != 0) continue;
-      page.objects.push_back({k.substr(base.size()), c.child("Size").text().as_ullong()});
+      ObjectInfo info;
+      info.key = k.substr(base.size());
+      if (!ParseDecimal(c.child("Size").text().as_string(), &info.size)) {
+        return Status::IOError(
+            fmt::format("list: the server gave '{}' no valid size", info.key.substr(0, 200)));
+      }
+      info.etag = c.child("ETag").text().as_string();
+      ParseIsoTime(c.child("LastModified").text().as_string(), &info.last_modified);
+      page.objects.push_back(std::move(info));
     }
     page.truncated = std::string(result.child("IsTruncated").text().as_string()) == "true";
     if (options.max_keys < 1000 && page.objects.size() > options.max_keys) {
@@ -328,6 +397,78 @@ class S3Store : public ObjectStore {
     return Status::OK();
   }
 
+  // An if-match get must have read the version it named.
+  static Status CheckVersion(const std::string& fk, const GetOptions& options,
+                             std::string_view etag) {
+    if (options.if_match.empty() || options.if_match == etag) return Status::OK();
+    return Status::IOError(
+        fmt::format("'{}' changed while being read (version {}, now {}): read it again", fk,
+                    options.if_match, etag.empty() ? "unknown" : etag));
+  }
+
+  // Once: does the server honour If-Match on PUT? A PUT naming another version must be
+  // refused (412) and one naming the object's own ETag accepted. Ceph RGW 16 compares the
+  // header without the ETag's quotes, so the quoted form is tried first, then the bare one,
+  // and the form that works is kept. Only a definite answer is kept; a probe that failed
+  // in transit is tried again by the next if-match put.
+  Status ProbeIfMatch() {
+    std::lock_guard lock(if_match_mu_);
+    if (if_match_probed_) return if_match_status_;
+    std::mt19937_64 rng{std::random_device{}()};
+    const std::string probe = FullKey(fmt::format(".basin-probe-{:016x}", rng()));
+    auto put = [&](std::string_view if_match, HttpResponse* r) {
+      std::vector<std::pair<std::string, std::string>> h;
+      if (!if_match.empty()) h.emplace_back("If-Match", std::string(if_match));
+      return Call("PUT", probe, {}, std::move(h), "probe", r);
+    };
+    auto decided = [&](Status verdict) {
+      if_match_probed_ = true;
+      if_match_status_ = std::move(verdict);
+    };
+    HttpResponse r;
+    Status s = put("", &r);
+    if (s.ok() && r.status != 200) s = ErrorStatus("probing if-match puts", r);
+    const std::string etag = r.headers["etag"];
+    if (s.ok()) s = put("\"basin-no-such-version\"", &r);
+    if (s.ok() && r.status == 200) {
+      decided(Status::NotSupported(fmt::format(
+          "{} ignores If-Match on PUT: compare-and-swap writes would not be atomic", url())));
+    } else if (s.ok() && r.status != 412) {
+      s = ErrorStatus("probing if-match puts", r);
+    }
+    if (s.ok() && !if_match_probed_) s = put(etag, &r);
+    if (s.ok() && !if_match_probed_ && r.status == 412) {
+      s = put(Unquoted(etag), &r);
+      if (s.ok() && r.status == 200) if_match_bare_ = true;
+    }
+    if (s.ok() && !if_match_probed_) {
+      if (r.status == 200) {
+        decided(Status::OK());
+      } else if (r.status == 412) {
+        decided(Status::NotSupported(fmt::format(
+            "{} refuses If-Match with an object's own ETag: compare-and-swap writes are not "
+            "possible",
+            url())));
+      } else {
+        s = ErrorStatus("probing if-match puts", r);
+      }
+    }
+    HttpResponse d;
+    Call("DELETE", probe, {}, {}, {}, &d).IgnoreError();
+    return s.ok() ? if_match_status_ : s;
+  }
+
+  // An entity tag in the form this server compares If-Match with.
+  std::string IfMatchForm(std::string_view etag) const {
+    return if_match_bare_ ? Unquoted(etag) : std::string(etag);
+  }
+  static std::string Unquoted(std::string_view etag) {
+    if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
+      etag = etag.substr(1, etag.size() - 2);
+    }
+    return std::string(etag);
+  }
+
   // Once: does the server refuse a second create-only PUT of one key?
   Status ProbeCreateOnly() {
     std::call_once(probe_once_, [&] {
@@ -358,6 +499,10 @@ class S3Store : public ObjectStore {
   std::string scheme_, host_;
   std::once_flag probe_once_;
   Status probe_status_;
+  std::mutex if_match_mu_;
+  bool if_match_probed_ = false;
+  bool if_match_bare_ = false;  // send If-Match without the ETag's quotes (Ceph RGW)
+  Status if_match_status_;
 };
 
 Status S3Writer::Append(std::string_view data) {
@@ -458,7 +603,9 @@ Status S3Writer::Close() {
   // Trust the object, not the completion's answer: it must hold every byte sent.
   HttpResponse h;
   s = store_->Call("HEAD", key_, {}, {}, {}, &h);
-  if (s.ok() && (h.status != 200 || h.headers["content-length"] != std::to_string(appended_))) {
+  uint64_t stored = 0;
+  if (s.ok() && (h.status != 200 || !ParseDecimal(h.headers["content-length"], &stored) ||
+                 stored != appended_)) {
     s = Status::IOError(fmt::format("{} holds {} bytes after upload, expected {}", key_,
                                     h.headers["content-length"], appended_));
   }

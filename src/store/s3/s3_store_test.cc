@@ -66,7 +66,9 @@ std::shared_ptr<ObjectStore> NewS3Store() {
   S3Options options = *options_or
 
 INSTANTIATE_TEST_SUITE_P(S3, StoreConformanceTest,
-                         ::testing::Values(StoreFactory{"S3Store", NewS3Store}), StoreFactoryName);
+                         ::testing::Values(StoreFactory{"S3Store", NewS3Store,
+                                                        /*appendable=*/false}),
+                         StoreFactoryName);
 
 TEST(S3StoreTest, KeysTooLongWithThePrefixAreRefused) {
   REQUIRE_SERVER();
