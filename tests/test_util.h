@@ -2,8 +2,13 @@
 #ifndef BASIN_TESTS_TEST_UTIL_H_
 #define BASIN_TESTS_TEST_UTIL_H_
 
+#include <grp.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <random>
 #include <string>
 
@@ -38,6 +43,27 @@ inline std::string RandomBytes(size_t n, uint64_t seed = 1) {
     for (size_t j = 0; j < 8 && i + j < n; ++j) s[i + j] = static_cast<char>(v >> (8 * j));
   }
   return s;
+}
+
+// Runs `fn` in a child process that is not root (as root, it first drops to the user and
+// group "nobody", 65534), and returns what fn returned, or -1 when the child could not
+// drop its privileges or did not exit normally. For tests of permission errors, which
+// root would not see. fn must not use gtest assertions (they would not reach the parent):
+// it returns a code the parent checks.
+inline int RunUnprivileged(const std::function<int()>& fn) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    if (::geteuid() == 0) {
+      const gid_t nogroup = 65534;
+      if (::setgroups(1, &nogroup) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0) {
+        ::_exit(255);
+      }
+    }
+    ::_exit(::geteuid() == 0 ? 255 : fn());
+  }
+  int status = 0;
+  if (pid < 0 || ::waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status) == 255 ? -1 : WEXITSTATUS(status);
 }
 
 }  // namespace basin::testing

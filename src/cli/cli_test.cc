@@ -1,4 +1,5 @@
 // Runs the basin binary as a user would and checks output and exit codes.
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <atomic>
@@ -118,6 +119,22 @@ TEST_F(CliTest, CreateOnlyConflictExitsOne) {
   EXPECT_EQ(again.code, 1);
   EXPECT_NE(again.err.find("already exists"), std::string::npos) << again.err;
   EXPECT_EQ(Basin("store get " + url).out, "a");
+}
+
+// Exit code 3 means "permission refused", for every command: checked as an unprivileged
+// user (root would not be refused).
+TEST_F(CliTest, PermissionRefusedExitsThree) {
+  const int code = basin::testing::RunUnprivileged([] {
+    basin::testing::TempDir dir;
+    const std::string store = dir.path() + "/ro";
+    if (::mkdir(store.c_str(), 0500) != 0) return 100;
+    const std::string cmd =
+        std::string(BASIN_BINARY) + " store put " + store + "/k </dev/null 2>/dev/null";
+    const int status = std::system(cmd.c_str());
+    ::chmod(store.c_str(), 0700);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 101;
+  });
+  EXPECT_EQ(code, 3);
 }
 
 // A get takes several reads of a large object; while another process replaces the object
