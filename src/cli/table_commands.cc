@@ -34,6 +34,7 @@ std::string Shown(std::string_view s) {
 struct BuildArgs {
   std::string out;
   uint32_t block_size = 4096;
+  uint32_t partition_size = TableOptions{}.partition_size;
   std::string compression = "none";
   bool sort = false;
 };
@@ -42,6 +43,7 @@ Status Build(const BuildArgs& a) {
   BASIN_ASSIGN_OR_RETURN(StoreAndKey sk, OpenTable(a.out));
   TableOptions o;
   o.block_size = a.block_size;
+  o.partition_size = a.partition_size;
   BASIN_ASSIGN_OR_RETURN(o.compression.type, ParseCompression(a.compression));
   o.max_key_size = 65535;
   o.max_value_size = 0xffffffffull;
@@ -165,17 +167,25 @@ Status Inspect(const std::string& file) {
     fmt::print("  {:>8} {:>14} {:>10}  {}\n", i, blocks[i].offset, blocks[i].size,
                Shown(blocks[i].separator));
   }
-  fmt::print("index:        {} entries, {} bytes in memory\n", blocks.size(), p.index_bytes);
+  if (p.partitions == 0) {
+    fmt::print("index:        single-level, {} entries, {} bytes in memory\n", blocks.size(),
+               p.index_bytes);
+  } else {
+    fmt::print("index:        two-level, {} partitions, {} bytes\n", p.partitions, p.index_bytes);
+  }
   if (p.filter_bytes > 0) {
     fmt::print(
-        "filter:       bloom, {} bytes ({:.1f} bits per key), {} probes, estimated "
-        "false-positive rate {:.3f}%\n",
-        p.filter_bytes, p.entries ? 8.0 * p.filter_bytes / p.entries : 0.0, p.filter_probes,
+        "filter:       bloom{}, {} bytes ({:.1f} bits per key), estimated false-positive rate "
+        "{:.3f}%\n",
+        p.partitions == 0 ? fmt::format(" ({} probes)", p.filter_probes)
+                          : fmt::format(", {} partitions", p.partitions),
+        p.filter_bytes, p.entries ? 8.0 * p.filter_bytes / p.entries : 0.0,
         100 * p.filter_fp_estimate);
   } else {
     fmt::print("filter:       none\n");
   }
-  fmt::print("footer:       48 bytes at offset {}, format version 1\n", p.file_size - 48);
+  fmt::print("footer:       48 bytes at offset {}, format version {}\n", p.file_size - 48,
+             p.format_version);
   fmt::print("metadata:     {} bytes in memory ({:.2f} bytes per key)\n", p.metadata_memory,
              p.entries ? static_cast<double>(p.metadata_memory) / p.entries : 0.0);
   return Status::OK();
@@ -203,6 +213,12 @@ void RegisterTableCommands(CLI::App& app, Outcome* outcome) {
   build->add_option("OUT", b->out, "The table to write")->required();
   build->add_option("--block-size", b->block_size, "Target data block size (default 4096)")
       ->check(CLI::Range(256u, 1u << 30));
+  build
+      ->add_option("--partition-size", b->partition_size,
+                   fmt::format("Target filter and index partition size (default {}); a table "
+                               "whose filter and index fit in one is single-level",
+                               b->partition_size))
+      ->check(CLI::Range(256u, 1u << 30));
   build->add_option("--compression", b->compression, "none, lz4 or zstd")
       ->check(CLI::IsMember({"none", "lz4", "zstd"}));
   build->add_flag("--sort", b->sort, "Sort the input; the last value of a repeated key wins");
@@ -225,7 +241,8 @@ void RegisterTableCommands(CLI::App& app, Outcome* outcome) {
   scan->callback([=] { outcome->status = Scan(*sc); });
 
   CLI::App* inspect = table->add_subcommand(
-      "inspect", "Print blocks, index, filter size and false-positive rate, footer");
+      "inspect",
+      "Print blocks, index and filter (levels, partitions, size, false-positive rate), footer");
   inspect->add_option("FILE", *file, "The table")->required();
   inspect->callback([=] { outcome->status = Inspect(*file); });
 

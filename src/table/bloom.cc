@@ -13,8 +13,6 @@
 namespace basin::table {
 namespace {
 
-constexpr uint32_t kRemix = 0x9e3779b9u;
-
 inline uint32_t LineOf(uint64_t hash, uint32_t lines) {
   return static_cast<uint32_t>(((hash >> 32) * lines) >> 32);
 }
@@ -31,7 +29,7 @@ int BloomBuilder::ProbesFor(int bits_per_key) {
 std::string BloomBuilder::Finish() {
   const uint64_t bits =
       std::max<uint64_t>(hashes_.size() * static_cast<uint64_t>(bits_per_key_), 1);
-  const uint32_t lines = static_cast<uint32_t>((bits + 511) / 512);
+  const uint32_t lines = static_cast<uint32_t>((bits + kBloomLineBits - 1) / kBloomLineBits);
   const int probes = ProbesFor(bits_per_key_);
   std::string out(static_cast<size_t>(lines) * kBloomLineBytes, '\0');
   auto* data = reinterpret_cast<uint8_t*>(out.data());
@@ -39,13 +37,12 @@ std::string BloomBuilder::Finish() {
     uint8_t* line = data + static_cast<size_t>(LineOf(h, lines)) * kBloomLineBytes;
     uint32_t x = static_cast<uint32_t>(h);
     for (int i = 0; i < probes; ++i) {
-      const uint32_t bit = x >> 23;  // 9 bits: 0..511
+      const uint32_t bit = x >> kBloomBitShift;
       line[bit >> 3] |= static_cast<uint8_t>(1u << (bit & 7));
-      x *= kRemix;
+      x *= kBloomRemix;
     }
   }
-  hashes_.clear();
-  hashes_.shrink_to_fit();
+  hashes_.clear();  // keeps its room for the next partition's keys
   PutFixed32(&out, lines);
   out.push_back(static_cast<char>(probes));
   out.push_back(static_cast<char>(kFilterBloom));
@@ -60,14 +57,16 @@ Result<BloomReader> BloomReader::Parse(std::string_view contents) {
   r.probes_ = static_cast<uint8_t>(contents[n + 4]);
   if (static_cast<uint8_t>(contents[n + 5]) != kFilterBloom ||
       static_cast<uint64_t>(r.lines_) * kBloomLineBytes != n || r.lines_ == 0 || r.probes_ == 0 ||
-      r.probes_ > 30) {
+      r.probes_ > kBloomMaxProbes) {
     return Status::Corruption("filter block is malformed");
   }
   r.bits_ = contents.data();
   return r;
 }
 
-double BloomReader::EstimateFalsePositiveRate() const {
+double BloomReader::EstimateFalsePositiveRate() const { return SumLineFalsePositives() / lines_; }
+
+double BloomReader::SumLineFalsePositives() const {
   double sum = 0;
   const auto* bytes = reinterpret_cast<const uint8_t*>(bits_);
   for (uint32_t l = 0; l < lines_; ++l) {
@@ -75,10 +74,10 @@ double BloomReader::EstimateFalsePositiveRate() const {
     for (size_t i = 0; i < kBloomLineBytes; ++i)
       set += __builtin_popcount(bytes[l * kBloomLineBytes + i]);
     double p = 1;
-    for (int k = 0; k < probes_; ++k) p *= set / 512.0;
+    for (int k = 0; k < probes_; ++k) p *= set / double{kBloomLineBits};
     sum += p;
   }
-  return sum / lines_;
+  return sum;
 }
 
 bool BloomReader::MayContain(uint64_t h) const {
@@ -86,9 +85,9 @@ bool BloomReader::MayContain(uint64_t h) const {
                      static_cast<size_t>(LineOf(h, lines_)) * kBloomLineBytes;
   uint32_t x = static_cast<uint32_t>(h);
   for (int i = 0; i < probes_; ++i) {
-    const uint32_t bit = x >> 23;
+    const uint32_t bit = x >> kBloomBitShift;
     if ((line[bit >> 3] & (1u << (bit & 7))) == 0) return false;
-    x *= kRemix;
+    x *= kBloomRemix;
   }
   return true;
 }

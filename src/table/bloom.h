@@ -1,5 +1,6 @@
 // The table's cache-local bloom filter (docs/format/table.md, "Filter block"): all probes
-// of a key fall in one 64-byte line.
+// of a key fall in one 64-byte line. The constants are in table_format.h. A filter block
+// covers the whole table, or one partition of it.
 #ifndef BASIN_TABLE_BLOOM_H_
 #define BASIN_TABLE_BLOOM_H_
 
@@ -38,6 +39,9 @@ class BloomReader {
   int probes() const { return probes_; }
   // The chance that an absent key passes: the mean over lines of (share of bits set)^probes.
   double EstimateFalsePositiveRate() const;
+  // The sum over lines of that chance (to average over several filters).
+  double SumLineFalsePositives() const;
+  uint32_t lines() const { return lines_; }
 
  private:
   const char* bits_ = nullptr;

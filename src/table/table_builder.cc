@@ -1,8 +1,12 @@
-// Table grammar (docs/format/table.md):
-//   table := data_block* filter_block? meta_block footer
-//   meta  := properties index_block
+// Table grammar (docs/format/table.md), offsets from the table's first byte:
+//   table  := data_block* filter_region index_region meta_block footer
+//   filter_region := filter_block?              (single-level)
+//                  | filter_partition*          (two-level)
+//   index_region  := index_partition*           (two-level; empty when single-level)
+//   meta   := tagged fields: properties and the index (or the top-level index)
 // Every block is stored as [contents][type][xxh3]. The builder streams: a data block is
-// written as soon as it reaches its target size. With compression, data blocks are
+// written as soon as it reaches its target size; index and filter come from
+// index_builder.h. With compression, data blocks are
 // compressed on several threads (util/ordered_pipeline.h) and written in order; each
 // block's index entry is added once both its handle (known when it is written) and its
 // separator (known when the next key arrives) are.
@@ -21,7 +25,8 @@
 #include "basin/crypto.h"
 #include "basin/table.h"
 #include "table/block_builder.h"
-#include "table/bloom.h"
+#include "table/index_builder.h"
+#include "table/meta_block.h"
 #include "table/table_format.h"
 #include "util/ordered_pipeline.h"
 
@@ -79,13 +84,14 @@ struct StoredBlock {
 
 class Builder : public TableBuilder {
  public:
-  Builder(std::unique_ptr<ObjectWriter> writer, const TableOptions& options)
-      : writer_(std::move(writer)),
+  // `owned`: a writer the builder made, closed at Finish; else the caller's.
+  Builder(ObjectWriter* writer, std::unique_ptr<ObjectWriter> owned, const TableOptions& options)
+      : owned_writer_(std::move(owned)),
+        writer_(writer),
         options_(options),
         data_(options.restart_interval),
-        index_(1),
+        index_(options.bloom_bits_per_key, options.partition_size),
         compressor_(options.compression) {
-    if (options.bloom_bits_per_key > 0) bloom_.emplace(options.bloom_bits_per_key);
     if (options.compression.type != CompressionType::kNone) {
       // Data blocks are compressed on several threads and written in order.
       const size_t threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4);
@@ -130,7 +136,7 @@ class Builder : public TableBuilder {
       pending_index_ = false;
     }
     if (entries_ == 0) first_key_.assign(key);
-    if (bloom_) bloom_->AddKey(key);
+    index_.AddKey(key);
     data_.Add(key, value);
     last_key_.assign(key);
     ++entries_;
@@ -150,30 +156,30 @@ class Builder : public TableBuilder {
     }
     if (pending_index_) separators_.push_back(Successor(last_key_));
     AddIndexEntries();
-    BlockHandle filter;
-    if (bloom_) {
-      BASIN_RETURN_IF_ERROR(WriteBlock(bloom_->Finish(), /*compress=*/false, &filter));
-    }
-    std::string meta;
-    meta.push_back(static_cast<char>(table::kPropertiesVersion));
-    PutVarint64(&meta, entries_);
-    PutVarint64(&meta, data_blocks_);
-    PutVarint64(&meta, raw_key_bytes_);
-    PutVarint64(&meta, raw_value_bytes_);
-    meta.push_back(static_cast<char>(options_.compression.type));
-    PutVarint64(&meta, static_cast<uint64_t>(options_.restart_interval));
-    std::array<uint8_t, 16> file_id;
-    RandomBytes(file_id);
-    meta.append(reinterpret_cast<const char*>(file_id.data()), file_id.size());
-    PutLengthPrefixed(&meta, first_key_);
-    PutLengthPrefixed(&meta, last_key_);
-    PutLengthPrefixed(&meta, index_.Finish());
-    BlockHandle meta_handle;
-    BASIN_RETURN_IF_ERROR(WriteBlock(meta, /*compress=*/true, &meta_handle));
-    table::Footer footer{meta_handle, filter};
-    BASIN_RETURN_IF_ERROR(Write(footer.Encode()));
-    status_ = writer_->Close();
+    table::Footer footer;
+    footer.data_size = offset_.load(std::memory_order_relaxed);
+    table::MetaBlock meta;
+    status_ = index_.Finish([this](std::string_view contents, bool compress,
+                                   BlockHandle* h) { return WriteBlock(contents, compress, h); },
+                            &footer, &meta);
     if (!status_.ok()) return status_;
+    meta.entries = entries_;
+    meta.data_blocks = data_blocks_;
+    meta.raw_key_bytes = raw_key_bytes_;
+    meta.raw_value_bytes = raw_value_bytes_;
+    meta.compression = options_.compression.type;
+    meta.restart_interval = static_cast<uint32_t>(options_.restart_interval);
+    meta.first_key = first_key_;
+    meta.last_key = last_key_;
+    RandomBytes(meta.file_id);
+    BlockHandle meta_handle;
+    BASIN_RETURN_IF_ERROR(WriteBlock(meta.Encode(), /*compress=*/true, &meta_handle));
+    footer.meta_size = meta_handle.size;
+    BASIN_RETURN_IF_ERROR(Write(footer.Encode()));
+    if (owned_writer_) {
+      status_ = owned_writer_->Close();
+      if (!status_.ok()) return status_;
+    }
     status_ = Status::InvalidArgument("table builder is finished");
     return Status::OK();
   }
@@ -210,9 +216,7 @@ class Builder : public TableBuilder {
   void AddIndexEntries() {
     std::lock_guard lock(handles_mu_);
     while (!handles_.empty() && !separators_.empty()) {
-      handle_buf_.clear();
-      handles_.front().EncodeTo(&handle_buf_);
-      index_.Add(separators_.front(), handle_buf_);
+      index_.AddEntry(separators_.front(), handles_.front());
       handles_.pop_front();
       separators_.pop_front();
     }
@@ -240,6 +244,7 @@ class Builder : public TableBuilder {
     if (data_.empty()) return Status::OK();
     pending_index_ = true;
     ++data_blocks_;
+    index_.EndBlock(last_key_.size());
     if (pipeline_) {
       // Blocks travel in batches: one hand-over between threads per batch, not per block.
       StoredBlock b;
@@ -263,13 +268,14 @@ class Builder : public TableBuilder {
     return status_;
   }
 
-  std::unique_ptr<ObjectWriter> writer_;
+  std::unique_ptr<ObjectWriter> owned_writer_;
+  ObjectWriter* const writer_;
   const TableOptions options_;
-  table::BlockBuilder data_, index_;
-  std::optional<table::BloomBuilder> bloom_;
+  table::BlockBuilder data_;
+  table::IndexBuilder index_;
   Compressor compressor_;
   std::vector<std::unique_ptr<Compressor>> worker_compressors_;
-  std::string scratch_, handle_buf_;
+  std::string scratch_;
   bool pending_index_ = false;          // the last data block still needs its separator
   std::deque<std::string> separators_;  // of blocks whose handle is not known yet
   std::mutex handles_mu_;
@@ -288,20 +294,38 @@ class Builder : public TableBuilder {
 
 }  // namespace
 
+namespace {
+
+Status CheckOptions(const TableOptions& o) {
+  if (o.block_size < 256 || o.block_size > (uint32_t{1} << 30) || o.restart_interval < 1 ||
+      o.bloom_bits_per_key < 0 || o.bloom_bits_per_key > 64 || o.partition_size < 256 ||
+      o.partition_size > (uint32_t{1} << 30) || o.max_key_size > table::kMaxKeySize ||
+      o.max_value_size > table::kMaxValueSize) {
+    return Status::InvalidArgument(
+        "table options out of range (block size and partition size 256 B to 1 GiB, "
+        "restart interval >= 1, bloom bits 0 to 64, key and value limits within 65535 and "
+        "2^32 - 1)");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
 Result<std::unique_ptr<TableBuilder>> TableBuilder::Open(std::shared_ptr<ObjectStore> store,
                                                          std::string key,
+                                                         const TableOptions& options,
+                                                         PutMode mode) {
+  BASIN_RETURN_IF_ERROR(CheckOptions(options));
+  BASIN_ASSIGN_OR_RETURN(auto writer, store->NewWriter(key, mode));
+  ObjectWriter* w = writer.get();
+  return std::unique_ptr<TableBuilder>(std::make_unique<Builder>(w, std::move(writer), options));
+}
+
+Result<std::unique_ptr<TableBuilder>> TableBuilder::Open(ObjectWriter* writer,
                                                          const TableOptions& options) {
-  if (options.block_size < 256 || options.block_size > (uint32_t{1} << 30) ||
-      options.restart_interval < 1 || options.bloom_bits_per_key < 0 ||
-      options.bloom_bits_per_key > 64 || options.max_key_size > table::kMaxKeySize ||
-      options.max_value_size > table::kMaxValueSize) {
-    return Status::InvalidArgument(
-        "table options out of range (block size 256 B to 1 GiB, "
-        "restart interval >= 1, bloom bits 0 to 64, key and value "
-        "limits within 65535 and 2^32 - 1)");
-  }
-  BASIN_ASSIGN_OR_RETURN(auto writer, store->NewWriter(key, PutMode::kOverwrite));
-  return std::unique_ptr<TableBuilder>(std::make_unique<Builder>(std::move(writer), options));
+  if (writer == nullptr) return Status::InvalidArgument("table builder: no writer");
+  BASIN_RETURN_IF_ERROR(CheckOptions(options));
+  return std::unique_ptr<TableBuilder>(std::make_unique<Builder>(writer, nullptr, options));
 }
 
 }  // namespace basin

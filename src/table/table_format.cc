@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstring>
+
 #include "basin/checksum.h"
 #include "basin/coding.h"
 
@@ -19,53 +22,84 @@ bool BlockHandle::DecodeFrom(std::string_view* in) {
   return GetVarint64(in, &offset) && GetVarint64(in, &size);
 }
 
+void PartitionHandle::EncodeTo(std::string* dst) const {
+  index.EncodeTo(dst);
+  filter.EncodeTo(dst);
+  data.EncodeTo(dst);
+}
+
+bool PartitionHandle::DecodeFrom(std::string_view* in) {
+  return index.DecodeFrom(in) && filter.DecodeFrom(in) && data.DecodeFrom(in);
+}
+
 namespace {
 uint32_t FooterChecksum(std::string_view first36) {
-  std::string buf(first36);
-  buf.append(kMagic);
-  return Xxh32(buf);
+  char buf[kFooterVersionOffset + 4 + kMagic.size()];
+  std::memcpy(buf, first36.data(), kFooterVersionOffset + 4);
+  std::memcpy(buf + kFooterVersionOffset + 4, kMagic.data(), kMagic.size());
+  return Xxh32(std::string_view(buf, sizeof buf));
 }
 }  // namespace
 
 std::string Footer::Encode() const {
   std::string s;
-  PutFixed64(&s, meta.offset);
-  PutFixed64(&s, meta.size);
-  PutFixed64(&s, filter.offset);
-  PutFixed64(&s, filter.size);
-  PutFixed32(&s, kFormatVersion);
+  PutFixed64(&s, data_size);
+  PutFixed64(&s, filter_size);
+  PutFixed64(&s, index_size);
+  PutFixed64(&s, meta_size);
+  PutFixed32(&s, static_cast<uint32_t>(kFormatVersion));
   PutFixed32(&s, FooterChecksum(s));
   s.append(kMagic);
   return s;
 }
 
-Result<Footer> Footer::Decode(std::string_view b, uint64_t file_size) {
-  if (b.size() != kFooterSize) {
+Result<Footer> Footer::Decode(std::string_view b, uint64_t table_size) {
+  if (b.size() != kFooterSize || table_size < kFooterSize) {
+    return Status::Corruption(fmt::format("table of {} bytes is shorter than its footer ({})",
+                                          std::min<uint64_t>(b.size(), table_size), kFooterSize));
+  }
+  if (b.substr(kFooterSize - kMagic.size()) != kMagic) {
     return Status::Corruption(
-        fmt::format("table of {} bytes is shorter than its footer ({})", b.size(), kFooterSize));
+        "no table magic at the end: not a basin table, truncated, or a range that does not "
+        "end where the table ends");
   }
-  if (b.substr(40) != kMagic) {
-    return Status::Corruption("no table magic at the end: not a basin table, or truncated");
-  }
-  if (DecodeFixed32(b.data() + 36) != FooterChecksum(b.substr(0, 36))) {
+  const char* version_at = b.data() + kFooterVersionOffset;
+  if (DecodeFixed32(version_at + 4) != FooterChecksum(b.substr(0, kFooterVersionOffset + 4))) {
     return Status::Corruption("table footer checksum mismatch");
   }
-  const uint32_t version = DecodeFixed32(b.data() + 32);
-  if (version != kFormatVersion) {
+  const uint32_t version = DecodeFixed32(version_at);
+  if (version == static_cast<uint32_t>(FormatVersion::kV1Development)) {
     return Status::NotSupported(
-        fmt::format("table format version {} (this basin reads {})", version, kFormatVersion));
+        "table format version 1 (the unreleased development layout) is not read by this "
+        "basin, which reads version 2: rebuild the table from its source");
+  }
+  if (version != static_cast<uint32_t>(kFormatVersion)) {
+    return Status::NotSupported(fmt::format(
+        "table format version {} (this basin reads version {}): open it with a newer basin",
+        version, static_cast<uint32_t>(kFormatVersion)));
   }
   Footer f;
-  f.meta = {DecodeFixed64(b.data()), DecodeFixed64(b.data() + 8)};
-  f.filter = {DecodeFixed64(b.data() + 16), DecodeFixed64(b.data() + 24)};
-  const uint64_t end = file_size - kFooterSize;
-  auto inside = [&](const BlockHandle& h) {
-    return h.offset <= end && h.size <= end - h.offset && h.size >= kBlockTrailerSize;
-  };
-  if (!inside(f.meta) || f.meta.offset + f.meta.size != end ||
-      (f.filter.size != 0 &&
-       (!inside(f.filter) || f.filter.offset + f.filter.size != f.meta.offset))) {
-    return Status::Corruption("table footer: the meta or filter block lies outside the table");
+  f.data_size = DecodeFixed64(b.data());
+  f.filter_size = DecodeFixed64(b.data() + 8);
+  f.index_size = DecodeFixed64(b.data() + 16);
+  f.meta_size = DecodeFixed64(b.data() + 24);
+  // Each region lies inside the table and together with the footer they fill it exactly.
+  const uint64_t room = table_size - kFooterSize;
+  const bool fits = table_size < kMaxTableSize && f.data_size <= room &&
+                    f.filter_size <= room - f.data_size &&
+                    f.index_size <= room - f.data_size - f.filter_size &&
+                    f.meta_size == room - f.data_size - f.filter_size - f.index_size;
+  if (!fits) {
+    return Status::Corruption(fmt::format(
+        "table footer: regions of {} + {} + {} + {} bytes and a footer do not make the {} "
+        "bytes read as the table (a truncated table, or a range that does not start where "
+        "the table starts)",
+        f.data_size, f.filter_size, f.index_size, f.meta_size, table_size));
+  }
+  if (f.meta_size < kBlockTrailerSize ||
+      (f.filter_size != 0 && f.filter_size < kBlockTrailerSize) ||
+      (f.index_size != 0 && f.index_size < kBlockTrailerSize)) {
+    return Status::Corruption("table footer: a region is too small to hold a block");
   }
   return f;
 }

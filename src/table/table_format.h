@@ -1,5 +1,6 @@
-// The sorted table's on-disk constants and small structures. FROZEN: the v1 format of
-// docs/format/table.md; change only with a new format version.
+// The sorted table's on-disk constants and small structures: docs/format/table.md.
+// FROZEN at format version 2: change a layout only by adding a version below; add
+// properties as new tagged fields (table_properties.h), never by changing these.
 #ifndef BASIN_TABLE_TABLE_FORMAT_H_
 #define BASIN_TABLE_TABLE_FORMAT_H_
 
@@ -12,40 +13,94 @@
 
 namespace basin::table {
 
+// Table format versions, oldest first; each one's comment is its changelog. The footer's
+// last 16 bytes (version, checksum, magic) sit at the same place in every version, so a
+// reader knows a table's version before it decodes anything else.
+enum class FormatVersion : uint32_t {
+  // 1 (2026-11, never frozen): the development layout. A footer of four block handles
+  // (meta, filter), properties in a fixed order inside the meta block, one filter and one
+  // index for the whole table, offsets from the start of the object. Readers refuse it
+  // with NotSupported naming the version: no table of it was ever released.
+  kV1Development = 1,
+  // 2 (2026-11, frozen): offsets are relative to the table's first byte, so a table may
+  // follow other bytes in an object; the footer gives the size of each region (data,
+  // filter, index partitions, meta), hence the table's length. Properties are tagged,
+  // skippable fields. A table whose filter and index exceed one partition has them
+  // partitioned under a top-level index kept in the meta block.
+  kV2 = 2,
+};
+inline constexpr FormatVersion kFormatVersion = FormatVersion::kV2;
+
 inline constexpr std::string_view kMagic = "basintbl";
-inline constexpr uint32_t kFormatVersion = 1;
 
 // Stored block: [contents][type: u8][xxh3-64 of contents and type: u64].
 inline constexpr size_t kBlockTrailerSize = 1 + 8;
 
-// Footer: meta handle, filter handle, version, checksum, magic.
+// Footer v2: data, filter, index and meta region sizes, then version, checksum, magic.
 inline constexpr size_t kFooterSize = 8 + 8 + 8 + 8 + 4 + 4 + 8;  // 48
+inline constexpr size_t kFooterVersionOffset = 8 + 8 + 8 + 8;     // 32, in every version
+// Offsets and sizes stay below 2^56: the block cache keeps a block's kind in the top byte.
+inline constexpr uint64_t kMaxTableSize = uint64_t{1} << 56;
 
-inline constexpr uint8_t kPropertiesVersion = 1;
-inline constexpr uint8_t kFilterNone = 0;
+// Index levels (meta field kIndexLevels).
+inline constexpr uint64_t kSingleLevelIndex = 1;  // the meta's index names data blocks
+inline constexpr uint64_t kTwoLevelIndex = 2;     // it names index and filter partitions
+
+// Bloom filter block: [lines * kBloomLineBytes][lines: u32][probes: u8][kind: u8].
+// For a key, h = XXH3-64(key) (seed 0); its line is ((h >> 32) * lines) >> 32; its probes
+// set bit x >> kBloomBitShift of that line for x = low 32 bits of h, then x *= kBloomRemix
+// (mod 2^32), `probes` times.
 inline constexpr uint8_t kFilterBloom = 1;
 inline constexpr size_t kBloomLineBytes = 64;
+inline constexpr uint32_t kBloomLineBits = kBloomLineBytes * 8;  // 512
+inline constexpr int kBloomBitShift = 32 - 9;                    // the top 9 bits: 0..511
+inline constexpr uint32_t kBloomRemix = 0x9e3779b9u;
+inline constexpr int kBloomMaxProbes = 30;
 inline constexpr size_t kFilterSuffixSize = 4 + 1 + 1;  // lines, probes, kind
 
 // Format limits (seed 002): u16 keys, u32 values.
 inline constexpr uint64_t kMaxKeySize = 65535;
 inline constexpr uint64_t kMaxValueSize = 0xffffffffull;
 
-// Where a stored block is: offset and size (trailer included).
+// Where a stored block is, relative to the table's first byte: offset and size (trailer
+// included).
 struct BlockHandle {
   uint64_t offset = 0;
   uint64_t size = 0;
   void EncodeTo(std::string* dst) const;
   // Consumes two varints from *in.
   bool DecodeFrom(std::string_view* in);
+  uint64_t end() const { return offset + size; }
 };
 
-struct Footer {
-  BlockHandle meta;
+// A top-level index entry's value in a two-level table: where partition i's index and
+// filter blocks are, and the span of data blocks its index covers.
+struct PartitionHandle {
+  BlockHandle index;
   BlockHandle filter;  // size 0: no filter
+  BlockHandle data;    // the data blocks its index names, as one span
+  void EncodeTo(std::string* dst) const;
+  // Consumes six varints from *in.
+  bool DecodeFrom(std::string_view* in);
+};
+
+// The table's regions, in order: data blocks, filter (one block or the filter partitions),
+// index partitions, meta block; then the footer.
+struct Footer {
+  uint64_t data_size = 0;
+  uint64_t filter_size = 0;  // 0: no filter
+  uint64_t index_size = 0;   // 0: a single-level table (its index is in the meta block)
+  uint64_t meta_size = 0;    // the stored meta block, trailer included
+
+  uint64_t filter_offset() const { return data_size; }
+  uint64_t index_offset() const { return data_size + filter_size; }
+  uint64_t meta_offset() const { return index_offset() + index_size; }
+  uint64_t table_size() const { return meta_offset() + meta_size + kFooterSize; }
+
   std::string Encode() const;
-  // Corruption (or NotSupported for another version) naming what is wrong.
-  static Result<Footer> Decode(std::string_view bytes, uint64_t file_size);
+  // Decodes the last kFooterSize bytes of a table that is `table_size` bytes long.
+  // Corruption naming what is wrong; NotSupported naming the version for another version.
+  static Result<Footer> Decode(std::string_view bytes, uint64_t table_size);
 };
 
 // Prepares `contents` to be stored: *body is the contents, or (when compression saves at

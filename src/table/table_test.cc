@@ -54,6 +54,8 @@ RC_GTEST_PROP(TableProp, AnyKeysAnyBlockSizeAnyCompressionReadBack, ()) {
       *rc::gen::element(CompressionType::kNone, CompressionType::kLz4, CompressionType::kZstd);
   o.restart_interval = *rc::gen::element(1, 2, 16);
   o.bloom_bits_per_key = *rc::gen::element(0, 10);
+  o.partition_size = *rc::gen::element<uint32_t>(256, 16384);  // partitioned, single-level
+  if (*rc::gen::arbitrary<bool>()) o.block_cache = std::make_shared<BlockCache>(1 << 20);
   auto store = NewMemoryStore();
   RC_ASSERT(Build(store, "t", kv, o).ok());
   auto r = *TableReader::Open(store, "t", o);
@@ -197,7 +199,9 @@ TEST(TableTest, CachedMetadataNeedsNoIoAndTheFilterAnswersAbsentKeys) {
   auto mem = NewMemoryStore();
   KV kv;
   for (int i = 0; i < 50000; ++i) kv[std::to_string(i * 2)] = "v";
-  ASSERT_TRUE(Build(mem, "t", kv).ok());
+  TableOptions o;
+  o.partition_size = 1 << 20;  // single-level: the reader holds the whole filter
+  ASSERT_TRUE(Build(mem, "t", kv, o).ok());
   auto counting = std::make_shared<CountingStore>(mem);
   auto first = *TableReader::Open(counting, "t");
   auto meta = first->FetchAndLoadMetadata();
@@ -236,14 +240,17 @@ TEST(TableTest, SharedBlockCacheServesRepeatedReads) {
   EXPECT_EQ(o.block_cache->misses(), misses);
 }
 
-TEST(TableTest, EveryBitFlipIsDetectedAndNeverGivesAWrongValue) {
+void EveryBitFlipIsDetected(uint32_t partition_size) {
   auto store = NewMemoryStore();
   KV kv;
   for (int i = 0; i < 300; ++i) kv["key" + std::to_string(i)] = "value" + std::to_string(i * 7);
   TableOptions o;
   o.block_size = 512;
+  o.partition_size = partition_size;
   o.compression.type = CompressionType::kZstd;
   ASSERT_TRUE(Build(store, "t", kv, o).ok());
+  ASSERT_EQ((*TableReader::Open(store, "t", o))->Properties()->partitions > 0,
+            partition_size < 1024);
   const std::string good = *store->Get("t");
   for (size_t i = 0; i < good.size(); ++i) {
     std::string bad = good;
@@ -260,11 +267,15 @@ TEST(TableTest, EveryBitFlipIsDetectedAndNeverGivesAWrongValue) {
         ASSERT_EQ(got, v) << "flip at byte " << i;
       } else {
         ASSERT_TRUE(st.IsCorruption()) << "flip at byte " << i << ": " << st.ToString();
-        EXPECT_NE(st.message().find("block at offset"), std::string::npos) << st.message();
+        EXPECT_NE(st.message().find(" at offset "), std::string::npos) << st.message();
       }
     }
   }
 }
+
+TEST(TableTest, EveryBitFlipIsDetectedAndNeverGivesAWrongValue) { EveryBitFlipIsDetected(16384); }
+
+TEST(TableTest, EveryBitFlipInAPartitionedTableIsDetected) { EveryBitFlipIsDetected(256); }
 
 TEST(TableTest, TruncatedTablesAreRefusedAtOpen) {
   auto store = NewMemoryStore();
