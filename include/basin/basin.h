@@ -83,6 +83,10 @@ struct BasinOptions {
   std::shared_ptr<BlockCache> block_cache;
   Executor* executor = nullptr;  // null: DefaultExecutor()
   std::string host;              // names this machine in labels and records (default: hostname)
+  // Opens the cold store its config names, when cold_store is null (the CLI passes
+  // OpenStore). Null: a basin with a cold store opens without it, and reading or writing
+  // data fails saying so.
+  std::function<Result<std::shared_ptr<ObjectStore>>(std::string_view url)> open_store;
 };
 
 struct InitOptions {
@@ -120,6 +124,9 @@ class Basin {
   // NotFound when the store holds no basin.
   static Result<std::unique_ptr<Basin>> Open(const BasinOptions& options,
                                              std::string_view password);
+  // The same, asking `password` for the password only when the basin is encrypted.
+  static Result<std::unique_ptr<Basin>> Open(const BasinOptions& options,
+                                             const std::function<Result<std::string>()>& password);
   virtual ~Basin() = default;
 
   virtual std::string id_hex() const = 0;  // 32 hex digits

@@ -21,6 +21,8 @@ struct Outcome {
 void RegisterStoreCommands(CLI::App& app, Outcome* outcome);
 void RegisterLogCommands(CLI::App& app, Outcome* outcome);
 void RegisterTableCommands(CLI::App& app, Outcome* outcome);
+struct GlobalOptions;
+void RegisterRepoCommands(CLI::App& app, GlobalOptions* options, Outcome* outcome);
 
 // Writes all of `data` to `f`; IOError naming `what` on failure.
 Status WriteAllTo(std::FILE* f, std::string_view data, std::string_view what);

@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "cli/command.h"
+#include "cli/repo_common.h"
 
 namespace basin::cli {
 
@@ -68,9 +69,17 @@ int main(int argc, char** argv) {
       "refused.\nStores are named by URL: file:///path (or a plain path), mem://, "
       "s3://bucket/prefix.");
   Outcome outcome;
+  basin::cli::GlobalOptions global;
+  basin::cli::AddGlobalOptions(app, &global);
+  basin::cli::RegisterRepoCommands(app, &global, &outcome);
   basin::cli::RegisterLogCommands(app, &outcome);
   basin::cli::RegisterStoreCommands(app, &outcome);
   basin::cli::RegisterTableCommands(app, &outcome);
+  // Global options (--repo, --json ...) may come after the subcommand too.
+  for (CLI::App* sub : app.get_subcommands({})) {
+    sub->fallthrough();
+    for (CLI::App* subsub : sub->get_subcommands({})) subsub->fallthrough();
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -17,6 +17,8 @@
 namespace basin::repo {
 namespace {
 
+constexpr std::string_view kProgram = "basin " BASIN_VERSION_STRING;
+
 std::string Hostname() {
   char buf[256] = {};
   if (::gethostname(buf, sizeof buf - 1) != 0) return "unknown";
@@ -69,6 +71,10 @@ BasinImpl::BasinImpl(const BasinOptions& options, Config config, Keys keys, std:
       index_(hot_, cache_) {
   // Without a cold store, data strata are kept with everything else.
   if (!cold_ && config_.settings.cold_url.empty()) cold_ = hot_;
+  if (!cold_ && options.open_store) {
+    auto opened = options.open_store(config_.settings.cold_url);
+    if (opened.ok()) cold_ = *opened;  // else data reads say the cold store is missing
+  }
 }
 
 std::string BasinImpl::id_hex() const {
@@ -219,8 +225,18 @@ Status BasinImpl::MaybeCheckpoint(uint64_t seq) {
   return hot_->PutIfMatch(kCheckpointKey, bytes, info.etag);
 }
 
+Result<std::optional<GrainLocation>> BasinImpl::Find(const GrainId& id) {
+  auto loc = index_.Find(id);
+  if (loc.status().IsNotFound()) {
+    // An index table is gone: another process merged it away. Read what replaced it.
+    BASIN_RETURN_IF_ERROR(CatchUp());
+    return index_.Find(id);
+  }
+  return loc;
+}
+
 Result<bool> BasinImpl::Has(const GrainId& id) {
-  BASIN_ASSIGN_OR_RETURN(auto loc, index_.Find(id));
+  BASIN_ASSIGN_OR_RETURN(auto loc, Find(id));
   return loc.has_value();
 }
 
@@ -246,7 +262,7 @@ Status BasinImpl::ReadGrain(const GrainLocation& loc, std::string* data, GrainTy
 }
 
 Status BasinImpl::Get(const GrainId& id, std::string* data, GrainType* type) {
-  BASIN_ASSIGN_OR_RETURN(auto loc, index_.Find(id));
+  BASIN_ASSIGN_OR_RETURN(auto loc, Find(id));
   if (!loc) return Status::NotFound(fmt::format("no grain {} in this basin", id.ToHex()));
   return ReadGrain(*loc, data, type);
 }
@@ -390,6 +406,11 @@ Result<std::unique_ptr<Basin>> Basin::Init(const BasinOptions& options, const In
 }
 
 Result<std::unique_ptr<Basin>> Basin::Open(const BasinOptions& options, std::string_view password) {
+  return Open(options, [&]() -> Result<std::string> { return std::string(password); });
+}
+
+Result<std::unique_ptr<Basin>> Basin::Open(
+    const BasinOptions& options, const std::function<Result<std::string>()>& ask_password) {
   using namespace repo;
   if (!options.store) return Status::InvalidArgument("no store to open the basin from");
   std::string bytes, sealed;
@@ -403,6 +424,7 @@ Result<std::unique_ptr<Basin>> Basin::Open(const BasinOptions& options, std::str
   Keys keys = Keys::Unencrypted();
   std::string slot_in_use;
   if (config.encrypted) {
+    BASIN_ASSIGN_OR_RETURN(std::string password, ask_password());
     if (password.empty()) {
       return Status::PermissionDenied("this basin is encrypted: a password is needed");
     }
@@ -415,6 +437,7 @@ Result<std::unique_ptr<Basin>> Basin::Open(const BasinOptions& options, std::str
       }
       if (!master.status().IsPermissionDenied()) return master.status();
     }
+    WipeSecret(password);
     if (slot_in_use.empty()) {
       return Status::PermissionDenied("wrong password: no key of this basin opens with it");
     }

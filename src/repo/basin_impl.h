@@ -78,6 +78,9 @@ class BasinImpl : public Basin {
   // and applies it. Returns the sequence number. A merge that became void fails with
   // AlreadyExists (its inputs were merged by another process).
   Result<uint64_t> CommitRecord(JournalRecord record);
+  // Where a committed grain is; reads new journal records once when an index table is
+  // gone (merged away by another process).
+  Result<std::optional<GrainLocation>> Find(const GrainId& id);
   // Reads and checks the grain at `loc`.
   Status ReadGrain(const GrainLocation& loc, std::string* data, GrainType* type);
 
@@ -105,8 +108,6 @@ class BasinImpl : public Basin {
 };
 
 Result<std::unique_ptr<BasinWriter>> NewBasinWriter(BasinImpl* basin);
-
-inline constexpr std::string_view kProgram = "basin " BASIN_VERSION_STRING;
 
 }  // namespace basin::repo
 

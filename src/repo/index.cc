@@ -237,6 +237,34 @@ Status IndexSet::ForEach(const std::function<Status(const GrainLocation&)>& fn) 
   return Status::OK();
 }
 
+Status IndexSet::ForEachStratum(const std::function<Status(const StratumRef&)>& fn) {
+  std::vector<std::shared_ptr<Table>> tables;
+  {
+    std::shared_lock lock(mu_);
+    tables = tables_;
+  }
+  for (const auto& t : tables) {
+    if (!t->reader) return Status::IOError(t->key + ": the index table could not be opened");
+    BASIN_RETURN_IF_ERROR(t->LoadStrata());
+    for (const StratumRef& s : t->strata) BASIN_RETURN_IF_ERROR(fn(s));
+  }
+  return Status::OK();
+}
+
+Status IndexSet::ForEachTableObject(
+    const std::function<Status(const TableRef&, TableReader*)>& fn) {
+  std::vector<std::shared_ptr<Table>> tables;
+  {
+    std::shared_lock lock(mu_);
+    tables = tables_;
+  }
+  for (const auto& t : tables) {
+    if (!t->reader) return Status::IOError(t->key + ": the index table could not be opened");
+    BASIN_RETURN_IF_ERROR(fn(t->ref, t->reader.get()));
+  }
+  return Status::OK();
+}
+
 Result<TableRef> MergeIndexTables(ObjectStore* store, std::shared_ptr<BlockCache> cache,
                                   const std::vector<TableRef>& inputs, const Keys& keys) {
   // A streaming k-way merge: memory is the joint stratum list and one block per input.

@@ -60,6 +60,10 @@ class IndexSet {
   // Calls fn for every grain of every live table (a grain in several tables once per
   // table), table by table, for checks and stats.
   Status ForEach(const std::function<Status(const GrainLocation&)>& fn);
+  // Calls fn for every stratum entry of every live table (a stratum once per table).
+  Status ForEachStratum(const std::function<Status(const StratumRef&)>& fn);
+  // Reads each live table whole: fn(ref, bytes) (for checks of its MAC).
+  Status ForEachTableObject(const std::function<Status(const TableRef&, TableReader*)>& fn);
 
  private:
   friend Result<TableRef> MergeIndexTables(ObjectStore*, std::shared_ptr<BlockCache>,
