@@ -1,5 +1,6 @@
 // The content-store commands: basin init, key, blob, cat, stats, check, index.
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -35,6 +36,7 @@ Status Init(const GlobalOptions& g) {
   options.store = store;
   InitOptions init;
   init.encrypted = !g.no_encryption;
+  init.kdf = g.Kdf();
   if (!g.cold.empty()) {
     BASIN_ASSIGN_OR_RETURN(options.cold_store, OpenStore(g.cold));
     init.settings.cold_url = g.cold;
@@ -84,7 +86,7 @@ Status KeyList(const GlobalOptions& g) {
 Status KeyAdd(const GlobalOptions& g, const std::string& new_file) {
   BASIN_ASSIGN_OR_RETURN(OpenedBasin b, OpenBasin(g));
   BASIN_ASSIGN_OR_RETURN(std::string pw, ReadNewPassword(new_file));
-  auto id = b.basin->AddKey(pw, InitOptions{}.kdf);
+  auto id = b.basin->AddKey(pw, g.Kdf());
   WipeSecret(pw);
   BASIN_RETURN_IF_ERROR(id.status());
   if (g.json) {
@@ -106,7 +108,7 @@ Status KeyRemove(const GlobalOptions& g, const std::string& id) {
 Status KeyPasswd(const GlobalOptions& g, const std::string& new_file) {
   BASIN_ASSIGN_OR_RETURN(OpenedBasin b, OpenBasin(g));
   BASIN_ASSIGN_OR_RETURN(std::string pw, ReadNewPassword(new_file));
-  Status s = b.basin->ChangePassword(pw, InitOptions{}.kdf);
+  Status s = b.basin->ChangePassword(pw, g.Kdf());
   WipeSecret(pw);
   BASIN_RETURN_IF_ERROR(s);
   if (!g.quiet && !g.json) fmt::print("password changed\n");
@@ -120,6 +122,10 @@ Status BlobPut(const GlobalOptions& g, const std::string& file) {
   BASIN_ASSIGN_OR_RETURN(OpenedBasin b, OpenBasin(g));
   FilePtr in(file == "-" ? stdin : std::fopen(file.c_str(), "rb"));
   if (!in) return Status::NotFound(fmt::format("cannot open '{}'", file));
+  struct stat info;
+  if (::fstat(::fileno(in.get()), &info) == 0 && S_ISDIR(info.st_mode)) {
+    return Status::InvalidArgument(fmt::format("'{}' is a directory, not a file", file));
+  }
   uint64_t total = 0;
   if (in.get() != stdin && std::fseek(in.get(), 0, SEEK_END) == 0) {
     total = static_cast<uint64_t>(std::ftell(in.get()));
@@ -455,6 +461,14 @@ void RegisterRepoCommands(CLI::App& app, GlobalOptions* g, Outcome* outcome) {
   CLI::App* init = app.add_subcommand("init", "Create a basin at --repo (an empty store)");
   init->add_flag("--no-encryption", g->no_encryption,
                  "Store everything in the clear (ids are plain BLAKE3)");
+  auto kdf_options = [g](CLI::App* cmd) {
+    cmd->add_option("--kdf-memory-mib", g->kdf_memory_mib,
+                    "Argon2id memory of the new key, MiB (default 256: about 0.5 s)")
+        ->check(CLI::Range(1, 4096));
+    cmd->add_option("--kdf-passes", g->kdf_passes, "Argon2id passes of the new key (default 3)")
+        ->check(CLI::Range(1, 64));
+  };
+  kdf_options(init);
   init->callback(run([g] { return Init(*g); }));
 
   auto args = std::make_shared<std::vector<std::string>>(3);
@@ -466,12 +480,14 @@ void RegisterRepoCommands(CLI::App& app, GlobalOptions* g, Outcome* outcome) {
   }));
   CLI::App* add = key->add_subcommand("add", "Add a key: another password that opens the basin");
   add->add_option("--new-password-file", *new_file, "Read the new password from this file");
+  kdf_options(add);
   add->callback(run([g, new_file] { return KeyAdd(*g, *new_file); }));
   CLI::App* rm = key->add_subcommand("remove", "Remove a key slot (not the one in use)");
   rm->add_option("ID", (*args)[0], "Key slot id (see key list)")->required();
   rm->callback(run([g, args] { return KeyRemove(*g, (*args)[0]); }));
   CLI::App* passwd = key->add_subcommand("passwd", "Change the password of the key in use");
   passwd->add_option("--new-password-file", *new_file, "Read the new password from this file");
+  kdf_options(passwd);
   passwd->callback(run([g, new_file] { return KeyPasswd(*g, *new_file); }));
 
   CLI::App* blob = app.add_subcommand("blob", "Store and read blobs (raw content) by id");

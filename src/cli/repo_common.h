@@ -23,6 +23,10 @@ struct GlobalOptions {
   bool quiet = false;         // --quiet: no progress, only errors
   int verbose = 0;            // --verbose (repeatable)
   bool no_encryption = false;
+  // Argon2id cost of new keys (init, key add, key passwd).
+  uint64_t kdf_memory_mib = 256;
+  uint64_t kdf_passes = 3;
+  KdfParams Kdf() const { return KdfParams{kdf_passes, kdf_memory_mib << 20}; }
 };
 
 // Adds the global options to `app` (the root): they are accepted before or after the

@@ -135,7 +135,7 @@ std::string EncodeConfig(const Config& config, const Keys& keys) {
 
 Result<Config> ParseConfig(std::string_view bytes, std::string* sealed_settings) {
   auto bad = [](std::string_view why) {
-    return Status::Corruption(fmt::format("config: {}", why));
+    return Status::Corruption(fmt::format("config (object 'config'): {}", why));
   };
   if (bytes.size() > kMaxConfigSize) return bad("larger than any config (64 KiB)");
   std::string_view in = bytes;

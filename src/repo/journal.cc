@@ -154,7 +154,8 @@ std::string EncodeRecord(const JournalRecord& r, const Keys& keys, std::string_v
 
 Result<JournalRecord> DecodeRecord(std::string_view bytes, uint64_t expected_seq, const Keys& keys,
                                    std::string_view basin_id) {
-  const std::string what = fmt::format("journal record {}", expected_seq);
+  const std::string what =
+      fmt::format("journal record {} ({})", expected_seq, JournalKey(expected_seq));
   JournalRecord r;
   std::string fields;
   BASIN_RETURN_IF_ERROR(
@@ -252,7 +253,7 @@ std::string EncodeCheckpoint(const Checkpoint& c, const Keys& keys, std::string_
 
 Result<Checkpoint> DecodeCheckpoint(std::string_view bytes, const Keys& keys,
                                     std::string_view basin_id) {
-  const std::string what = "checkpoint";
+  const std::string what = "checkpoint (object 'checkpoint')";
   Checkpoint c;
   uint64_t seq = 0;
   std::string fields;
