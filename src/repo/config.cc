@@ -39,6 +39,8 @@ std::string EncodeSettings(const BasinSettings& s) {
   return w.Release();
 }
 
+}  // namespace
+
 Status DecodeSettings(std::string_view fields, BasinSettings* s) {
   FieldReader r(fields, "config settings");
   uint32_t tag;
@@ -104,8 +106,6 @@ Status DecodeSettings(std::string_view fields, BasinSettings* s) {
   }
   return Status::OK();
 }
-
-}  // namespace
 
 std::string EncodeConfig(const Config& config, const Keys& keys) {
   std::string out(kConfigMagic);

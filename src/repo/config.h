@@ -33,6 +33,10 @@ std::string EncodeConfig(const Config& config, const Keys& keys);
 // NotSupported for another version.
 Result<Config> ParseConfig(std::string_view bytes, std::string* sealed_settings);
 
+// The settings fields, once opened (for OpenConfig and fuzzing). Corruption or
+// NotSupported naming what is wrong.
+Status DecodeSettings(std::string_view fields, BasinSettings* settings);
+
 // With the basin's keys: checks the MAC over `bytes` and opens the settings into *config.
 Status OpenConfig(std::string_view bytes, std::string_view sealed_settings, const Keys& keys,
                   Config* config);

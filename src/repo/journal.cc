@@ -156,13 +156,20 @@ Result<JournalRecord> DecodeRecord(std::string_view bytes, uint64_t expected_seq
                                    std::string_view basin_id) {
   const std::string what =
       fmt::format("journal record {} ({})", expected_seq, JournalKey(expected_seq));
-  JournalRecord r;
+  uint64_t seq = 0;
   std::string fields;
   BASIN_RETURN_IF_ERROR(
-      Unseal(bytes, kJournalMagic, kJournalAd, what, keys, basin_id, &r.seq, &fields));
-  if (r.seq != expected_seq) {
-    return Status::Corruption(fmt::format("{} says it is record {}", what, r.seq));
+      Unseal(bytes, kJournalMagic, kJournalAd, what, keys, basin_id, &seq, &fields));
+  if (seq != expected_seq) {
+    return Status::Corruption(fmt::format("{} says it is record {}", what, seq));
   }
+  return DecodeRecordFields(fields, seq, what);
+}
+
+Result<JournalRecord> DecodeRecordFields(std::string_view fields, uint64_t seq,
+                                         const std::string& what) {
+  JournalRecord r;
+  r.seq = seq;
   FieldReader reader(fields, what);
   uint32_t tag;
   std::string_view v;
@@ -254,11 +261,16 @@ std::string EncodeCheckpoint(const Checkpoint& c, const Keys& keys, std::string_
 Result<Checkpoint> DecodeCheckpoint(std::string_view bytes, const Keys& keys,
                                     std::string_view basin_id) {
   const std::string what = "checkpoint (object 'checkpoint')";
-  Checkpoint c;
   uint64_t seq = 0;
   std::string fields;
   BASIN_RETURN_IF_ERROR(
       Unseal(bytes, kCheckpointMagic, kCheckpointAd, what, keys, basin_id, &seq, &fields));
+  return DecodeCheckpointFields(fields, seq);
+}
+
+Result<Checkpoint> DecodeCheckpointFields(std::string_view fields, uint64_t seq) {
+  const std::string what = "checkpoint (object 'checkpoint')";
+  Checkpoint c;
   FieldReader reader(fields, what);
   uint32_t tag;
   std::string_view v;

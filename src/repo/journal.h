@@ -87,6 +87,11 @@ std::string EncodeRecord(const JournalRecord& record, const Keys& keys, std::str
 Result<JournalRecord> DecodeRecord(std::string_view bytes, uint64_t expected_seq, const Keys& keys,
                                    std::string_view basin_id);
 
+// The fields of a record or checkpoint once opened (for the decoders above and fuzzing).
+Result<JournalRecord> DecodeRecordFields(std::string_view fields, uint64_t seq,
+                                         const std::string& what);
+Result<Checkpoint> DecodeCheckpointFields(std::string_view fields, uint64_t seq);
+
 std::string EncodeCheckpoint(const Checkpoint& checkpoint, const Keys& keys,
                              std::string_view basin_id);
 Result<Checkpoint> DecodeCheckpoint(std::string_view bytes, const Keys& keys,

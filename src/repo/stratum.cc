@@ -199,18 +199,15 @@ Result<std::vector<GrainEntry>> StratumTail::Entries() const {
   return out;
 }
 
-Result<StratumTail> ReadStratumTail(ObjectStore* store, const std::string& key, bool is_copy,
-                                    const Keys& keys, std::string_view basin_id,
-                                    const ObjectName* expected_id) {
+Result<StratumTail> ParseStratumFooter(std::string_view footer, uint64_t object_size, bool is_copy,
+                                       std::string_view basin_id, const ObjectName* expected_id,
+                                       const std::string& key) {
   auto bad = [&](std::string_view why) {
     return Status::Corruption(fmt::format("{}: {}", key, why));
   };
-  std::string probe;
-  ObjectInfo info;
-  BASIN_RETURN_IF_ERROR(store->Get(key, ByteRange::Suffix(kStratumTailProbe), {}, &probe, &info));
-  if (probe.size() < kStratumFooterSize) return bad("too short for a stratum footer");
-  const char* f = probe.data() + probe.size() - kStratumFooterSize;
-  if (std::string_view(f + kStratumFooterSize - 8, 8) != kStratumFooterMagic) {
+  if (footer.size() != kStratumFooterSize) return bad("too short for a stratum footer");
+  const char* f = footer.data();
+  if (footer.substr(kStratumFooterSize - 8) != kStratumFooterMagic) {
     return bad("no stratum footer (wrong magic): cut short, or not a stratum");
   }
   StratumTail t;
@@ -222,35 +219,65 @@ Result<StratumTail> ReadStratumTail(ObjectStore* store, const std::string& key, 
         fmt::format("{}: stratum format version {}", key, DecodeFixed32(f + 20)));
   }
   std::memcpy(t.ref.id.data(), f + 24, kObjectNameSize);
-  if (std::string_view(f + 40, kBasinIdSize) != basin_id) return bad("a stratum of another basin");
+  if (footer.substr(40, kBasinIdSize) != basin_id) return bad("a stratum of another basin");
   t.ref.stream = static_cast<uint8_t>(f[56]);
   std::memcpy(t.ref.digest.bytes.data(), f + kDigestOffset, kMacSize);
   if (t.ref.stream != kStreamData && t.ref.stream != kStreamMeta) return bad("unknown stream");
   if (expected_id != nullptr && t.ref.id != *expected_id) return bad("holds another stratum's id");
   const uint64_t tail_size = t.index_length + kStratumFooterSize;
-  if (t.index_length > info.size || t.index_offset < kStratumHeaderSize ||
+  if (t.index_length > object_size || t.index_offset < kStratumHeaderSize ||
       t.index_offset > (uint64_t{1} << 40) ||
-      (is_copy ? info.size != tail_size : info.size != t.index_offset + tail_size)) {
+      (is_copy ? object_size != tail_size : object_size != t.index_offset + tail_size)) {
     return bad("footer and object size disagree (cut short, or not a stratum)");
   }
   t.ref.size = t.index_offset + tail_size;
+  return t;
+}
+
+Status OpenStratumTail(StratumTail* t, const Keys& keys, const std::string& key,
+                       bool check_digest) {
+  if (t->bytes.size() != t->index_length + kStratumFooterSize) {
+    return Status::Corruption(fmt::format("{}: the tail is not where the footer says", key));
+  }
+  if (check_digest) {
+    Blake3 digest = keys.MacHasher();
+    digest.Update(std::string_view(t->bytes).substr(0, t->index_length + kDigestOffset));
+    if (digest.Finalize() != t->ref.digest) {
+      return Status::Corruption(fmt::format(
+          "{}: {}", key,
+          keys.encrypted() ? "stratum tail fails authentication: damaged or tampered with"
+                           : "stratum tail fails its checksum: damaged"));
+    }
+  }
+  auto object = std::make_shared<BytesObject>(t->bytes);
+  const std::string_view held = object->Mapped();
+  EmbeddedTable table{object, 0, t->index_length, key + " (grain index)"};
+  BASIN_ASSIGN_OR_RETURN(
+      t->index, TableReader::Open(std::move(table), GrainIndexOptions(), PrefetchedBytes{held, 0}));
+  return Status::OK();
+}
+
+Result<StratumTail> ReadStratumTail(ObjectStore* store, const std::string& key, bool is_copy,
+                                    const Keys& keys, std::string_view basin_id,
+                                    const ObjectName* expected_id) {
+  std::string probe;
+  ObjectInfo info;
+  BASIN_RETURN_IF_ERROR(store->Get(key, ByteRange::Suffix(kStratumTailProbe), {}, &probe, &info));
+  if (probe.size() < kStratumFooterSize) {
+    return Status::Corruption(fmt::format("{}: too short for a stratum footer", key));
+  }
+  BASIN_ASSIGN_OR_RETURN(
+      StratumTail t,
+      ParseStratumFooter(std::string_view(probe).substr(probe.size() - kStratumFooterSize),
+                         info.size, is_copy, basin_id, expected_id, key));
+  const uint64_t tail_size = t.index_length + kStratumFooterSize;
   if (probe.size() >= tail_size) {
     t.bytes = probe.substr(probe.size() - tail_size);
   } else {
     BASIN_RETURN_IF_ERROR(store->Get(key, ByteRange::Span(info.size - tail_size, tail_size),
                                      GetOptions{info.etag}, &t.bytes, nullptr));
   }
-  Blake3 digest = keys.MacHasher();
-  digest.Update(std::string_view(t.bytes).substr(0, t.index_length + kDigestOffset));
-  if (digest.Finalize() != t.ref.digest) {
-    return bad(keys.encrypted() ? "stratum tail fails authentication: damaged or tampered with"
-                                : "stratum tail fails its checksum: damaged");
-  }
-  auto object = std::make_shared<BytesObject>(t.bytes);
-  const std::string_view held = object->Mapped();
-  EmbeddedTable table{object, 0, t.index_length, key + " (grain index)"};
-  BASIN_ASSIGN_OR_RETURN(
-      t.index, TableReader::Open(std::move(table), GrainIndexOptions(), PrefetchedBytes{held, 0}));
+  BASIN_RETURN_IF_ERROR(OpenStratumTail(&t, keys, key, /*check_digest=*/true));
   return t;
 }
 

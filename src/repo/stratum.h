@@ -93,6 +93,15 @@ Result<StratumTail> ReadStratumTail(ObjectStore* store, const std::string& key, 
                                     const Keys& keys, std::string_view basin_id,
                                     const ObjectName* expected_id = nullptr);
 
+// The two steps of ReadStratumTail, for readers that already hold the bytes (and for
+// fuzzing): the 104-byte footer of an object of `object_size` bytes (a stratum, or a tail
+// copy when `is_copy`), then the tail itself in t->bytes (index and footer), its digest
+// checked unless `check_digest` is false. Corruption naming `key`.
+Result<StratumTail> ParseStratumFooter(std::string_view footer, uint64_t object_size, bool is_copy,
+                                       std::string_view basin_id, const ObjectName* expected_id,
+                                       const std::string& key);
+Status OpenStratumTail(StratumTail* t, const Keys& keys, const std::string& key, bool check_digest);
+
 // Decodes a stratum's 48-byte header: stream and id. Corruption naming `what`.
 Status ParseStratumHeader(std::string_view bytes, std::string_view basin_id, std::string_view what,
                           uint8_t* stream, ObjectName* id);
