@@ -147,6 +147,9 @@ class Basin {
   virtual Status ReadBlob(const GrainId& id,
                           const std::function<Status(std::string_view)>& sink) = 0;
 
+  // The pieces (id, size) a clast list grain lists, nested lists flattened, in order.
+  virtual Result<std::vector<std::pair<GrainId, uint64_t>>> ReadClastList(const GrainId& id) = 0;
+
   // The state as of the last journal record read.
   virtual uint64_t sequence() const = 0;
   virtual std::vector<SnapshotEntry> Snapshots() const = 0;
@@ -188,6 +191,9 @@ class BasinWriter {
   // the end), stores its chunks and clast list (or, when it is no larger than the chunker's
   // minimum, one kBlob grain), and returns the blob's id.
   virtual Result<GrainId> PutBlob(const std::function<Result<size_t>(char*, size_t)>& read) = 0;
+  // Stores a clast list of `pieces` (id, size) in order, nested when long (a piece with an
+  // all-zero id is a hole the reader skips); returns its id.
+  virtual Result<GrainId> PutClastList(const std::vector<std::pair<GrainId, uint64_t>>& pieces) = 0;
   // Whether the basin or this writer holds `id`.
   virtual Result<bool> Has(const GrainId& id) = 0;
   // Snapshots the next commit adds or removes (summary: see SnapshotEntry).

@@ -27,7 +27,7 @@ struct FileCloser {
 };
 using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
 
-void PrintJson(const json& j) { fmt::print("{}\n", j.dump()); }
+void PrintJson(const json& j) { fmt::print("{}\n", JsonText(j)); }
 
 Status Init(const GlobalOptions& g) {
   BASIN_ASSIGN_OR_RETURN(std::string url, RepositoryUrl(g));
@@ -238,12 +238,12 @@ Status Cat(const GlobalOptions& g, const std::string& what, const std::string& a
     json slots = json::array();
     BASIN_ASSIGN_OR_RETURN(auto keys, b.basin->ListKeys());
     for (const auto& k : keys) slots.push_back({{"id", k.id}, {"label", k.label}});
-    fmt::print("{}\n", json({{"id", b.basin->id_hex()},
-                             {"version", repo::kFormatVersion},
-                             {"encrypted", b.basin->encrypted()},
-                             {"settings", SettingsJson(b.basin->settings())},
-                             {"keys", slots}})
-                           .dump(2));
+    fmt::print("{}\n", JsonText(json({{"id", b.basin->id_hex()},
+                                      {"version", repo::kFormatVersion},
+                                      {"encrypted", b.basin->encrypted()},
+                                      {"settings", SettingsJson(b.basin->settings())},
+                                      {"keys", slots}}),
+                                2));
     return Status::OK();
   }
   if (what == "journal" || what == "checkpoint") {
@@ -253,13 +253,13 @@ Status Cat(const GlobalOptions& g, const std::string& what, const std::string& a
       BASIN_ASSIGN_OR_RETURN(auto c, repo::DecodeCheckpoint(bytes, impl.keys(), impl.basin_id()));
       json tables = json::array();
       for (const auto& t : c.tables) tables.push_back(repo::NameHex(t.name));
-      fmt::print("{}\n", json({{"seq", c.seq},
-                               {"folded_through", c.folded_through},
-                               {"index_tables", tables},
-                               {"snapshots", c.snapshots.size()},
-                               {"strata", c.strata},
-                               {"strata_bytes", c.strata_bytes}})
-                             .dump(2));
+      fmt::print("{}\n", JsonText(json({{"seq", c.seq},
+                                        {"folded_through", c.folded_through},
+                                        {"index_tables", tables},
+                                        {"snapshots", c.snapshots.size()},
+                                        {"strata", c.strata},
+                                        {"strata_bytes", c.strata_bytes}}),
+                                  2));
       return Status::OK();
     }
     uint64_t first = 1, last = b.basin->sequence();
@@ -273,7 +273,7 @@ Status Cat(const GlobalOptions& g, const std::string& what, const std::string& a
     for (uint64_t seq = first; seq <= last; ++seq) {
       BASIN_RETURN_IF_ERROR(b.store->Get(repo::JournalKey(seq), ByteRange::All(), &bytes));
       BASIN_ASSIGN_OR_RETURN(auto r, repo::DecodeRecord(bytes, seq, impl.keys(), impl.basin_id()));
-      fmt::print("{}\n", RecordJson(r).dump(arg.empty() ? -1 : 2));
+      fmt::print("{}\n", JsonText(RecordJson(r), arg.empty() ? -1 : 2));
     }
     return Status::OK();
   }
@@ -311,15 +311,16 @@ Status Cat(const GlobalOptions& g, const std::string& what, const std::string& a
                         {"length", e.length},
                         {"raw_length", e.raw_length}});
     }
-    fmt::print("{}\n",
-               json({{"id", arg},
-                     {"stream", tail->ref.stream == repo::kStreamData ? "data" : "metadata"},
-                     {"size", tail->ref.size},
-                     {"index_offset", tail->index_offset},
-                     {"index_length", tail->index_length},
-                     {"digest", tail->ref.digest.ToHex()},
-                     {"grains", grains}})
-                   .dump(2));
+    fmt::print(
+        "{}\n",
+        JsonText(json({{"id", arg},
+                       {"stream", tail->ref.stream == repo::kStreamData ? "data" : "metadata"},
+                       {"size", tail->ref.size},
+                       {"index_offset", tail->index_offset},
+                       {"index_length", tail->index_length},
+                       {"digest", tail->ref.digest.ToHex()},
+                       {"grains", grains}}),
+                 2));
     return Status::OK();
   }
   return Status::InvalidArgument(

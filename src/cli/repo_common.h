@@ -60,6 +60,10 @@ Result<OpenedBasin> OpenBasin(const GlobalOptions& options);
 std::string RequestSummary(const OpenedBasin& b);
 nlohmann::json RequestSummaryJson(const OpenedBasin& b);
 
+// JSON text for output; strings that are not valid UTF-8 (names are bytes) are written
+// with replacement characters instead of failing.
+std::string JsonText(const nlohmann::json& j, int indent = -1);
+
 // Bytes as people read them: "1.5 GiB".
 std::string HumanBytes(uint64_t bytes);
 

@@ -288,6 +288,31 @@ Status BasinImpl::ReadBlob(const GrainId& id, const std::function<Status(std::st
   return Status::OK();
 }
 
+Result<std::vector<std::pair<GrainId, uint64_t>>> BasinImpl::ReadClastList(const GrainId& id) {
+  std::vector<std::pair<GrainId, uint64_t>> out;
+  std::function<Status(const GrainId&, int)> walk = [&](const GrainId& list_id,
+                                                        int depth) -> Status {
+    std::string data;
+    GrainType type;
+    BASIN_RETURN_IF_ERROR(Get(list_id, &data, &type));
+    if (type != GrainType::kClastList) {
+      return Status::Corruption(fmt::format("{} is not a clast list", list_id.ToHex()));
+    }
+    BASIN_ASSIGN_OR_RETURN(ClastList list, DecodeClastList(data, "clast list " + list_id.ToHex()));
+    if (list.level + depth > 8) return Status::Corruption("clast lists nest too deep");
+    for (const ClastEntry& e : list.entries) {
+      if (list.level > 0) {
+        BASIN_RETURN_IF_ERROR(walk(e.id, depth + 1));
+      } else {
+        out.emplace_back(e.id, e.size);
+      }
+    }
+    return Status::OK();
+  };
+  BASIN_RETURN_IF_ERROR(walk(id, 0));
+  return out;
+}
+
 Result<std::unique_ptr<BasinWriter>> BasinImpl::NewWriter() { return NewBasinWriter(this); }
 
 // ---- key slots ----

@@ -49,6 +49,7 @@ class BasinImpl : public Basin {
   Status Get(const GrainId& id, std::string* data, GrainType* type) override;
   Status ReadBlob(const GrainId& id, const std::function<Status(std::string_view)>& sink) override;
 
+  Result<std::vector<std::pair<GrainId, uint64_t>>> ReadClastList(const GrainId& id) override;
   uint64_t sequence() const override;
   std::vector<SnapshotEntry> Snapshots() const override;
   std::vector<CommitInfo> Commits() const override;

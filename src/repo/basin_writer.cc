@@ -44,6 +44,13 @@ class Writer : public BasinWriter {
   Result<GrainId> Put(GrainType type, std::string_view data, bool* stored) override;
   Result<GrainId> PutBlob(const std::function<Result<size_t>(char*, size_t)>& read) override;
   Result<bool> Has(const GrainId& id) override;
+  Result<GrainId> PutClastList(
+      const std::vector<std::pair<GrainId, uint64_t>>& pieces) override {
+    std::vector<ClastEntry> entries;
+    entries.reserve(pieces.size());
+    for (const auto& [id, size] : pieces) entries.push_back(ClastEntry{id, size});
+    return PutClastLists(std::move(entries), 0);
+  }
   Status AddSnapshot(const GrainId& id, std::string summary) override;
   Status RemoveSnapshot(const GrainId& id) override;
   Result<uint64_t> Commit() override;

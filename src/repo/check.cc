@@ -251,7 +251,9 @@ class Checker {
         Problem(key, e.offset, list.status().ToString());
         return Status::OK();
       }
-      for (const auto& c : list->entries) refs.push_back(c.id);
+      for (const auto& c : list->entries) {
+        if (c.id != GrainId{}) refs.push_back(c.id);  // an all-zero id is a hole
+      }
     } else if (o_.references) {
       if (Status s = o_.references(type, data, &refs); !s.ok()) {
         Problem(key, e.offset, s.ToString());
