@@ -11,15 +11,6 @@
 namespace basin::testing {
 namespace {
 
-bool SendAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
-
 // Sets the Connection header of an HTTP message to close.
 std::string WithClose(const std::string& msg) {
   const size_t end = msg.find("\r\n\r\n");

@@ -14,15 +14,6 @@
 namespace basin::testing {
 namespace {
 
-bool SendAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
-
 // Reads one request: headers, then Content-Length bytes of body.
 bool ReadRequest(int fd, std::string* req) {
   char buf[65536];
@@ -151,6 +142,15 @@ std::string HttpAnswer(int status, const std::string& body,
   if (!has_length) out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   out += "Connection: close\r\n\r\n";
   return head_only ? out : out + body;
+}
+
+bool SendAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
 }
 
 std::string RequestLine(const std::string& request) {

@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -58,6 +59,9 @@ class TestHttpServer {
 std::string HttpAnswer(int status, const std::string& body,
                        const std::vector<std::pair<std::string, std::string>>& headers = {},
                        bool head_only = false);
+
+// Writes all of `data` to the socket; false when the peer is gone.
+bool SendAll(int fd, std::string_view data);
 
 // The request's first line: "PUT /bucket/key?partNumber=1&uploadId=x HTTP/1.1".
 std::string RequestLine(const std::string& request);
