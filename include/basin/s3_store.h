@@ -80,7 +80,8 @@ Result<S3Options> S3OptionsFromUrl(const StoreUrl& url);
 
 // The store itself. Its writers retry their own requests (S3Options::retry); its other
 // calls are not retried: wrap it in a RetryingStore (OpenStore does). InvalidArgument for
-// options out of range. Thread-safe, like every ObjectStore.
+// options out of range or a ca_file that cannot be read. Thread-safe, like every
+// ObjectStore.
 Result<std::shared_ptr<ObjectStore>> OpenS3Store(const S3Options& options);
 
 // Creates the bucket when it does not exist (for tests and first use).

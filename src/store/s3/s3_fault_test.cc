@@ -4,12 +4,11 @@
 // streamed multipart writes from several pipelines at once (create-only ones too), and a
 // compressed table build. Everything must come back byte-identical.
 //
-// The number of operations is BASIN_FAULT_OPS; CI runs a few (seconds); the full run is
-//   BASIN_FAULT_OPS=1000 bb test -R S3FaultTest
-// Run of 2026-12-07, BASIN_FAULT_OPS=1000, radosgw 16.2.15 on bluestore, seed as below:
-//   PutsAndGets:       see docs/BENCHMARKS.md ("S3 under faults")
-//   StreamedWrites:    see docs/BENCHMARKS.md
-//   CompressedTables:  see docs/BENCHMARKS.md
+// The number of operations is BASIN_FAULT_OPS; CI runs a few (seconds). The full run,
+//   BASIN_FAULT_OPS=1000 build/tests/s3_store_test --gtest_filter='S3FaultTest.*'
+// with the test server running, 2026-12-07: puts and gets 2658 requests, 114 faults, 114
+// retries; streamed writes 2811 requests, 151 faults, 151 retries; compressed tables (10)
+// 607 requests, 27 faults, 27 retries; nothing lost (docs/BENCHMARKS.md, "S3 under faults").
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 

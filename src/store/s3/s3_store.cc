@@ -21,6 +21,8 @@
 //     without create-only under a key of its own (a content address).
 //   - A lost answer to a create-only put is settled by comparing what is stored (the
 //     RetryingStore wrapper for Put, the writer itself for its PUT at Close).
+#include <unistd.h>
+
 #include <cstdint>
 
 #include <fmt/format.h>
@@ -208,7 +210,7 @@ Status S3Store::DoGet(std::string_view key, const ByteRange& range, const GetOpt
   HttpResponse r;
   BASIN_RETURN_IF_ERROR(client_.Call("GET", fk, {}, std::move(headers), {}, &r, max_body));
   if (r.status == 416) return GetByHead(key, range, options, out, info);
-  if (r.status == 412) return CheckVersion(fk, options, "another");
+  if (r.status == 412 && !options.if_match.empty()) return CheckVersion(fk, options, "another");
   if (r.status != 200 && r.status != 206) return client_.Failure(fmt::format("get '{}'", fk), r);
   // A server that ignores If-Match must not hand out another version unnoticed.
   BASIN_RETURN_IF_ERROR(CheckVersion(fk, options, r.headers["etag"]));
@@ -304,6 +306,10 @@ Result<std::shared_ptr<ObjectStore>> OpenS3Store(const S3Options& options) {
   }
   if (options.parallel_parts < 1 || options.parallel_parts > 64) {
     return Status::InvalidArgument("S3 parts in flight are 1 to 64");
+  }
+  if (!options.ca_file.empty() && ::access(options.ca_file.c_str(), R_OK) != 0) {
+    return Status::InvalidArgument(fmt::format(
+        "ca_file '{}' cannot be read: give a PEM file of the CAs to trust", options.ca_file));
   }
   return std::shared_ptr<ObjectStore>(std::make_shared<S3Store>(options));
 }
