@@ -1,7 +1,8 @@
 // Helpers of the tests against a real S3 server: Ceph's radosgw on 127.0.0.1, started by
 // scripts/test.sh and bb (scripts/s3-server-start.sh), which export S3_ENDPOINT,
 // S3_HTTPS_ENDPOINT, S3_CA_FILE, S3_ACCESS_KEY and S3_SECRET_KEY. A test that needs the
-// server fails without one (REQUIRE_SERVER); none skips.
+// server fails without one (REQUIRE_SERVER); none skips. Also ASSERT_OK / EXPECT_OK for a
+// Status or a Result<T>.
 #ifndef BASIN_TESTS_S3_TEST_UTIL_H_
 #define BASIN_TESTS_S3_TEST_UTIL_H_
 
@@ -28,6 +29,16 @@
 #include "fault_proxy.h"
 
 namespace basin::testing {
+
+// The Status of a Status, or of a Result<T>.
+template <typename T>
+const Status& StatusOf(const T& v) {
+  if constexpr (requires { v.status(); }) {
+    return v.status();
+  } else {
+    return v;
+  }
+}
 
 inline std::string Env(const char* name) {
   const char* v = std::getenv(name);
@@ -150,5 +161,16 @@ inline CommandResult RunBasin(const std::string& args, const S3Options& o) {
 #endif
 
 }  // namespace basin::testing
+
+// ASSERT_OK(expr) / EXPECT_OK(expr): expr (a Status or a Result<T>) is OK; the failure
+// message shows the expression and the status.
+#define BASIN_CHECK_OK_(check, expr)                                               \
+  do {                                                                             \
+    const auto& basin_checked_ = (expr);                                           \
+    check(::basin::testing::StatusOf(basin_checked_).ok())                         \
+        << #expr << ": " << ::basin::testing::StatusOf(basin_checked_).ToString(); \
+  } while (0)
+#define ASSERT_OK(expr) BASIN_CHECK_OK_(ASSERT_TRUE, expr)
+#define EXPECT_OK(expr) BASIN_CHECK_OK_(EXPECT_TRUE, expr)
 
 #endif  // BASIN_TESTS_S3_TEST_UTIL_H_

@@ -2,24 +2,12 @@
 #ifndef BASIN_TESTS_TEST_UTIL_H_
 #define BASIN_TESTS_TEST_UTIL_H_
 
-#include <gtest/gtest.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <string>
 
 namespace basin::testing {
-
-// The Status of a Status, or of a Result<T>.
-template <typename T>
-const auto& StatusOf(const T& v) {
-  if constexpr (requires { v.status(); }) {
-    return v.status();
-  } else {
-    return v;
-  }
-}
 
 // A fresh directory under $TMPDIR (or /tmp), removed with everything in it at scope exit.
 class TempDir {
@@ -53,16 +41,5 @@ inline std::string RandomBytes(size_t n, uint64_t seed = 1) {
 }
 
 }  // namespace basin::testing
-
-// ASSERT_OK(expr) / EXPECT_OK(expr): expr (a Status or a Result<T>) is OK; the failure
-// message shows the expression and the status.
-#define BASIN_CHECK_OK_(check, expr)                                               \
-  do {                                                                             \
-    const auto& basin_checked_ = (expr);                                           \
-    check(::basin::testing::StatusOf(basin_checked_).ok())                         \
-        << #expr << ": " << ::basin::testing::StatusOf(basin_checked_).ToString(); \
-  } while (0)
-#define ASSERT_OK(expr) BASIN_CHECK_OK_(ASSERT_TRUE, expr)
-#define EXPECT_OK(expr) BASIN_CHECK_OK_(EXPECT_TRUE, expr)
 
 #endif  // BASIN_TESTS_TEST_UTIL_H_

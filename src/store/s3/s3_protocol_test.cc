@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "test_util.h"
+#include "s3_test_util.h"
 
 namespace basin::s3 {
 namespace {
