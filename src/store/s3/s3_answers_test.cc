@@ -324,6 +324,32 @@ TEST_F(FakeS3Test, MalformedMultipartAnswersFailTheWriteCleanly) {
   EXPECT_EQ(m.aborts, 0);
 }
 
+// AWS's way of answering a completion repeated after it succeeded: NoSuchUpload. The
+// writer then checks that the object is the one its parts make, and succeeds.
+TEST_F(FakeS3Test, ACompletionFoundGoneAfterALostAnswerIsChecked) {
+  Multipart m;
+  Serve([&](const std::string& line, const std::string&) {
+    if (line.starts_with("POST /bucket/big?uploadId=") && m.completes++ == 0) {
+      return std::string();  // completed, and the connection closed before the answer
+    }
+    if (line.starts_with("POST /bucket/big?uploadId=")) {
+      return HttpAnswer(404, ErrorXml("NoSuchUpload"));
+    }
+    return m.Answer(line);
+  });
+  const std::string data(10485761, 'd');
+  const std::string part = m.part_headers[0].second;
+  m.head_etag = s3::MultipartEtag({part, part, part});
+  EXPECT_OK(basin::testing::StreamObject(*store_, "big", data));
+  EXPECT_EQ(m.completes, 2);
+  EXPECT_EQ(m.aborts, 0);
+  // Not ours (another object's tag): the write fails, naming what it found.
+  m.completes = 0;
+  m.head_etag = "\"5d5d2aa3bd0a8e5f7a8e3b21ac4e3c55-3\"";
+  ExpectIOError(basin::testing::StreamObject(*store_, "big", data),
+                "after a retried completion found the upload gone");
+}
+
 // Parts go up parallel_parts at a time on the process's executor: never more at once, and
 // as many when the server is slow.
 TEST_F(FakeS3Test, PartsInFlightAreBounded) {
