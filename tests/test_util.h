@@ -66,6 +66,26 @@ inline int RunUnprivileged(const std::function<int()>& fn) {
   return WEXITSTATUS(status) == 255 ? -1 : WEXITSTATUS(status);
 }
 
+// The Status of a Status, or of a Result<T>.
+template <typename T>
+const auto& StatusOf(const T& v) {
+  if constexpr (requires { v.status(); }) {
+    return v.status();
+  } else {
+    return v;
+  }
+}
+
 }  // namespace basin::testing
+
+// ASSERT_OK(expr) / EXPECT_OK(expr): expr (a Status or a Result<T>) is OK; the failure
+// message shows the expression and the status.
+#define BASIN_CHECK_OK_(check, expr)                                          \
+  do {                                                                        \
+    const ::basin::Status basin_checked_ = ::basin::testing::StatusOf((expr)); \
+    check(basin_checked_.ok()) << #expr << ": " << basin_checked_.ToString(); \
+  } while (0)
+#define ASSERT_OK(expr) BASIN_CHECK_OK_(ASSERT_TRUE, expr)
+#define EXPECT_OK(expr) BASIN_CHECK_OK_(EXPECT_TRUE, expr)
 
 #endif  // BASIN_TESTS_TEST_UTIL_H_

@@ -106,7 +106,7 @@ class RepoCliTest : public ::testing::Test {
 
   // A URL for a new S3 bucket on the test server (credentials through the environment).
   std::string S3Repo() {
-    auto o = basin::testing::TestS3Options();
+    auto o = basin::testing::ServerOptions();
     if (!o) return "";
     ::setenv("AWS_ACCESS_KEY_ID", o->access_key.c_str(), 1);
     ::setenv("AWS_SECRET_ACCESS_KEY", o->secret_key.c_str(), 1);

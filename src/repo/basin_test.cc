@@ -25,12 +25,6 @@ namespace {
 using basin::testing::RandomBytes;
 using basin::testing::TempDir;
 
-#define ASSERT_OK(expr)                    \
-  do {                                     \
-    const ::basin::Status s_ = (expr);     \
-    ASSERT_TRUE(s_.ok()) << s_.ToString(); \
-  } while (0)
-
 struct StoreKind {
   std::string name;
   std::function<std::shared_ptr<ObjectStore>(TempDir*)> make;

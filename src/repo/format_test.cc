@@ -23,7 +23,6 @@ namespace {
 
 using basin::testing::RandomBytes;
 
-#define ASSERT_OK(expr) ASSERT_TRUE((expr).ok()) << (expr).ToString()
 
 // Cheap Argon2id costs for tests (libsodium's minimum memory).
 const KdfParams kFastKdf{1, 8 << 10};

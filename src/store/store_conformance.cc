@@ -14,7 +14,6 @@ namespace {
 
 using basin::testing::RandomBytes;
 
-#define ASSERT_OK(expr) ASSERT_TRUE((expr).ok()) << (expr).ToString()
 
 std::string MustGet(ObjectStore& store, std::string_view key,
                     const ByteRange& range = ByteRange::All()) {

@@ -1,6 +1,8 @@
 // A small HTTP client over libcurl for the S3 store: keeps idle connections for reuse,
-// bounds how long a connection may stall, and checks that bodies arrive whole. Every
-// transport failure (refused, reset, timed out, cut short) is a retryable IOError; the
+// bounds how long a connection may stall and how large an answer may grow, and checks that
+// bodies arrive whole. Transport failures (refused, reset, timed out, cut short) are
+// retryable IOErrors; a server certificate that does not verify is a PermissionDenied that
+// is never retried (TLS fails closed); an answer over its bound is a plain IOError. The
 // HTTP status is left to the caller. Thread-safe.
 #ifndef BASIN_STORE_S3_HTTP_H_
 #define BASIN_STORE_S3_HTTP_H_
@@ -23,11 +25,14 @@ struct HttpRequest {
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string_view body;
+  // The largest answer body accepted, in bytes: a server sending more is cut off with an
+  // error (never an unbounded allocation). Answers of S3 calls are small XML; gets raise it.
+  size_t max_response_body = size_t{16} << 20;
 };
 
 struct HttpResponse {
   long status = 0;
-  std::map<std::string, std::string> headers;  // names lowercased
+  std::map<std::string, std::string> headers;  // names lowercased; of the final answer
   std::string body;
 };
 
@@ -37,6 +42,7 @@ struct HttpOptions {
   long stall_bytes_per_second = 1024;
   long stall_seconds = 30;
   bool verify_tls = true;
+  std::string ca_file;  // PEM file of the CAs to trust; empty: the system's
 };
 
 // Parses "bytes FIRST-LAST/TOTAL", as a 206 response describes its body; false when the
