@@ -139,11 +139,11 @@ void Print(const Row& r, size_t versions) {
   fmt::print(
       "| {}K/{}K/{}K | {:.3f} | {:.3f} | {:.1f} | {} / {} | {:.0f} | {:.1f} | {:.1f} KiB + {:.1f} "
       "KiB = {:.3f}% | {:.0f} |\n",
-      r.p.min_size >> 10, r.p.avg_size >> 10, r.p.max_size >> 10,
-      double(r.total) / r.unique_bytes, double(r.total) / r.stored_bytes, r.unique_bytes / mib,
-      r.chunks, r.unique_chunks, double(r.unique_bytes) / r.unique_chunks / 1024,
-      r.later_new / mib / double(versions - 1), r.clast_bytes / 1024.0, r.index_bytes / 1024.0,
-      100.0 * meta / r.stored_bytes, r.total / mib / r.chunk_seconds);
+      r.p.min_size >> 10, r.p.avg_size >> 10, r.p.max_size >> 10, double(r.total) / r.unique_bytes,
+      double(r.total) / r.stored_bytes, r.unique_bytes / mib, r.chunks, r.unique_chunks,
+      double(r.unique_bytes) / r.unique_chunks / 1024, r.later_new / mib / double(versions - 1),
+      r.clast_bytes / 1024.0, r.index_bytes / 1024.0, 100.0 * meta / r.stored_bytes,
+      r.total / mib / r.chunk_seconds);
 }
 
 int Main(int argc, char** argv) {

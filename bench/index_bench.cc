@@ -1,7 +1,7 @@
 // The global index at scale (BENCHMARKS.md, "Index memory and lookups"): synthetic basins
 // of millions of grains, their index tables written with repo::WriteIndexTable and
 // committed through the real journal code (no strata: lookups never read them).
-//   index_bench make DIR --grains N [--tables T] [--per-stratum 32]
+//   index_bench make DIR --grains N [--tables T] [--per-stratum 64]
 //   index_bench compact DIR
 //   index_bench lookup DIR --grains N [--lookups L] [--cache-mib M]
 // Grain i of the basin has the id SyntheticId(1, i); SyntheticId(2, i) are never present.
@@ -44,7 +44,7 @@ std::vector<repo::IndexInput> Inputs(uint64_t first, uint64_t last, uint64_t per
     repo::IndexInput& in = inputs.back();
     repo::GrainEntry e;
     e.id = SyntheticId(1, i);
-    e.raw_length = (512 << 10) + rng() % (1536 << 10);  // 0.5 to 2 MiB
+    e.raw_length = (256 << 10) + rng() % (512 << 10);  // 256 to 768 KiB: 512 KiB chunks
     e.length = e.raw_length / 2 + rng() % (e.raw_length / 2);
     e.offset = in.stratum.size;
     e.type = static_cast<uint8_t>(GrainType::kChunk);
@@ -58,7 +58,7 @@ std::vector<repo::IndexInput> Inputs(uint64_t first, uint64_t last, uint64_t per
 int Make(const Args& a) {
   const std::string dir = a.words.at(1);
   const uint64_t grains = a.Number("--grains", 1000000), tables = a.Number("--tables", 1);
-  const uint64_t per_stratum = a.Number("--per-stratum", 32);
+  const uint64_t per_stratum = a.Number("--per-stratum", 64);
   InitOptions init;
   init.password = kPassword;
   init.kdf = {1, uint64_t{8} << 20};
@@ -77,10 +77,10 @@ int Make(const Args& a) {
     for (const auto& in : inputs) record.strata.push_back(in.stratum);
     Check(impl->CommitRecord(record).status(), "commit");
   }
-  fmt::print("made {}: {} grains in {} index tables, {:.1f} MiB of tables ({:.1f} bytes per "
-             "grain), {:.1f} s\n",
-             dir, grains, tables, bytes / double(1 << 20), double(bytes) / grains,
-             Seconds(t0));
+  fmt::print(
+      "made {}: {} grains in {} index tables, {:.1f} MiB of tables ({:.1f} bytes per "
+      "grain), {:.1f} s\n",
+      dir, grains, tables, bytes / double(1 << 20), double(bytes) / grains, Seconds(t0));
   return 0;
 }
 
@@ -126,16 +126,12 @@ int Lookup(const Args& a) {
   const double present = Lookups(**basin, 1, grains, n, true);
   const double absent = Lookups(**basin, 2, grains, n, false);
   const Memory after = ReadMemory();
-  auto per = [&](uint64_t m) { return double(m - before.rss) / grains; };
   fmt::print(
-      "lookup {}: {} grains, cache {}: open {:.3f} s; present {:.0f}/s, absent {:.0f}/s; "
-      "RSS above baseline: after open {:.1f} MiB, after lookups {:.1f} MiB ({:.2f} B/grain), "
-      "peak {:.1f} MiB ({:.2f} B/grain)\n",
-      dir, grains,
-      cache_mib == ~uint64_t{0} ? std::string("default (64 MiB)") : fmt::format("{} MiB", cache_mib),
-      open_s, present, absent, (opened.rss - before.rss) / double(1 << 20),
-      (after.rss - before.rss) / double(1 << 20), per(after.rss),
-      (after.hwm - before.rss) / double(1 << 20), per(after.hwm));
+      "lookup {}: {} grains, cache {}: open {:.3f} s; present {:.0f}/s, absent {:.0f}/s; {}\n", dir,
+      grains,
+      cache_mib == ~uint64_t{0} ? std::string("default (64 MiB)")
+                                : fmt::format("{} MiB", cache_mib),
+      open_s, present, absent, MemoryReport(before, opened, after, grains));
   return 0;
 }
 

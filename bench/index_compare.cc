@@ -131,13 +131,9 @@ int Lookup(const std::string& which, const std::string& dir, uint64_t grains, ui
   const double present = Lookups(1, grains, n, true, get);
   const double absent = Lookups(2, grains, n, false, get);
   const Memory after = ReadMemory();
-  fmt::print(
-      "lookup {} {}: {} grains: open {:.3f} s; present {:.0f}/s, absent {:.0f}/s; RSS above "
-      "baseline: after open {:.1f} MiB, after lookups {:.1f} MiB ({:.2f} B/grain), peak {:.1f} "
-      "MiB ({:.2f} B/grain)\n",
-      which, dir, grains, open_s, present, absent, (opened.rss - before.rss) / 1048576.0,
-      (after.rss - before.rss) / 1048576.0, double(after.rss - before.rss) / grains,
-      (after.hwm - before.rss) / 1048576.0, double(after.hwm - before.rss) / grains);
+  fmt::print("lookup {} {}: {} grains: open {:.3f} s; present {:.0f}/s, absent {:.0f}/s; {}\n",
+             which, dir, grains, open_s, present, absent,
+             MemoryReport(before, opened, after, grains));
   return 0;
 }
 

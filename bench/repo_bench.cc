@@ -31,7 +31,8 @@ const std::string& Sample() {
       out = s.str();
     } else {
       for (const auto& e : std::filesystem::recursive_directory_iterator(
-               "/usr/lib/x86_64-linux-gnu", std::filesystem::directory_options::skip_permission_denied)) {
+               "/usr/lib/x86_64-linux-gnu",
+               std::filesystem::directory_options::skip_permission_denied)) {
         if (out.size() >= kSample) break;
         if (!e.is_regular_file() || e.is_symlink()) continue;
         std::ifstream in(e.path(), std::ios::binary);
@@ -87,6 +88,8 @@ void BM_Chunk(benchmark::State& state) {
 }
 BENCHMARK(BM_Chunk)
     ->ArgNames({"minK", "avgK", "maxK"})
+    ->Args({256, 512, 2048})
+    ->Args({128, 512, 2048})
     ->Args({512, 1024, 8192})
     ->Args({256, 1024, 4096})
     ->Args({512, 2048, 8192})

@@ -36,12 +36,27 @@ Memory ReadMemory() {
   std::string line;
   while (std::getline(in, line)) {
     auto field = [&](const char* name, uint64_t* out) {
-      if (line.rfind(name, 0) == 0) *out = std::strtoull(line.c_str() + std::strlen(name), nullptr, 10) << 10;
+      if (line.rfind(name, 0) == 0)
+        *out = std::strtoull(line.c_str() + std::strlen(name), nullptr, 10) << 10;
     };
     field("VmRSS:", &m.rss);
     field("VmHWM:", &m.hwm);
+    field("RssAnon:", &m.anon);
   }
   return m;
+}
+
+std::string MemoryReport(const Memory& before, const Memory& opened, const Memory& after,
+                         uint64_t grains) {
+  const double mib = 1 << 20;
+  auto above = [](uint64_t now, uint64_t base) { return now > base ? double(now - base) : 0.0; };
+  return fmt::format(
+      "RSS above baseline: after open {:.1f} MiB (anon {:.1f}); after lookups {:.1f} MiB = "
+      "{:.2f} B/grain, anon {:.1f} MiB = {:.2f} B/grain; peak {:.1f} MiB",
+      above(opened.rss, before.rss) / mib, above(opened.anon, before.anon) / mib,
+      above(after.rss, before.rss) / mib, above(after.rss, before.rss) / grains,
+      above(after.anon, before.anon) / mib, above(after.anon, before.anon) / grains,
+      above(after.hwm, before.rss) / mib);
 }
 
 GrainId SyntheticId(uint64_t seed, uint64_t i) {

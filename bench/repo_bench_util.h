@@ -18,11 +18,17 @@ inline double Seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
 }
 
-// VmRSS and VmHWM of this process, bytes (0 when /proc is unreadable).
+// VmRSS, VmHWM and RssAnon of this process, bytes (0 when /proc is unreadable). RssAnon
+// is the heap and stacks: VmRSS less mapped files (a file store maps the objects it
+// reads; those pages are the page cache's, shared and reclaimable).
 struct Memory {
-  uint64_t rss = 0, hwm = 0;
+  uint64_t rss = 0, hwm = 0, anon = 0;
 };
 Memory ReadMemory();
+// "RSS above baseline: ..." for a lookup run: after opening and after the lookups, total
+// and anonymous, per grain, and the peak.
+std::string MemoryReport(const Memory& before, const Memory& opened, const Memory& after,
+                         uint64_t grains);
 
 // The i-th synthetic grain id of a family (`seed`): 32 bytes that look random.
 GrainId SyntheticId(uint64_t seed, uint64_t i);

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 b=${BASIN_BUILD_DIR:-build}/bench
 work=${BASIN_BENCH_WORK:-/tmp/basin-bench}/versions
 [ -f "$work/img.v4" ] || bench/make_versions.py "$work"
-params=${CHUNK_PARAMS:-128:512:2048,256:1024:4096,256:1024:8192,512:1024:8192,512:2048:8192,1024:2048:8192,2048:4096:8192}
+params=${CHUNK_PARAMS:-64:256:1024,128:512:2048,256:512:2048,256:512:4096,256:1024:4096,512:1024:8192,512:2048:8192,2048:4096:8192}
 echo "== tar of /usr/share/doc and /usr/share/man, 5 versions"
 "$b/chunk_sweep" --params "$params" "$work"/tar.v{0..4}
 echo "== 512 MiB file edited in place, 5 versions"

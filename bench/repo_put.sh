@@ -22,7 +22,7 @@ echo "== stages alone"
 "$b/repo_tool" read-files "$work/files" --threads 1
 "$b/repo_tool" read-files "$work/files" --threads 2
 BASIN_BENCH_DATA=$work/sample "$b/repo_bench" \
-  --benchmark_filter='BM_(Chunk/minK:512/avgK:1024/maxK:8192|GrainId|Zstd3|SealXChaCha|EncodeGrain)/'
+  --benchmark_filter='BM_(Chunk/minK:256/avgK:512/maxK:2048|GrainId|Zstd3|SealXChaCha|EncodeGrain)/'
 dd if="$work/sample" of="$work/dd.out" bs=1M conv=fdatasync 2>&1 | tail -n 1
 rm -f "$work/dd.out"
 

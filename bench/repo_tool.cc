@@ -58,9 +58,10 @@ int Init(const Args& a) {
 
 // Calls fn(path, read) for every file of `files` from `threads` threads; read fills a
 // buffer from the file as PutBlob wants. Returns the bytes read.
-uint64_t ForEachFile(const std::vector<std::string>& files, size_t threads,
-                     const std::function<void(const std::string&,
-                                              const std::function<Result<size_t>(char*, size_t)>&)>& fn) {
+uint64_t ForEachFile(
+    const std::vector<std::string>& files, size_t threads,
+    const std::function<void(const std::string&,
+                             const std::function<Result<size_t>(char*, size_t)>&)>& fn) {
   std::atomic<size_t> next{0};
   std::atomic<uint64_t> bytes{0};
   auto work = [&] {
@@ -91,9 +92,9 @@ int PutFiles(const Args& a) {
   Check(writer.status(), "writer");
   BasinWriter& w = **writer;
   const auto t0 = Clock::now();
-  const uint64_t bytes = ForEachFile(files, a.Number("--threads", 2), [&](const std::string& f, const auto& read) {
-    Check(w.PutBlob(read).status(), "put " + f);
-  });
+  const uint64_t bytes = ForEachFile(
+      files, a.Number("--threads", 2),
+      [&](const std::string& f, const auto& read) { Check(w.PutBlob(read).status(), "put " + f); });
   Check(w.Commit().status(), "commit");
   const double secs = Seconds(t0);
   const WriterStats s = w.stats();
@@ -102,10 +103,10 @@ int PutFiles(const Args& a) {
       "put-files: {} files, {:.1f} MiB in {:.2f} s: {:.1f} MiB/s; grains new {} known {}; bytes "
       "new {:.1f} MiB, known {:.1f} MiB, stored {:.1f} MiB; strata {}; {} requests ({:.1f} per "
       "GB), {:.1f} MiB sent\n",
-      files.size(), bytes / 1048576.0, secs, bytes / 1048576.0 / secs, s.grains_new,
-      s.grains_known, s.bytes_new / 1048576.0, s.bytes_known / 1048576.0,
-      s.bytes_stored / 1048576.0, s.strata_written, c.total_requests(),
-      c.total_requests() / (bytes / 1e9), c.total_bytes_sent() / 1048576.0);
+      files.size(), bytes / 1048576.0, secs, bytes / 1048576.0 / secs, s.grains_new, s.grains_known,
+      s.bytes_new / 1048576.0, s.bytes_known / 1048576.0, s.bytes_stored / 1048576.0,
+      s.strata_written, c.total_requests(), c.total_requests() / (bytes / 1e9),
+      c.total_bytes_sent() / 1048576.0);
   fmt::print("{}", c.ToString());
   return 0;
 }
@@ -113,14 +114,15 @@ int PutFiles(const Args& a) {
 int ReadFiles(const Args& a) {
   const auto files = ReadLines(a.words.at(1));
   const auto t0 = Clock::now();
-  const uint64_t bytes = ForEachFile(files, a.Number("--threads", 2), [](const std::string&, const auto& read) {
-    static thread_local std::string buf(1 << 20, '\0');
-    while (true) {
-      auto n = read(buf.data(), buf.size());
-      Check(n.status(), "read");
-      if (*n == 0) break;
-    }
-  });
+  const uint64_t bytes =
+      ForEachFile(files, a.Number("--threads", 2), [](const std::string&, const auto& read) {
+        static thread_local std::string buf(1 << 20, '\0');
+        while (true) {
+          auto n = read(buf.data(), buf.size());
+          Check(n.status(), "read");
+          if (*n == 0) break;
+        }
+      });
   const double secs = Seconds(t0);
   fmt::print("read-files: {} files, {:.1f} MiB in {:.2f} s: {:.1f} MiB/s\n", files.size(),
              bytes / 1048576.0, secs, bytes / 1048576.0 / secs);
@@ -167,7 +169,8 @@ int Main(int argc, char** argv) {
   if (verb == "read-files" && a.words.size() == 2) return ReadFiles(a);
   if (verb == "commits" && a.words.size() == 2) return Commits(a);
   if (verb == "open" && a.words.size() == 2) return Open(a);
-  fmt::print(stderr, "usage: repo_tool init|put-files|read-files|commits|open ... (see the source)\n");
+  fmt::print(stderr,
+             "usage: repo_tool init|put-files|read-files|commits|open ... (see the source)\n");
   return 2;
 }
 

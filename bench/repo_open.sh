@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Opening a basin of 10,000 commits (BENCHMARKS.md, "Opening"), default settings (a
+# checkpoint every 16 commits), on a local file store and on Ceph's radosgw started on
+# 127.0.0.1: time (hyperfine; the reference is opening an empty basin with the same key
+# derivation, which dominates) and requests (counted by the store wrapper).
+#   scripts/build.sh release && bench/repo_open.sh         (on the project machine: bb run)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+b=${BASIN_BUILD_DIR:-build}/bench
+work=${BASIN_BENCH_WORK:-/tmp/basin-bench}/open
+commits=${COMMITS:-10000}
+rm -rf "$work"
+mkdir -p "$work"
+port=$((20000 + RANDOM % 20000))
+MON_PORT=$((port + 1)) scripts/s3-server-start.sh "$work/rgw" "$port" bluestore >/dev/null
+trap 'scripts/s3-server-stop.sh "$work/rgw" >/dev/null 2>&1; rm -rf "$work"' EXIT
+# shellcheck disable=SC1091
+. "$work/rgw/env.sh"
+export AWS_ACCESS_KEY_ID=$S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$S3_SECRET_KEY AWS_REGION=us-east-1
+E0=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+curl -s -o /dev/null --aws-sigv4 "aws:amz:us-east-1:s3" --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" \
+  -X PUT -H "x-amz-content-sha256: $E0" "$S3_ENDPOINT/bench"
+s3="s3://bench/PREFIX?endpoint=$S3_ENDPOINT&region=us-east-1&style=path"
+for where in file s3; do
+  if [ $where = file ]; then full=$work/full empty=$work/empty; else
+    full=${s3/PREFIX/full} empty=${s3/PREFIX/empty}; fi
+  "$b/repo_tool" init "$empty" >/dev/null
+  "$b/repo_tool" init "$full" >/dev/null
+  echo "== $where store: $commits commits"
+  "$b/repo_tool" commits "$full" --count "$commits"
+  "$b/repo_tool" open "$empty" | head -n 1
+  "$b/repo_tool" open "$full"
+  hyperfine -N -w 1 -r 10 --style basic "$b/repo_tool open '$empty'" "$b/repo_tool open '$full'" 2>&1 |
+    grep -E 'Time|±|faster|Benchmark'
+done
