@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 b=${BASIN_BUILD_DIR:-build}/bench
 work=${BASIN_BENCH_WORK:-/tmp/basin-bench}/open
 commits=${COMMITS:-10000}
+commits_s3=${COMMITS_S3:-$commits}
 rm -rf "$work"
 mkdir -p "$work"
 port=$((20000 + RANDOM % 20000))
@@ -22,12 +23,12 @@ curl -s -o /dev/null --aws-sigv4 "aws:amz:us-east-1:s3" --user "$S3_ACCESS_KEY:$
   -X PUT -H "x-amz-content-sha256: $E0" "$S3_ENDPOINT/bench"
 s3="s3://bench/PREFIX?endpoint=$S3_ENDPOINT&region=us-east-1&style=path"
 for where in file s3; do
-  if [ $where = file ]; then full=$work/full empty=$work/empty; else
-    full=${s3/PREFIX/full} empty=${s3/PREFIX/empty}; fi
+  if [ $where = file ]; then full=$work/full empty=$work/empty n=$commits; else
+    full=${s3/PREFIX/full} empty=${s3/PREFIX/empty} n=$commits_s3; fi
   "$b/repo_tool" init "$empty" >/dev/null
   "$b/repo_tool" init "$full" >/dev/null
-  echo "== $where store: $commits commits"
-  "$b/repo_tool" commits "$full" --count "$commits"
+  echo "== $where store: $n commits"
+  "$b/repo_tool" commits "$full" --count "$n"
   "$b/repo_tool" open "$empty" | head -n 1
   "$b/repo_tool" open "$full"
   hyperfine -N -w 1 -r 10 --style basic "$b/repo_tool open '$empty'" "$b/repo_tool open '$full'" 2>&1 |

@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 build=${BASIN_BUILD_DIR:-build}
 work=${BASIN_BENCH_WORK:-/tmp/basin-bench}/strata
 sizes=${STRATA_MIB:-8 16 32 64}
+part=${PART_MIB:+&part_mib=$PART_MIB}  # the S3 store's multipart part size (default 8 MiB)
 rm -rf "$work"
 mkdir -p "$work"
 port=$((20000 + RANDOM % 20000))
@@ -39,12 +40,12 @@ row() {  # name, requests, seconds
 echo "| what | requests | requests per GB | seconds | MB/s |"
 echo "|---|---|---|---|---|"
 for s in $sizes; do
-  url="s3://bench/d$s?endpoint=$S3_ENDPOINT&region=us-east-1&style=path"
+  url="s3://bench/d$s?endpoint=$S3_ENDPOINT&region=us-east-1&style=path$part"
   "$build/bench/repo_tool" init "$url" --data-mib "$s" >/dev/null
   r0=$(reqs); t0=$(now)
   "$build/basin" --repo "$url" --password-file "$work/pw" -q blob put "$work/input" >/dev/null
   t1=$(now); r1=$(reqs)
-  row "basin blob put, data strata $s MiB" $((r1 - r0)) "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')"
+  row "basin blob put, data strata $s MiB${PART_MIB:+, parts of $PART_MIB MiB}" $((r1 - r0)) "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')"
 done
 export RESTIC_PASSWORD=bench-password
 repo="s3:$S3_ENDPOINT/bench/restic"
