@@ -13,7 +13,7 @@ rm -rf "$work"
 mkdir -p "$work"
 # The directory: the first regular files of /usr/lib, in name order, adding up to 2 GB.
 find /usr/lib -type f -printf '%s %p\n' | sort -k2 |
-  awk '{ if (s < 2e9) print $2; s += $1 }' >"$work/files"
+  awk '{ if (s < 2e9) print substr($0, index($0, " ") + 1); s += $1 }' >"$work/files"
 awk 'END { print NR " files" }' "$work/files"
 xargs -d '\n' cat <"$work/files" | head -c 268435456 >"$work/sample" || true
 xargs -d '\n' cat <"$work/files" >/dev/null  # in the page cache, as for every later read

@@ -49,11 +49,12 @@ std::string_view GrainTypeName(GrainType type);  // "chunk", "clast list", ...
 bool IsDataGrain(GrainType type);
 
 // Content-defined chunking parameters, bytes. min <= avg <= max, avg a power of two,
-// 64 KiB <= avg <= 16 MiB, max <= 64 MiB.
+// 64 KiB <= avg <= 16 MiB, max <= 64 MiB. Defaults chosen by measurement on versioned
+// data (docs/BENCHMARKS.md, "Chunk size").
 struct ChunkerParams {
-  uint32_t min_size = 512 << 10;
-  uint32_t avg_size = 1 << 20;
-  uint32_t max_size = 8 << 20;
+  uint32_t min_size = 256 << 10;
+  uint32_t avg_size = 512 << 10;
+  uint32_t max_size = 2 << 20;
 };
 
 // A basin's settings, fixed at `basin init` and stored in its config.
