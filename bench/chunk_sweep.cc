@@ -7,7 +7,7 @@
 // as grains are stored), chunk counts, the metadata this costs (clast lists of every
 // version and an index table of the distinct chunks, both written by the basin's code),
 // and chunking throughput on one core (Cut alone, the data in memory).
-#include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
 #include <fmt/format.h>
 
 #include <fstream>
@@ -24,14 +24,6 @@
 
 namespace basin::bench {
 namespace {
-
-struct HashOf {
-  size_t operator()(const Hash256& h) const {
-    size_t v;
-    std::memcpy(&v, h.bytes.data(), sizeof v);
-    return v;
-  }
-};
 
 struct Row {
   ChunkerParams p;
@@ -89,7 +81,7 @@ Row Sweep(const ChunkerParams& p, const std::vector<std::string>& versions,
   r.p = p;
   const repo::Chunker chunker(keys.GearTable(), p);
   Compressor zstd(CompressionOptions{CompressionType::kZstd, 3});
-  absl::flat_hash_map<Hash256, bool, HashOf> seen;
+  absl::flat_hash_set<std::array<uint8_t, 32>> seen;  // distinct chunk ids
   std::vector<repo::GrainEntry> distinct;
   std::string compressed;
   std::vector<size_t> cuts;
@@ -111,7 +103,7 @@ Row Sweep(const ChunkerParams& p, const std::vector<std::string>& versions,
       at += n;
       const GrainId id = keys.GrainId(static_cast<uint8_t>(GrainType::kChunk), chunk);
       entries.push_back({id, n});
-      if (!seen.emplace(id, true).second) continue;
+      if (!seen.insert(id.bytes).second) continue;
       compressed.clear();
       Check(zstd.Compress(chunk, &compressed), "zstd");
       const uint64_t stored = std::min(compressed.size(), chunk.size()) + repo::kGrainHeaderSize;

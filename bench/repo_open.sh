@@ -12,15 +12,8 @@ commits=${COMMITS:-10000}
 commits_s3=${COMMITS_S3:-$commits}
 rm -rf "$work"
 mkdir -p "$work"
-port=$((20000 + RANDOM % 20000))
-MON_PORT=$((port + 1)) scripts/s3-server-start.sh "$work/rgw" "$port" bluestore >/dev/null
-trap 'scripts/s3-server-stop.sh "$work/rgw" >/dev/null 2>&1; rm -rf "$work"' EXIT
-# shellcheck disable=SC1091
-. "$work/rgw/env.sh"
-export AWS_ACCESS_KEY_ID=$S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$S3_SECRET_KEY AWS_REGION=us-east-1
-E0=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
-curl -s -o /dev/null --aws-sigv4 "aws:amz:us-east-1:s3" --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" \
-  -X PUT -H "x-amz-content-sha256: $E0" "$S3_ENDPOINT/bench"
+# shellcheck source=bench/rgw_bench_env.sh
+. bench/rgw_bench_env.sh
 s3="s3://bench/PREFIX?endpoint=$S3_ENDPOINT&region=us-east-1&style=path"
 for where in file s3; do
   if [ $where = file ]; then full=$work/full empty=$work/empty n=$commits; else

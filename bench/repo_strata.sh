@@ -14,20 +14,13 @@ sizes=${STRATA_MIB:-8 16 32 64}
 part=${PART_MIB:+&part_mib=$PART_MIB}  # the S3 store's multipart part size (default 8 MiB)
 rm -rf "$work"
 mkdir -p "$work"
-port=$((20000 + RANDOM % 20000))
-MON_PORT=$((port + 1)) scripts/s3-server-start.sh "$work/rgw" "$port" bluestore >/dev/null
-trap 'scripts/s3-server-stop.sh "$work/rgw" >/dev/null 2>&1; rm -rf "$work"' EXIT
-# shellcheck disable=SC1091
-. "$work/rgw/env.sh"
-export AWS_ACCESS_KEY_ID=$S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$S3_SECRET_KEY AWS_REGION=us-east-1
+# shellcheck source=bench/rgw_bench_env.sh
+. bench/rgw_bench_env.sh
 asok=$work/rgw/run/client.rgw.a.asok
 reqs() {
   ceph --admin-daemon "$asok" perf dump 2>/dev/null |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["rgw"]["req"])'
 }
-E0=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
-curl -s -o /dev/null --aws-sigv4 "aws:amz:us-east-1:s3" --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" \
-  -X PUT -H "x-amz-content-sha256: $E0" "$S3_ENDPOINT/bench"
 # The input: the first 1 GiB of /usr/lib's files, in name order (binaries and text).
 find /usr/lib -type f | sort | xargs -d '\n' cat 2>/dev/null | head -c 1073741824 >"$work/input" || true
 echo bench-password >"$work/pw"
