@@ -49,11 +49,12 @@ std::string_view GrainTypeName(GrainType type);  // "chunk", "clast list", ...
 bool IsDataGrain(GrainType type);
 
 // Content-defined chunking parameters, bytes. min <= avg <= max, avg a power of two,
-// 64 KiB <= avg <= 16 MiB, max <= 64 MiB.
+// 64 KiB <= avg <= 16 MiB, max <= 64 MiB. Defaults chosen by measurement on versioned
+// data (docs/BENCHMARKS.md, "Chunk size").
 struct ChunkerParams {
-  uint32_t min_size = 512 << 10;
-  uint32_t avg_size = 1 << 20;
-  uint32_t max_size = 8 << 20;
+  uint32_t min_size = 256 << 10;
+  uint32_t avg_size = 512 << 10;
+  uint32_t max_size = 2 << 20;
 };
 
 // A basin's settings, fixed at `basin init` and stored in its config.
@@ -61,7 +62,10 @@ struct BasinSettings {
   ChunkerParams chunker;
   CompressionType compression = CompressionType::kZstd;  // of every grain; none or zstd
   int compression_level = 3;
-  uint64_t data_stratum_size = uint64_t{32} << 20;  // a data stratum is sealed at this size
+  // A data stratum is sealed at this size; metadata strata at theirs. Chosen by
+  // measurement (docs/BENCHMARKS.md, "Stratum size"): requests per GB on S3 against what
+  // an interrupted put re-sends and what prune rewrites.
+  uint64_t data_stratum_size = uint64_t{64} << 20;
   uint64_t meta_stratum_size = uint64_t{8} << 20;
   uint32_t checkpoint_interval = 16;  // a checkpoint every this many commits
   std::string cold_url;               // where data strata live, when not with the rest

@@ -179,11 +179,14 @@ void IndexSet::Reset(const std::vector<TableRef>& tables) {
   std::vector<std::shared_ptr<Table>> next;
   {
     std::shared_lock lock(mu_);
+    // By name: a commit resets the set, so a linear search per table would make commits
+    // quadratic in the number of live tables.
+    absl::flat_hash_map<ObjectName, std::shared_ptr<Table>> open;
+    open.reserve(tables_.size());
+    for (const auto& t : tables_) open.emplace(t->ref.name, t);
     for (auto it = tables.rbegin(); it != tables.rend(); ++it) {
-      auto found = std::find_if(tables_.begin(), tables_.end(),
-                                [&](const auto& t) { return t->ref.name == it->name; });
-      if (found != tables_.end()) {
-        next.push_back(*found);
+      if (auto found = open.find(it->name); found != open.end()) {
+        next.push_back(found->second);
       } else if (auto opened = OpenTable(*it); opened.ok()) {
         next.push_back(*opened);
       } else {
