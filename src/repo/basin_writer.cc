@@ -17,6 +17,7 @@
 #include "repo/chunker.h"
 #include "repo/clast.h"
 #include "repo/stratum.h"
+#include "util/read_window.h"
 #include "util/task_group.h"
 
 namespace basin::repo {
@@ -44,8 +45,7 @@ class Writer : public BasinWriter {
   Result<GrainId> Put(GrainType type, std::string_view data, bool* stored) override;
   Result<GrainId> PutBlob(const std::function<Result<size_t>(char*, size_t)>& read) override;
   Result<bool> Has(const GrainId& id) override;
-  Result<GrainId> PutClastList(
-      const std::vector<std::pair<GrainId, uint64_t>>& pieces) override {
+  Result<GrainId> PutClastList(const std::vector<std::pair<GrainId, uint64_t>>& pieces) override {
     std::vector<ClastEntry> entries;
     entries.reserve(pieces.size());
     for (const auto& [id, size] : pieces) entries.push_back(ClastEntry{id, size});
@@ -278,27 +278,23 @@ Result<GrainId> Writer::PutClastLists(std::vector<ClastEntry> entries, uint8_t l
 Result<GrainId> Writer::PutBlob(const std::function<Result<size_t>(char*, size_t)>& read) {
   const ChunkerParams& params = basin_->settings().chunker;
   const Chunker chunker(basin_->GearTable(), params);
-  std::string buf;
-  size_t start = 0;  // first byte of buf not yet chunked
+  // The window holds at least one largest chunk ahead, unless the input ends.
+  ReadWindow window(params.max_size + (1 << 20));
   bool eof = false;
-  // Keeps at least max_size bytes ahead of `start`, unless the input ends.
   auto fill = [&]() -> Status {
-    if (start > 0) {
-      buf.erase(0, start);
-      start = 0;
-    }
-    while (!eof && buf.size() < params.max_size) {
-      const size_t have = buf.size();
-      buf.resize(have + std::max<size_t>(params.max_size, 1 << 20));
-      auto n = read(buf.data() + have, buf.size() - have);
+    while (!eof && window.size() < params.max_size) {
+      const std::span<char> room = window.Room();
+      auto n = read(room.data(), room.size());
       if (!n.ok()) return n.status();
-      buf.resize(have + *n);
       if (*n == 0) eof = true;
+      window.Commit(*n);
     }
     return Status::OK();
   };
   BASIN_RETURN_IF_ERROR(fill());
-  if (eof && buf.size() <= params.min_size) return Put(GrainType::kBlob, buf, nullptr);
+  if (eof && window.size() <= params.min_size) {
+    return Put(GrainType::kBlob, window.data(), nullptr);
+  }
 
   // Chunks are stored on the executor, several at once, their ids kept in order.
   const size_t parallel = std::max<size_t>(2, std::thread::hardware_concurrency());
@@ -306,17 +302,17 @@ Result<GrainId> Writer::PutBlob(const std::function<Result<size_t>(char*, size_t
   std::deque<ClastEntry> entries;
   std::mutex entries_mu;
   while (true) {
-    if (buf.size() - start < params.max_size && !eof) BASIN_RETURN_IF_ERROR(fill());
-    if (start == buf.size()) break;
-    const size_t n = chunker.Cut(std::string_view(buf).substr(start));
+    if (window.size() < params.max_size && !eof) BASIN_RETURN_IF_ERROR(fill());
+    if (window.size() == 0) break;
+    const size_t n = chunker.Cut(window.data());
     size_t slot;
     {
       std::lock_guard lock(entries_mu);
       slot = entries.size();
       entries.push_back(ClastEntry{{}, n});
     }
-    auto chunk = std::make_shared<std::string>(buf, start, n);
-    start += n;
+    auto chunk = std::make_shared<std::string>(window.data().substr(0, n));
+    window.Consume(n);
     BASIN_RETURN_IF_ERROR(group.Run([this, chunk, slot, &entries, &entries_mu](size_t) -> Status {
       BASIN_ASSIGN_OR_RETURN(GrainId id, Put(GrainType::kChunk, *chunk, nullptr));
       std::lock_guard lock(entries_mu);

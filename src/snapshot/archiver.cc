@@ -23,6 +23,7 @@
 #include "snapshot/fs_meta.h"
 #include "snapshot/snapshot_format.h"
 #include "snapshot/tree_codec.h"
+#include "util/read_window.h"
 #include "util/task_group.h"
 
 namespace basin {
@@ -123,7 +124,7 @@ class Archiver {
   // warning), the returned status when storing failed (fatal). `stream`: read with read(2)
   // until the end (standard input), not by offset.
   Status ReadContent(int fd, const struct stat& st, bool stream, TreeEntry* e, int* read_errno);
-  Status PutPieces(std::string_view data, std::vector<ContentPiece>* pieces);
+  Status PutChunk(std::string_view chunk, std::vector<ContentPiece>* pieces);
   // An entry of `dir` is complete; the last one finishes the directory.
   void Done(Dir* dir);
   void FinishDir(Dir* dir);
@@ -358,19 +359,14 @@ void Archiver::Entry(Dir* dir, size_t slot, std::vector<Dir*>* stack) {
   }
 }
 
-Status Archiver::PutPieces(std::string_view data, std::vector<ContentPiece>* pieces) {
-  while (!data.empty()) {
-    const size_t n = chunker_.Cut(data);
-    const std::string_view chunk = data.substr(0, n);
-    GrainId id;
-    if (writer_) {
-      BASIN_ASSIGN_OR_RETURN(id, writer_->Put(GrainType::kChunk, chunk));
-    } else {
-      id = basin_.IdOf(chunk);
-    }
-    pieces->push_back(ContentPiece{id, n});
-    data.remove_prefix(n);
+Status Archiver::PutChunk(std::string_view chunk, std::vector<ContentPiece>* pieces) {
+  GrainId id;
+  if (writer_) {
+    BASIN_ASSIGN_OR_RETURN(id, writer_->Put(GrainType::kChunk, chunk));
+  } else {
+    id = basin_.IdOf(chunk);
   }
+  pieces->push_back(ContentPiece{id, chunk.size()});
   return Status::OK();
 }
 
@@ -379,8 +375,7 @@ Status Archiver::ReadContent(int fd, const struct stat& st, bool stream, TreeEnt
                              int* read_errno) {
   const ChunkerParams& params = basin_.settings().chunker;
   const bool sparse = !stream && st.st_blocks * 512 < st.st_size;
-  std::string buf;
-  buf.reserve(params.max_size + kReadBuffer);
+  ReadWindow window(params.max_size + kReadBuffer);
   off_t pos = 0;
   while (true) {
     off_t data_start = pos, data_end = st.st_size;
@@ -394,44 +389,36 @@ Status Archiver::ReadContent(int fd, const struct stat& st, bool stream, TreeEnt
       }
     }
     if (data_start >= st.st_size) break;
-    // The extent [data_start, data_end), chunked.
+    // The extent [data_start, data_end), chunked; the window keeps a largest chunk ahead.
     off_t at = data_start;
-    buf.clear();
     bool eof = false;
-    while (!eof || !buf.empty()) {
-      while (!eof && buf.size() < params.max_size) {
-        const size_t have = buf.size();
-        const size_t want = static_cast<size_t>(std::min<off_t>(kReadBuffer, data_end - at));
+    while (true) {
+      while (!eof && window.size() < params.max_size) {
+        const std::span<char> room = window.Room();
+        const size_t want = static_cast<size_t>(std::min<off_t>(room.size(), data_end - at));
         if (want == 0) {
           eof = true;
           break;
         }
-        buf.resize(have + want);
         const ssize_t n =
-            stream ? ::read(fd, buf.data() + have, want) : ::pread(fd, buf.data() + have, want, at);
-        if (n < 0 && errno == EINTR) {
-          buf.resize(have);
-          continue;
-        }
+            stream ? ::read(fd, room.data(), want) : ::pread(fd, room.data(), want, at);
+        if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
           *read_errno = errno;
           return Status::OK();
         }
-        buf.resize(have + static_cast<size_t>(n));
+        if (n == 0) eof = true;  // the file shrank, or the stream ended
+        window.Commit(static_cast<size_t>(n));
         at += n;
         bytes_read_ += static_cast<uint64_t>(n);
         bytes_done_ += static_cast<uint64_t>(n);
-        if (n == 0) eof = true;  // the file shrank
       }
-      if (buf.empty()) break;
-      // Cut all chunks but the last unless the extent is read whole.
-      std::string_view rest = buf;
-      while (!rest.empty() && (eof || rest.size() >= params.max_size)) {
-        const size_t n = chunker_.Cut(rest);
-        BASIN_RETURN_IF_ERROR(PutPieces(rest.substr(0, n), &e->content));
-        rest.remove_prefix(n);
+      if (window.size() == 0) break;
+      while (window.size() > 0 && (eof || window.size() >= params.max_size)) {
+        const size_t n = chunker_.Cut(window.data());
+        BASIN_RETURN_IF_ERROR(PutChunk(window.data().substr(0, n), &e->content));
+        window.Consume(n);
       }
-      buf.erase(0, buf.size() - rest.size());
     }
     pos = at;
     if (!sparse || at >= st.st_size) break;
