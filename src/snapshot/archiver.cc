@@ -21,6 +21,7 @@
 #include "basin/backup.h"
 #include "repo/chunker.h"
 #include "snapshot/fs_meta.h"
+#include "snapshot/fs_path.h"
 #include "snapshot/snapshot_format.h"
 #include "snapshot/tree_codec.h"
 #include "util/read_window.h"
@@ -117,8 +118,8 @@ class Archiver {
   // Lists and stats `dir`'s entries, hands files to readers, queues subdirectories.
   void Expand(Dir* dir, std::vector<Dir*>* stack);
   // One entry named `name` of `dir`, stat'ed. False to leave it out.
-  bool Admit(Dir* dir, const std::string& path, const struct stat& st);
-  void Entry(Dir* dir, size_t slot, std::vector<Dir*>* stack);
+  bool Admit(Dir* dir, int dirfd, const std::string& path, const struct stat& st);
+  void Entry(Dir* dir, size_t slot, int dirfd, std::vector<Dir*>* stack);
   void ReadFile(Dir* dir, size_t slot, const std::string& path);
   // Reads and chunks a file's data; *read_errno is set when reading the file failed (a
   // warning), the returned status when storing failed (fatal). `stream`: read with read(2)
@@ -237,14 +238,15 @@ Status Archiver::BuildRoots() {
   return Status::OK();
 }
 
-bool Archiver::Admit(Dir* dir, const std::string& path, const struct stat& st) {
+bool Archiver::Admit(Dir* dir, int dirfd, const std::string& path, const struct stat& st) {
   for (const std::string& pattern : o_.excludes) {
     if (snap::GlobMatch(pattern, path)) return false;
   }
   if (S_ISDIR(st.st_mode)) {
     if (o_.one_file_system && dir->parent != nullptr && st.st_dev != root_device_) return false;
     if (o_.exclude_caches) {
-      const int fd = ::open((path + "/CACHEDIR.TAG").c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+      const std::string tag = path.substr(path.rfind('/') + 1) + "/CACHEDIR.TAG";
+      const int fd = ::openat(dirfd, tag.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
       if (fd >= 0) {
         char sig[43];
         const ssize_t n = ::read(fd, sig, sizeof sig);
@@ -262,46 +264,58 @@ void Archiver::Expand(Dir* dir, std::vector<Dir*>* stack) {
   // The names in this directory, sorted bytewise; or, for a directory on the way to a path
   // backed up, only the chosen ones.
   std::vector<std::string> names;
-  if (!dir->whole) {
+  // Entries are reached relative to the directory's descriptor: no path length limit, and
+  // no lookup of the whole path for each.
+  int fd = -1;
+  if (dir->path == "/") {
+    fd = ::open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  } else if (auto at = snap::PathAt::Of(dir->path); at.ok()) {
+    fd = ::openat(at->dir(), at->name(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  } else {
+    errno = ENAMETOOLONG;
+  }
+  DIR* d = fd < 0 ? nullptr : ::fdopendir(::dup(fd));
+  if (d == nullptr) {
+    Warn(dir->path, ErrnoStatus(errno, "listing", dir->path));
+    if (dir->parent != nullptr) dir->parent->dropped[dir->slot] = 1;
+  } else if (!dir->whole) {
     for (const auto& [name, child] : dir->chosen) names.push_back(name);
   } else {
-    DIR* d = ::opendir(dir->path.c_str());
-    if (d == nullptr) {
-      Warn(dir->path, ErrnoStatus(errno, "listing", dir->path));
-      if (dir->parent != nullptr) dir->parent->dropped[dir->slot] = 1;
-    } else {
-      while (struct dirent* e = ::readdir(d)) {
-        const std::string_view n = e->d_name;
-        if (n != "." && n != "..") names.emplace_back(n);
-      }
-      ::closedir(d);
-      std::sort(names.begin(), names.end());
+    while (struct dirent* e = ::readdir(d)) {
+      const std::string_view n = e->d_name;
+      if (n != "." && n != "..") names.emplace_back(n);
     }
+    std::sort(names.begin(), names.end());
   }
+  if (d != nullptr) ::closedir(d);
   dir->entries.resize(names.size());
   dir->dropped.assign(names.size(), 0);
   dir->pending += names.size();
   for (size_t i = 0; i < names.size() && !failed(); ++i) {
     dir->entries[i].name = names[i];
-    Entry(dir, i, stack);
+    Entry(dir, i, fd, stack);
   }
+  if (fd >= 0) ::close(fd);
   Done(dir);  // the +1 of expansion
 }
 
-void Archiver::Entry(Dir* dir, size_t slot, std::vector<Dir*>* stack) {
+void Archiver::Entry(Dir* dir, size_t slot, int dirfd, std::vector<Dir*>* stack) {
   TreeEntry& e = dir->entries[slot];
   const std::string path = Join(dir->path, e.name);
   struct stat st;
-  if (::lstat(path.c_str(), &st) != 0) {
+  if (::fstatat(dirfd, e.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
     Warn(path, ErrnoStatus(errno, "stat of", path));
     dir->dropped[slot] = 1;
     return Done(dir);
   }
-  if ((dir->whole && !Admit(dir, path, st)) || !snap::EntryFromStat(st, &names_, &e)) {
+  if ((dir->whole && !Admit(dir, dirfd, path, st)) || !snap::EntryFromStat(st, &names_, &e)) {
     dir->dropped[slot] = 1;
     return Done(dir);
   }
-  if (Status x = snap::ReadXattrs(path, &e); !x.ok()) Warn(path, x);
+  const std::string xattr_path = path.size() < snap::kDirectPathLimit
+                                     ? path
+                                     : fmt::format("/proc/self/fd/{}/{}", dirfd, e.name);
+  if (Status x = snap::ReadXattrs(xattr_path, &e); !x.ok()) Warn(path, x);
   const TreeEntry* old = dir->old ? dir->old->Find(e.name) : nullptr;
   switch (e.type) {
     case EntryType::kDirectory: {
@@ -344,7 +358,7 @@ void Archiver::Entry(Dir* dir, size_t slot, std::vector<Dir*>* stack) {
     }
     case EntryType::kSymlink: {
       std::string target(static_cast<size_t>(std::max<off_t>(st.st_size, 0)) + 1, '\0');
-      const ssize_t n = ::readlink(path.c_str(), target.data(), target.size());
+      const ssize_t n = ::readlinkat(dirfd, e.name.c_str(), target.data(), target.size());
       if (n < 0) {
         Warn(path, ErrnoStatus(errno, "reading the link", path));
         dir->dropped[slot] = 1;
@@ -436,8 +450,15 @@ void Archiver::ReadFile(Dir* dir, size_t slot, const std::string& path) {
     std::lock_guard lock(current_mu_);
     current_ = path;
   }
-  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOATIME);
-  if (fd < 0 && errno == EPERM) fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  int fd = -1;
+  if (auto at = snap::PathAt::Of(path); at.ok()) {
+    fd = ::openat(at->dir(), at->name(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOATIME);
+    if (fd < 0 && errno == EPERM) {
+      fd = ::openat(at->dir(), at->name(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    }
+  } else {
+    errno = ENAMETOOLONG;
+  }
   struct stat before;
   if (fd < 0 || ::fstat(fd, &before) != 0 || !S_ISREG(before.st_mode)) {
     Warn(path, ErrnoStatus(fd < 0 ? errno : EINVAL, "opening", path));

@@ -20,6 +20,7 @@
 
 #include "basin/backup.h"
 #include "snapshot/fs_meta.h"
+#include "snapshot/fs_path.h"
 #include "util/task_group.h"
 
 namespace basin {
@@ -107,7 +108,8 @@ bool Restorer::Wanted(const std::string& path, bool is_dir) const {
 
 bool Restorer::Skip(const TreeEntry& e, const std::string& target) {
   struct stat st;
-  if (::lstat(target.c_str(), &st) != 0) return false;
+  auto at = snap::PathAt::Of(target);
+  if (!at.ok() || ::fstatat(at->dir(), at->name(), &st, AT_SYMLINK_NOFOLLOW) != 0) return false;
   switch (o_.overwrite) {
     case Overwrite::kAlways:
       return false;
@@ -123,25 +125,33 @@ bool Restorer::Skip(const TreeEntry& e, const std::string& target) {
 
 void Restorer::SetMetadata(const TreeEntry& e, const std::string& path, int fd) {
   const bool link = e.type == EntryType::kSymlink;
+  auto at = snap::PathAt::Of(path);
+  if (!at.ok()) {
+    Warn(path, at.status());
+    return;
+  }
+  const std::string short_path = at->ShortPath();
   if (root_) {
-    const int rc = fd >= 0 ? ::fchown(fd, e.uid, e.gid) : ::lchown(path.c_str(), e.uid, e.gid);
+    const int rc = fd >= 0 ? ::fchown(fd, e.uid, e.gid)
+                           : ::fchownat(at->dir(), at->name(), e.uid, e.gid, AT_SYMLINK_NOFOLLOW);
     if (rc != 0) Warn(path, ErrnoStatus(errno, "setting the owner of", path));
   }
   for (const auto& [name, value] : e.xattrs) {
-    const int rc = fd >= 0 ? ::fsetxattr(fd, name.c_str(), value.data(), value.size(), 0)
-                           : ::lsetxattr(path.c_str(), name.c_str(), value.data(), value.size(), 0);
+    const int rc =
+        fd >= 0 ? ::fsetxattr(fd, name.c_str(), value.data(), value.size(), 0)
+                : ::lsetxattr(short_path.c_str(), name.c_str(), value.data(), value.size(), 0);
     if (rc != 0 && errno != ENOTSUP && (root_ || name.rfind("user.", 0) == 0)) {
       Warn(path, ErrnoStatus(errno, "setting extended attribute " + name + " of", path));
     }
   }
   if (!link) {
     // After chown: it clears setuid and setgid.
-    const int rc = fd >= 0 ? ::fchmod(fd, e.mode) : ::chmod(path.c_str(), e.mode);
+    const int rc = fd >= 0 ? ::fchmod(fd, e.mode) : ::fchmodat(at->dir(), at->name(), e.mode, 0);
     if (rc != 0) Warn(path, ErrnoStatus(errno, "setting the mode of", path));
   }
   const timespec times[2] = {ToTimespec(e.atime), ToTimespec(e.mtime)};
   const int rc = fd >= 0 ? ::futimens(fd, times)
-                         : ::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW);
+                         : ::utimensat(at->dir(), at->name(), times, AT_SYMLINK_NOFOLLOW);
   if (rc != 0) Warn(path, ErrnoStatus(errno, "setting the times of", path));
 }
 
@@ -189,19 +199,19 @@ Status Restorer::WriteContent(int fd, const TreeEntry& e) {
 }
 
 Status Restorer::WriteFile(const TreeEntry& e, const std::string& target) {
-  const size_t slash = target.rfind('/');
-  const std::string temp = target.substr(0, slash + 1) + TempName();
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return ErrnoStatus(errno, "creating", temp);
+  BASIN_ASSIGN_OR_RETURN(snap::PathAt at, snap::PathAt::Of(target));
+  const std::string temp = TempName();
+  const int fd = ::openat(at.dir(), temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return ErrnoStatus(errno, "creating a temporary file for", target);
   Status s = WriteContent(fd, e);
   if (s.ok()) SetMetadata(e, target, fd);
   // No fsync per file (as cp and tar): a restore that a crash interrupts is run again.
   if (::close(fd) != 0 && s.ok()) s = ErrnoStatus(errno, "closing", target);
-  if (s.ok() && ::rename(temp.c_str(), target.c_str()) != 0) {
+  if (s.ok() && ::renameat(at.dir(), temp.c_str(), at.dir(), at.name()) != 0) {
     s = ErrnoStatus(errno, "renaming into place", target);
   }
   if (!s.ok()) {
-    ::unlink(temp.c_str());
+    ::unlinkat(at.dir(), temp.c_str(), 0);
     return s.WithContext(target);
   }
   ++files_done_;
@@ -212,22 +222,36 @@ Status Restorer::WriteFile(const TreeEntry& e, const std::string& target) {
 // Reads the file back and checks every piece against its id (holes: zeros).
 Status Restorer::VerifyFile(const TreeEntry& e, const std::string& target) {
   BASIN_ASSIGN_OR_RETURN(auto pieces, Pieces(e));
-  const int fd = ::open(target.c_str(), O_RDONLY | O_CLOEXEC);
+  BASIN_ASSIGN_OR_RETURN(snap::PathAt at, snap::PathAt::Of(target));
+  const int fd = ::openat(at.dir(), at.name(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return ErrnoStatus(errno, "opening for verification", target);
   std::string buf;
   uint64_t offset = 0;
   Status s;
   for (const ContentPiece& p : pieces) {
-    buf.resize(p.size);
-    size_t done = 0;
-    while (done < p.size) {
-      const ssize_t n =
-          ::pread(fd, buf.data() + done, p.size - done, static_cast<off_t>(offset + done));
-      if (n <= 0) break;
-      done += static_cast<size_t>(n);
+    bool good = true;
+    if (p.hole()) {
+      // A hole restored as a hole holds no data; anything written there must be zeros.
+      const off_t data = ::lseek(fd, static_cast<off_t>(offset), SEEK_DATA);
+      for (uint64_t at = data < 0 ? offset + p.size : static_cast<uint64_t>(data);
+           good && at < offset + p.size;) {
+        buf.resize(std::min<uint64_t>(1 << 20, offset + p.size - at));
+        const ssize_t n = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(at));
+        good = n == static_cast<ssize_t>(buf.size()) &&
+               buf.find_first_not_of('\0') == std::string::npos;
+        at += buf.size();
+      }
+    } else {
+      buf.resize(p.size);
+      size_t done = 0;
+      while (done < p.size) {
+        const ssize_t n =
+            ::pread(fd, buf.data() + done, p.size - done, static_cast<off_t>(offset + done));
+        if (n <= 0) break;
+        done += static_cast<size_t>(n);
+      }
+      good = done == p.size && basin_.IdOf(buf) == p.id;
     }
-    const bool good = done == p.size && (p.hole() ? buf.find_first_not_of('\0') == std::string::npos
-                                                  : basin_.IdOf(buf) == p.id);
     if (!good) {
       s = Status::Corruption(
           fmt::format("'{}' differs from the snapshot at offset {}", target, offset));
@@ -247,13 +271,14 @@ Status Restorer::RestoreEntry(const TreeEntry& e, const std::string& snapshot_pa
     ++skipped_;
     return Status::OK();
   }
+  BASIN_ASSIGN_OR_RETURN(snap::PathAt at, snap::PathAt::Of(target));
   switch (e.type) {
     case EntryType::kDirectory: {
-      if (::mkdir(target.c_str(), 0700) != 0 && errno != EEXIST) {
+      if (::mkdirat(at.dir(), at.name(), 0700) != 0 && errno != EEXIST) {
         return ErrnoStatus(errno, "creating directory", target);
       }
       struct stat st;
-      if (::lstat(target.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+      if (::fstatat(at.dir(), at.name(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode)) {
         return Status::InvalidArgument(fmt::format("'{}' exists and is not a directory", target));
       }
       ++dir_count_;
@@ -280,8 +305,8 @@ Status Restorer::RestoreEntry(const TreeEntry& e, const std::string& snapshot_pa
       });
     }
     case EntryType::kSymlink: {
-      ::unlink(target.c_str());
-      if (::symlink(e.symlink_target.c_str(), target.c_str()) != 0) {
+      ::unlinkat(at.dir(), at.name(), 0);
+      if (::symlinkat(e.symlink_target.c_str(), at.dir(), at.name()) != 0) {
         Warn(target, ErrnoStatus(errno, "creating symlink", target));
         return Status::OK();
       }
@@ -292,7 +317,7 @@ Status Restorer::RestoreEntry(const TreeEntry& e, const std::string& snapshot_pa
     case EntryType::kFifo:
     case EntryType::kCharDevice:
     case EntryType::kBlockDevice: {
-      ::unlink(target.c_str());
+      ::unlinkat(at.dir(), at.name(), 0);
       const mode_t type = e.type == EntryType::kFifo         ? S_IFIFO
                           : e.type == EntryType::kCharDevice ? S_IFCHR
                                                              : S_IFBLK;
@@ -300,7 +325,7 @@ Status Restorer::RestoreEntry(const TreeEntry& e, const std::string& snapshot_pa
         Warn(target, Status::PermissionDenied("device files are restored only by root"));
         return Status::OK();
       }
-      if (::mknod(target.c_str(), type | 0600, static_cast<dev_t>(e.rdev)) != 0) {
+      if (::mknodat(at.dir(), at.name(), type | 0600, static_cast<dev_t>(e.rdev)) != 0) {
         Warn(target, ErrnoStatus(errno, "creating", target));
         return Status::OK();
       }
@@ -357,8 +382,14 @@ Result<RestoreResult> Restorer::Run(const Snapshot& snapshot) {
     BASIN_RETURN_IF_ERROR(status_);
   }
   for (const auto& [existing, path] : hardlinks_) {
-    ::unlink(path.c_str());
-    if (::link(existing.c_str(), path.c_str()) != 0) {
+    auto from = snap::PathAt::Of(existing);
+    auto to = snap::PathAt::Of(path);
+    if (!from.ok() || !to.ok()) {
+      Warn(path, from.ok() ? to.status() : from.status());
+      continue;
+    }
+    ::unlinkat(to->dir(), to->name(), 0);
+    if (::linkat(from->dir(), from->name(), to->dir(), to->name(), 0) != 0) {
       Warn(path, ErrnoStatus(errno, "creating hard link", path));
     } else {
       ++files_done_;
