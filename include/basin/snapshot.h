@@ -98,6 +98,10 @@ Result<Tree> ReadTree(Basin& basin, const GrainId& id);
 // The entry at `path` (absolute, '/'-separated) below `root`: the root itself for "/".
 Result<TreeEntry> FindPath(Basin& basin, const GrainId& root, std::string_view path);
 
+// The grains a tree or snapshot grain refers to (for CheckOptions::references): a tree's
+// files' chunks and clast lists and its subtrees; a snapshot's root tree.
+Status SnapshotReferences(GrainType type, std::string_view data, std::vector<GrainId>* refs);
+
 // One difference between two snapshots.
 struct DiffEntry {
   char kind = '?';  // '+' added, '-' removed, 'M' content changed, 'T' type changed,

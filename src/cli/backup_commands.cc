@@ -244,13 +244,13 @@ void RegisterBackupCommands(CLI::App& app, GlobalOptions* g, Outcome* outcome) {
   CLI::App* backup = app.add_subcommand("backup", "Back up files and directories (a snapshot)");
   backup->add_option("PATH", a->paths, "Files and directories to back up");
   backup->add_option("-e,--exclude", a->excludes,
-                     "Leave out what matches this glob (a name, or a path when it has a '/')");
-  backup->add_option("--exclude-file", a->exclude_files, "Read exclude patterns from a file");
+                     "Leave out what matches this glob (a name, or a path when it has a '/')")->allow_extra_args(false);
+  backup->add_option("--exclude-file", a->exclude_files, "Read exclude patterns from a file")->allow_extra_args(false);
   backup->add_flag("--exclude-caches", a->exclude_caches,
                    "Leave out directories holding a CACHEDIR.TAG");
   backup->add_flag("-x,--one-file-system", a->one_file_system,
                    "Do not cross into other file systems");
-  backup->add_option("--tag", a->tags, "Tag the snapshot (repeatable)");
+  backup->add_option("--tag", a->tags, "Tag the snapshot (repeatable)")->allow_extra_args(false);
   backup->add_option("--host", a->host, "Host name to record (default: this machine's)");
   backup->add_option("--parent", a->parent,
                      "Snapshot whose unchanged files are reused (default: the latest of this "
@@ -271,8 +271,8 @@ void RegisterBackupCommands(CLI::App& app, GlobalOptions* g, Outcome* outcome) {
   CLI::App* restore = app.add_subcommand("restore", "Restore a snapshot (or a path in it)");
   restore->add_option("SNAPSHOT", r->snapshot, "ID[:PATH] or latest[:PATH]")->required();
   restore->add_option("-t,--target", r->target, "Directory to restore into")->required();
-  restore->add_option("-i,--include", r->includes, "Restore only what matches this glob");
-  restore->add_option("-e,--exclude", r->excludes, "Leave out what matches this glob");
+  restore->add_option("-i,--include", r->includes, "Restore only what matches this glob")->allow_extra_args(false);
+  restore->add_option("-e,--exclude", r->excludes, "Leave out what matches this glob")->allow_extra_args(false);
   restore->add_option("--overwrite", r->overwrite,
                       "always (default), if-changed (size or mtime differ) or never");
   restore->add_flag("--verify", r->verify, "Read every restored file back and check it");

@@ -10,33 +10,19 @@
 
 #include <gtest/gtest.h>
 
+#include "cli_test_util.h"
 #include "test_util.h"
 
 namespace basin {
 namespace {
 
-struct RunResult {
-  int code;
-  std::string out, err;
-};
-
-std::string Slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using basin::testing::RunResult;
+using basin::testing::Slurp;
 
 class CliTest : public ::testing::Test {
  protected:
   RunResult Basin(const std::string& args, const std::string& input = "") {
-    const std::string in = dir_.path() + "/.stdin", out = dir_.path() + "/.stdout",
-                      err = dir_.path() + "/.stderr";
-    std::ofstream(in, std::ios::binary) << input;
-    const std::string cmd =
-        std::string(BASIN_BINARY) + " " + args + " <" + in + " >" + out + " 2>" + err;
-    const int status = std::system(cmd.c_str());
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, Slurp(out), Slurp(err)};
+    return basin::testing::RunBasin(BASIN_BINARY, dir_.path(), args, input);
   }
   basin::testing::TempDir dir_;
 };

@@ -30,9 +30,9 @@ struct Filter {
 };
 
 void AddFilterOptions(CLI::App* cmd, Filter* f) {
-  cmd->add_option("--host", f->hosts, "Only snapshots of this host (repeatable)");
-  cmd->add_option("--tag", f->tags, "Only snapshots with this tag (repeatable)");
-  cmd->add_option("--path", f->paths, "Only snapshots of this path (repeatable)");
+  cmd->add_option("--host", f->hosts, "Only snapshots of this host (repeatable)")->allow_extra_args(false);
+  cmd->add_option("--tag", f->tags, "Only snapshots with this tag (repeatable)")->allow_extra_args(false);
+  cmd->add_option("--path", f->paths, "Only snapshots of this path (repeatable)")->allow_extra_args(false);
 }
 
 Status Snapshots(const GlobalOptions& g, const Filter& f) {
@@ -250,7 +250,7 @@ void RegisterHistoryCommands(CLI::App& app, GlobalOptions* g, Outcome* outcome) 
   forget->add_option("--keep-yearly", f->policy.keep_yearly, "Keep the newest of N years");
   forget->add_option("--keep-within", f->within,
                      "Keep all newer than the newest minus this (1y2m3d)");
-  forget->add_option("--keep-tag", f->policy.keep_tags, "Keep all with this tag");
+  forget->add_option("--keep-tag", f->policy.keep_tags, "Keep all with this tag")->allow_extra_args(false);
   forget->add_flag("-n,--dry-run", f->dry_run, "Show what would be removed");
   AddFilterOptions(forget, &f->filter);
   forget->footer("Snapshots are grouped by host and paths; the rules apply to each group.");

@@ -19,28 +19,19 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "cli_test_util.h"
 #include "s3_test_store.h"
 #include "test_util.h"
-
-extern char** environ;
 
 namespace basin {
 namespace {
 
 using basin::testing::RandomBytes;
 using basin::testing::TempDir;
-
-struct RunResult {
-  int code;
-  std::string out, err;
-};
-
-std::string Slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using basin::testing::RunBasin;
+using basin::testing::RunResult;
+using basin::testing::Slurp;
+using basin::testing::WaitFor;
 
 class RepoCliTest : public ::testing::Test {
  protected:
@@ -53,37 +44,15 @@ class RepoCliTest : public ::testing::Test {
   // Runs basin with `args` (a shell fragment) and waits for it.
   // Commands run with a cheap key: "init" gets a small Argon2id cost (tests need no real
   // one), and so does "key add".
-  RunResult Basin(std::string args, const std::string& input = "") {
-    for (const char* verb : {"init ", "key add "}) {
-      if (args.rfind(verb, 0) == 0) {
-        args.insert(std::strlen(verb), "--kdf-memory-mib 1 --kdf-passes 1 ");
-      }
-    }
-    static int n = 0;
-    const std::string base = dir_.path() + "/.run" + std::to_string(n++);
-    std::ofstream(base + ".in", std::ios::binary) << input;
-    const std::string cmd = std::string(BASIN_BINARY) + " " + args + " <" + base + ".in >" + base +
-                            ".out 2>" + base + ".err";
-    const int status = std::system(cmd.c_str());
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, Slurp(base + ".out"),
-            Slurp(base + ".err")};
+  RunResult Basin(const std::string& args, const std::string& input = "") {
+    return RunBasin(BASIN_BINARY, dir_.path(), args, input);
   }
 
   // Starts basin with `argv` in the background; returns its pid.
   pid_t Spawn(const std::vector<std::string>& args) {
-    std::vector<std::string> all = {BASIN_BINARY};
-    all.insert(all.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : all) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     const std::string err = dir_.path() + "/.spawn" + std::to_string(spawned_++) + ".err";
-    posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    pid_t pid = -1;
-    EXPECT_EQ(posix_spawn(&pid, BASIN_BINARY, &fa, nullptr, argv.data(), environ), 0);
-    posix_spawn_file_actions_destroy(&fa);
+    const pid_t pid = basin::testing::Spawn(BASIN_BINARY, args, err);
+    EXPECT_GT(pid, 0);
     errors_[pid] = err;
     return pid;
   }
@@ -91,9 +60,7 @@ class RepoCliTest : public ::testing::Test {
   // Waits for a spawned process: its exit code (minus the signal that killed it); what it
   // said on stderr goes to the test log when it failed.
   int Wait(pid_t pid) {
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+    const int code = WaitFor(pid);
     if (code > 0) std::cerr << "process " << pid << ": " << Slurp(errors_[pid]);
     return code;
   }

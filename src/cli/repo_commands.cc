@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "basin/maintenance.h"
+#include "basin/snapshot.h"
 #include "basin/store_url.h"
 #include "cli/command.h"
 #include "cli/repo_common.h"
@@ -377,6 +378,7 @@ Status Stats(const GlobalOptions& g) {
 Status Check(const GlobalOptions& g, bool read_data, const std::string& subset) {
   BASIN_ASSIGN_OR_RETURN(OpenedBasin b, OpenBasin(g));
   CheckOptions o;
+  o.references = SnapshotReferences;
   o.read_data = read_data || !subset.empty();
   if (!subset.empty()) {
     char* end = nullptr;

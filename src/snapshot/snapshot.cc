@@ -124,4 +124,15 @@ Result<TreeEntry> FindPath(Basin& basin, const GrainId& root, std::string_view p
   return current;
 }
 
+Status SnapshotReferences(GrainType type, std::string_view data, std::vector<GrainId>* refs) {
+  if (type == GrainType::kTree) {
+    BASIN_ASSIGN_OR_RETURN(Tree tree, snap::DecodeTree(data, "tree"));
+    for (const TreeEntry& e : tree.entries) snap::EntryReferences(e, refs);
+  } else if (type == GrainType::kSnapshot) {
+    BASIN_ASSIGN_OR_RETURN(Snapshot s, snap::DecodeSnapshot(data, "snapshot"));
+    refs->push_back(s.root);
+  }
+  return Status::OK();
+}
+
 }  // namespace basin
