@@ -90,7 +90,10 @@ void BM_AppendPerBlock(benchmark::State& state, CompressionType type, int level)
   for (auto _ : state) {
     state.PauseTiming();
     std::vector<std::string> keys;
-    for (const ObjectInfo& info : *store->ListAll("perblock/")) keys.push_back(info.key);
+    auto listed = store->ListAll("perblock/");
+    if (listed.ok()) {
+      for (const ObjectInfo& info : *listed) keys.push_back(info.key);
+    }
     (void)store->DeleteMany(keys);
     state.ResumeTiming();
     auto w = *LogWriter::Open(store, "perblock", o);
