@@ -1,8 +1,9 @@
 // Record log benchmarks: append throughput (100 B, 1 KiB, 64 KiB records; none, lz4, zstd)
 // to a file store on disk, synced at the end; the same in the object-per-block layout (each
-// block a create-only put: temp file, fsync, rename, directory fsync, as on a local store); iteration over a cached log of 1 KiB
-// records; seek by address, counting the reads it takes. bench/log_compare.sh runs these
-// next to dd's sequential write speed and the compressors' own speed in the same run.
+// block a create-only put: temp file, fsync, rename, directory fsync, as on a local store);
+// iteration over a cached log of 1 KiB records; seek by address, counting the reads it takes.
+// bench/log_compare.sh runs these next to dd's sequential write speed and the compressors' own
+// speed in the same run.
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
