@@ -85,10 +85,10 @@ Status ScanSingleObject(ObjectStore& store, const std::string& key, RecoveryMode
                         LogState* state);
 Status ScanBlockObjects(ObjectStore& store, const std::string& key, RecoveryMode mode,
                         LogState* state);
-// Object per block: reads every kept block whole (several at a time) and checks it as a
-// reader's Verify does; damaged blocks are handled as `mode` says (kStrict: Corruption).
-Status CheckBlockObjects(ObjectStore& store, const std::string& key, RecoveryMode mode,
-                         LogState* state);
+// Single object: scans again from the start of state->blocks[keep] (a sealed log in which
+// that block was found damaged), keeping the blocks before it.
+Status RescanSingleObjectFrom(ObjectStore& store, const std::string& key, RecoveryMode mode,
+                              size_t keep, LogState* state);
 // The bytes of object 0 of a log whose block 0 was lost: the header and an empty block.
 std::string EmptyBlockZeroObject(const FileHeader& header, BlockInfo* block0);
 // Parses a tail (index, metadata, footer records) that starts at `offset`, and checks it

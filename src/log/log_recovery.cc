@@ -6,14 +6,18 @@
 // basic file is cut at its first damage; a directory is recovered segment by segment.
 #include "basin/log_recovery.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "basin/basic_record_file.h"
 #include "basin/log_directory.h"
 #include "basin/record_file.h"
 #include "log/basic_recovery.h"
+#include "log/block_decoder.h"
 #include "log/log_file.h"
 #include "log/log_format.h"
+#include "util/parallel.h"
 
 namespace basin {
 
@@ -98,6 +102,79 @@ Status RepairObjects(ObjectStore& store, const std::string& key, log::LogState& 
   return store.Put(log::FooterObjectName(key), log::EncodeTail(st), PutMode::kOverwrite);
 }
 
+constexpr size_t kReadParallelism = 8;  // block reads in flight
+
+struct BadBlock {
+  size_t index;  // in LogState::blocks
+  std::string what;
+};
+
+// Reads every block of `st` (several at a time) and checks it as LogReader::Verify does.
+Result<std::vector<BadBlock>> FindDamagedBlocks(ObjectStore& store, const std::string& key,
+                                                const log::LogState& st) {
+  std::vector<Status> results(st.blocks.size());
+  BASIN_RETURN_IF_ERROR(ParallelFor(st.blocks.size(), kReadParallelism, [&](size_t i) -> Status {
+    std::string bytes;
+    Status s = log::ReadBlockBytes(store, key, st, i, &bytes);
+    if (s.ok()) {
+      Decompressor d;
+      log::DecodedBlock block;
+      const bool trailer = !(st.last_partial && i + 1 == st.blocks.size());
+      s = log::DecodeBlock(std::move(bytes), st.blocks[i], trailer, st.header.block_size, d,
+                           &block);
+    }
+    if (!s.ok() && !s.IsCorruption() && !s.IsNotFound()) return s;  // the store failed
+    results[i] = s;
+    return Status::OK();
+  }));
+  std::vector<BadBlock> bad;
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (!results[i].ok()) bad.push_back({i, results[i].message()});
+  }
+  return bad;
+}
+
+// Applies `mode` to the damaged blocks of a log loaded from its tail or its trailers.
+Status DropDamaged(ObjectStore& store, const std::string& key, RecoveryMode mode,
+                   const std::vector<BadBlock>& bad, log::LogState& st) {
+  if (bad.empty()) return Status::OK();
+  const log::BlockInfo& first = st.blocks[bad[0].index];
+  if (mode == RecoveryMode::kStrict) {
+    return Status::Corruption(
+        fmt::format("'{}' is damaged at offset {}: {}", key, first.block_offset, bad[0].what));
+  }
+  st.sealed = false;
+  const bool per_block = st.layout == LogLayout::kObjectPerBlock;
+  if (mode == RecoveryMode::kPointInTime && !per_block) {
+    // Read the damaged block again record by record: its whole records before the damage
+    // are kept, as when the writer dies.
+    return log::RescanSingleObjectFrom(store, key, mode, bad[0].index, &st);
+  }
+  const size_t last = mode == RecoveryMode::kPointInTime ? bad[0].index : SIZE_MAX;
+  std::vector<log::BlockInfo> kept;
+  size_t next_bad = 0;
+  for (size_t i = 0; i < st.blocks.size(); ++i) {
+    const bool damaged = next_bad < bad.size() && bad[next_bad].index == i;
+    if (damaged || i >= last) {
+      if (damaged && i <= last) {
+        st.damage.push_back({st.blocks[i].block_offset, bad[next_bad].what});
+      }
+      next_bad += damaged;
+      if (per_block) st.dropped_objects.push_back(st.blocks[i].block_number);
+      continue;
+    }
+    kept.push_back(st.blocks[i]);
+  }
+  st.blocks = std::move(kept);
+  st.holes = st.holes || mode == RecoveryMode::kSkipDamaged;
+  if (per_block) {  // the footer object is separate: the tail "starts" after the last block
+    st.end = st.blocks.empty() ? log::kHeaderRecordSize : st.blocks.back().end();
+    std::sort(st.dropped_objects.begin(), st.dropped_objects.end());
+    st.rewrite_block0 = !st.dropped_objects.empty() && st.dropped_objects.front() == 0;
+  }
+  return Status::OK();
+}
+
 void Describe(const log::LogState& st, RecoveryReport* report) {
   for (const log::Damage& d : st.damage) {
     report->damage.push_back(fmt::format("offset {}: {}", d.offset, d.what));
@@ -116,21 +193,19 @@ Result<RecoveryReport> RecoverBlockFile(ObjectStore& store, const std::string& k
   log::LogState st;
   st.layout = layout;
   if (layout == LogLayout::kSingleObject) {
-    // Every byte is read, sealed or not: damage inside blocks counts too.
-    st.size = found.size;
-    if (st.size < log::kHeaderRecordSize) {
-      BASIN_ASSIGN_OR_RETURN(st, log::LoadLog(store, key, mode));  // empty, or a torn header
-    } else {
-      BASIN_RETURN_IF_ERROR(log::ScanSingleObject(store, key, mode, &st));
-    }
+    // Sealed: from the tail, then every indexed block is read, as Verify reads them. Not
+    // sealed: the object is read from the start, every record checked (log_scan.cc).
+    BASIN_ASSIGN_OR_RETURN(st, log::LoadLog(store, key, mode));
   } else {
     BASIN_RETURN_IF_ERROR(log::ScanBlockObjects(store, key, mode, &st));
     // After a crash (not sealed) point-in-time needs only the trailers: block objects are
-    // written whole or not at all. Every other case reads the blocks, as Verify does.
+    // written whole or not at all.
     report.contents_checked = mode != RecoveryMode::kPointInTime || st.sealed;
-    if (report.contents_checked) {
-      BASIN_RETURN_IF_ERROR(log::CheckBlockObjects(store, key, mode, &st));
-    }
+  }
+  if (st.has_header && (st.sealed || layout == LogLayout::kObjectPerBlock) &&
+      report.contents_checked) {
+    BASIN_ASSIGN_OR_RETURN(auto bad, FindDamagedBlocks(store, key, st));
+    BASIN_RETURN_IF_ERROR(DropDamaged(store, key, mode, bad, st));
   }
   Describe(st, &report);
   if (st.sealed) {

@@ -180,19 +180,12 @@ Result<std::optional<std::pair<uint64_t, BlockInfo>>> FindNextTrailer(ObjectStor
   return std::optional<std::pair<uint64_t, BlockInfo>>();
 }
 
-}  // namespace
-
-Status ScanSingleObject(ObjectStore& store, const std::string& key, RecoveryMode mode,
-                        LogState* st) {
+// Scans from `pos`, where block `number` with first entry `entry` is expected.
+Status ScanFrom(ObjectStore& store, const std::string& key, RecoveryMode mode, LogState* st,
+                uint64_t pos, uint64_t number, uint64_t entry) {
   const uint64_t size = st->size;
-  if (size < kHeaderRecordSize) {
-    return Status::Corruption(fmt::format("'{}' holds {} bytes, less than a log header ({})", key,
-                                          size, kHeaderRecordSize));
-  }
-  BASIN_RETURN_IF_ERROR(ReadBlockFileHeader(store, key, &st->header).WithContext(key));
   Decompressor decompressor;
   BlockScanner scanner(st->header.block_size, decompressor);
-  uint64_t pos = kHeaderRecordSize, number = 0, entry = st->header.first_entry;
   st->end = pos;
   std::string buf;
   while (pos < size) {
@@ -250,6 +243,27 @@ Status ScanSingleObject(ObjectStore& store, const std::string& key, RecoveryMode
     return Status::OK();
   }
   return Status::OK();  // ends at a block boundary, without a tail
+}
+
+}  // namespace
+
+Status ScanSingleObject(ObjectStore& store, const std::string& key, RecoveryMode mode,
+                        LogState* st) {
+  if (st->size < kHeaderRecordSize) {
+    return Status::Corruption(fmt::format("'{}' holds {} bytes, less than a log header ({})", key,
+                                          st->size, kHeaderRecordSize));
+  }
+  BASIN_RETURN_IF_ERROR(ReadBlockFileHeader(store, key, &st->header).WithContext(key));
+  return ScanFrom(store, key, mode, st, kHeaderRecordSize, 0, st->header.first_entry);
+}
+
+Status RescanSingleObjectFrom(ObjectStore& store, const std::string& key, RecoveryMode mode,
+                              size_t keep, LogState* st) {
+  const BlockInfo from = st->blocks[keep];
+  st->blocks.resize(keep);
+  st->sealed = false;
+  st->last_partial = false;
+  return ScanFrom(store, key, mode, st, from.block_offset, from.block_number, from.first_entry);
 }
 
 }  // namespace basin::log

@@ -13,6 +13,34 @@
 
 namespace basin::testing {
 
+// The status of a Status or of a Result<T>, for the macros below.
+inline const Status& StatusOf(const Status& s) { return s; }
+template <typename T>
+const Status& StatusOf(const Result<T>& r) {
+  return r.status();
+}
+
+// ASSERT_OK(expr) / EXPECT_OK(expr): expr (a Status or a Result) is OK, else its message.
+#define ASSERT_OK(expr)                                                       \
+  do {                                                                        \
+    const auto& basin_ok_ = (expr);                                           \
+    ASSERT_TRUE(::basin::testing::StatusOf(basin_ok_).ok())                   \
+        << #expr << ": " << ::basin::testing::StatusOf(basin_ok_).ToString(); \
+  } while (0)
+#define EXPECT_OK(expr)                                                       \
+  do {                                                                        \
+    const auto& basin_ok_ = (expr);                                           \
+    EXPECT_TRUE(::basin::testing::StatusOf(basin_ok_).ok())                   \
+        << #expr << ": " << ::basin::testing::StatusOf(basin_ok_).ToString(); \
+  } while (0)
+// ASSERT_OK_AND_ASSIGN(lhs, expr): expr (a Result) is OK, and its value goes to lhs.
+#define ASSERT_OK_AND_ASSIGN(lhs, expr) \
+  ASSERT_OK_AND_ASSIGN_IMPL_(BASIN_CONCAT_(basin_result_, __LINE__), lhs, expr)
+#define ASSERT_OK_AND_ASSIGN_IMPL_(tmp, lhs, expr)                   \
+  auto tmp = (expr);                                                 \
+  ASSERT_TRUE(tmp.ok()) << #expr << ": " << tmp.status().ToString(); \
+  lhs = std::move(tmp).value()
+
 struct ReadRecord {
   uint64_t entry;
   uint64_t address;
