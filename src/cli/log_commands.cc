@@ -216,7 +216,11 @@ Status Verify(const std::string& url) {
   BASIN_ASSIGN_OR_RETURN(LogTarget t, Resolve(url));
   BASIN_ASSIGN_OR_RETURN(auto file, OpenForReading(t));
   BASIN_ASSIGN_OR_RETURN(uint64_t records, file->Verify());
-  fmt::print("ok: {} ({}), {} records\n", t.url, RecordFileKindName(*t.kind), records);
+  const auto* block_file = dynamic_cast<const LogReader*>(file.get());
+  const bool open =
+      block_file != nullptr && block_file->info().has_header && !block_file->info().sealed;
+  fmt::print("ok: {} ({}), {} records{}\n", t.url, RecordFileKindName(*t.kind), records,
+             open ? " (not sealed: its writer has not closed it)" : "");
   return Status::OK();
 }
 

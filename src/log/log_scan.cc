@@ -14,7 +14,9 @@ constexpr size_t kResyncWindow = 1 << 20;
 
 // What scanning one block found.
 struct BlockScan {
-  enum Outcome { kBlock, kTail, kDamaged } outcome = kDamaged;
+  // kOpen: the object ends after whole records of a block whose trailer is not written yet
+  // (a writer flushed them and did not close the log): nothing is lost, nothing damaged.
+  enum Outcome { kBlock, kTail, kOpen, kDamaged } outcome = kDamaged;
   BlockInfo info;            // kBlock: the block; kDamaged: its whole records (if any)
   bool has_partial = false;  // kDamaged: info holds whole records before the damage
   uint64_t damage_offset = 0;
@@ -26,9 +28,10 @@ class BlockScanner {
   BlockScanner(uint32_t block_size, Decompressor& d) : block_size_(block_size), decompressor_(d) {}
 
   // Scans the block expected at `pos` (block `number`, first entry `entry`); `buf` holds
-  // the bytes from pos on, at most a block's worth.
-  BlockScan Scan(std::string_view buf, uint64_t pos, uint64_t number, uint64_t entry) {
+  // the bytes from pos on, at most a block's worth; `at_end`: they reach the object's end.
+  BlockScan Scan(std::string_view buf, uint64_t pos, uint64_t number, uint64_t entry, bool at_end) {
     pos_ = pos;
+    at_end_ = at_end;
     expect_ = BlockInfo{number, pos, 0, entry, 0, 0};
     RecordView r;
     if (Status s = ParseRecord(buf, pos, &r); !s.ok()) return Damaged(pos, s.message(), 0);
@@ -105,6 +108,11 @@ class BlockScanner {
     uint64_t off = 0;
     uint8_t last = 0;
     while (true) {
+      if (off == buf.size() && at_end_ && off > 0) {
+        BlockScan out = Damaged(pos_ + off, "", off);
+        out.outcome = BlockScan::kOpen;
+        return out;
+      }
       if (off == buf.size()) {
         return Damaged(pos_ + off,
                        fmt::format("the log ends inside block {} (offset {}) before its trailer",
@@ -144,6 +152,7 @@ class BlockScanner {
   const uint32_t block_size_;
   Decompressor& decompressor_;
   uint64_t pos_ = 0;
+  bool at_end_ = false;
   BlockInfo expect_;  // what the block's trailer must say, filled in as records are seen
 };
 
@@ -191,7 +200,13 @@ Status ScanFrom(ObjectStore& store, const std::string& key, RecoveryMode mode, L
   while (pos < size) {
     const uint64_t len = std::min<uint64_t>(size - pos, st->header.block_size);
     BASIN_RETURN_IF_ERROR(store.Get(key, ByteRange::Span(pos, len), &buf));
-    BlockScan r = scanner.Scan(buf, pos, number, entry);
+    BlockScan r = scanner.Scan(buf, pos, number, entry, pos + len == size);
+    if (r.outcome == BlockScan::kOpen) {  // whole records, no trailer yet: a clean end
+      st->blocks.push_back(r.info);
+      st->last_partial = true;
+      st->end = r.info.block_offset + r.info.content_size;
+      return Status::OK();
+    }
     if (r.outcome == BlockScan::kBlock) {
       st->blocks.push_back(r.info);
       pos = st->end = r.info.end();
