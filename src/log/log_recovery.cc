@@ -129,7 +129,10 @@ Result<std::vector<BadBlock>> FindDamagedBlocks(ObjectStore& store, const std::s
   }));
   std::vector<BadBlock> bad;
   for (size_t i = 0; i < results.size(); ++i) {
-    if (!results[i].ok()) bad.push_back({i, results[i].message()});
+    if (!results[i].ok()) {
+      bad.push_back({i, fmt::format("block {}: {}", st.blocks[i].block_number,
+                                    results[i].message())});
+    }
   }
   return bad;
 }
