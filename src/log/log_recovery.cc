@@ -102,7 +102,8 @@ Status RepairObjects(ObjectStore& store, const std::string& key, log::LogState& 
   return store.Put(log::FooterObjectName(key), log::EncodeTail(st), PutMode::kOverwrite);
 }
 
-constexpr size_t kReadParallelism = 8;  // block reads in flight
+constexpr size_t kReadParallelism = 8;                // block reads in flight, at most
+constexpr uint64_t kReadBudget = uint64_t{64} << 20;  // and at most this many bytes
 
 struct BadBlock {
   size_t index;  // in LogState::blocks
@@ -113,7 +114,9 @@ struct BadBlock {
 Result<std::vector<BadBlock>> FindDamagedBlocks(ObjectStore& store, const std::string& key,
                                                 const log::LogState& st) {
   std::vector<Status> results(st.blocks.size());
-  BASIN_RETURN_IF_ERROR(ParallelFor(st.blocks.size(), kReadParallelism, [&](size_t i) -> Status {
+  const size_t parallelism = static_cast<size_t>(
+      std::clamp<uint64_t>(kReadBudget / st.header.block_size, 1, kReadParallelism));
+  BASIN_RETURN_IF_ERROR(ParallelFor(st.blocks.size(), parallelism, [&](size_t i) -> Status {
     std::string bytes;
     Status s = log::ReadBlockBytes(store, key, st, i, &bytes);
     if (s.ok()) {
@@ -130,8 +133,8 @@ Result<std::vector<BadBlock>> FindDamagedBlocks(ObjectStore& store, const std::s
   std::vector<BadBlock> bad;
   for (size_t i = 0; i < results.size(); ++i) {
     if (!results[i].ok()) {
-      bad.push_back({i, fmt::format("block {}: {}", st.blocks[i].block_number,
-                                    results[i].message())});
+      bad.push_back(
+          {i, fmt::format("block {}: {}", st.blocks[i].block_number, results[i].message())});
     }
   }
   return bad;
