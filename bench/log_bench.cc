@@ -51,9 +51,27 @@ const std::string& Sample() {
 
 constexpr uint64_t kLogBytes = uint64_t{256} << 20;
 
-void BM_Append(benchmark::State& state, CompressionType type, int level) {
-  const size_t record = static_cast<size_t>(state.range(0));
+// Appends kLogBytes of records of `record` bytes cut from the sample, and closes (syncs).
+void AppendAndClose(benchmark::State& state, const std::shared_ptr<ObjectStore>& store,
+                    const std::string& key, const LogOptions& o, size_t record) {
   const std::string& sample = Sample();
+  auto w = LogWriter::Open(store, key, o);
+  if (!w.ok()) {
+    state.SkipWithError("open failed");
+    return;
+  }
+  size_t off = 0;
+  for (uint64_t done = 0; done < kLogBytes; done += record) {
+    if (off + record > sample.size()) off = 0;
+    if (!(*w)->Append(std::string_view(sample).substr(off, record)).ok()) {
+      state.SkipWithError("append failed");
+    }
+    off += record;
+  }
+  if (!(*w)->Close().ok()) state.SkipWithError("close failed");  // includes fdatasync
+}
+
+void BM_Append(benchmark::State& state, CompressionType type, int level) {
   auto store = *OpenFileStore(BenchDir());
   LogOptions o;
   o.compression = {type, level};
@@ -62,16 +80,7 @@ void BM_Append(benchmark::State& state, CompressionType type, int level) {
     state.PauseTiming();
     (void)store->Delete("append.log");
     state.ResumeTiming();
-    auto w = *LogWriter::Open(store, "append.log", o);
-    size_t off = 0;
-    for (uint64_t done = 0; done < kLogBytes; done += record) {
-      if (off + record > sample.size()) off = 0;
-      if (!w->Append(std::string_view(sample).substr(off, record)).ok()) {
-        state.SkipWithError("append failed");
-      }
-      off += record;
-    }
-    if (!w->Close().ok()) state.SkipWithError("close failed");  // includes fdatasync
+    AppendAndClose(state, store, "append.log", o, static_cast<size_t>(state.range(0)));
     bytes += kLogBytes;
   }
   state.SetBytesProcessed(static_cast<int64_t>(bytes));
@@ -79,10 +88,8 @@ void BM_Append(benchmark::State& state, CompressionType type, int level) {
 }
 
 // The object-per-block layout on the same disk: every 2 MiB block is its own object, put
-// create-only, so the figure is bound by one durable put per block.
+// create-only, so the figure is bound by durable puts, several at a time.
 void BM_AppendPerBlock(benchmark::State& state, CompressionType type, int level) {
-  const size_t record = static_cast<size_t>(state.range(0));
-  const std::string& sample = Sample();
   auto store = *OpenFileStore(BenchDir());
   LogOptions o;
   o.compression = {type, level};
@@ -97,16 +104,7 @@ void BM_AppendPerBlock(benchmark::State& state, CompressionType type, int level)
     }
     (void)store->DeleteMany(keys);
     state.ResumeTiming();
-    auto w = *LogWriter::Open(store, "perblock", o);
-    size_t off = 0;
-    for (uint64_t done = 0; done < kLogBytes; done += record) {
-      if (off + record > sample.size()) off = 0;
-      if (!w->Append(std::string_view(sample).substr(off, record)).ok()) {
-        state.SkipWithError("append failed");
-      }
-      off += record;
-    }
-    if (!w->Close().ok()) state.SkipWithError("close failed");
+    AppendAndClose(state, store, "perblock", o, static_cast<size_t>(state.range(0)));
     bytes += kLogBytes;
   }
   state.SetBytesProcessed(static_cast<int64_t>(bytes));

@@ -106,6 +106,15 @@ class RecoveryLayoutsTest : public ::testing::TestWithParam<Layout> {
     return ids;
   }
 
+  // The entry ids of every record but those in [from, to).
+  static std::vector<uint64_t> AllBut(uint64_t from, uint64_t to) {
+    std::vector<uint64_t> ids;
+    for (uint64_t i = 0; i < kRecords; ++i) {
+      if (i < from || i >= to) ids.push_back(i);
+    }
+    return ids;
+  }
+
   std::shared_ptr<ObjectStore> store_ = NewMemoryStore();
   LogBlock block5_;
   uint64_t next_segment_first_ = kRecords;  // entry id of the second segment's first record
@@ -131,11 +140,7 @@ TEST_P(RecoveryLayoutsTest, SkipDamagedDropsOnlyTheBlockWhoseBodyIsDamaged) {
   Status st;
   const auto ids = ReadIds(&st);
   ASSERT_OK(st);
-  std::vector<uint64_t> expect;
-  for (uint64_t i = 0; i < kRecords; ++i) {
-    if (i < block5_.first_entry || i >= block5_.first_entry + block5_.records) expect.push_back(i);
-  }
-  EXPECT_EQ(ids, expect);
+  EXPECT_EQ(ids, AllBut(block5_.first_entry, block5_.first_entry + block5_.records));
   // Safe to run again: nothing more to do.
   auto again = RecoverLog(store_, "log", RecoveryMode::kSkipDamaged);
   ASSERT_OK(again);
@@ -152,11 +157,7 @@ TEST_P(RecoveryLayoutsTest, PointInTimeCutsAtABodyFlip) {
   const auto ids = ReadIds(&st);
   ASSERT_OK(st);
   // The file holding block 5 (the first segment) ends before it; later segments stay.
-  std::vector<uint64_t> expect;
-  for (uint64_t i = 0; i < kRecords; ++i) {
-    if (i < block5_.first_entry || i >= next_segment_first_) expect.push_back(i);
-  }
-  EXPECT_EQ(ids, expect);
+  EXPECT_EQ(ids, AllBut(block5_.first_entry, next_segment_first_));
 }
 
 INSTANTIATE_TEST_SUITE_P(
