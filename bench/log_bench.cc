@@ -55,20 +55,21 @@ constexpr uint64_t kLogBytes = uint64_t{256} << 20;
 void AppendAndClose(benchmark::State& state, const std::shared_ptr<ObjectStore>& store,
                     const std::string& key, const LogOptions& o, size_t record) {
   const std::string& sample = Sample();
-  auto w = LogWriter::Open(store, key, o);
-  if (!w.ok()) {
+  auto opened = LogWriter::Open(store, key, o);
+  if (!opened.ok()) {
     state.SkipWithError("open failed");
     return;
   }
+  const std::unique_ptr<LogWriter> w = std::move(opened).value();
   size_t off = 0;
   for (uint64_t done = 0; done < kLogBytes; done += record) {
     if (off + record > sample.size()) off = 0;
-    if (!(*w)->Append(std::string_view(sample).substr(off, record)).ok()) {
+    if (!w->Append(std::string_view(sample).substr(off, record)).ok()) {
       state.SkipWithError("append failed");
     }
     off += record;
   }
-  if (!(*w)->Close().ok()) state.SkipWithError("close failed");  // includes fdatasync
+  if (!w->Close().ok()) state.SkipWithError("close failed");  // includes fdatasync
 }
 
 void BM_Append(benchmark::State& state, CompressionType type, int level) {

@@ -103,9 +103,9 @@ Status LogWriterImpl::FinishBlock() {
     if (s.ok()) Written(p);
   }
   if (!s.ok()) return Fail(s);
-  {
+  {  // a recycled buffer for the next block (a moved-from string keeps no capacity)
     std::lock_guard lock(mu_);
-    if (block_.capacity() == 0 && !spares_.empty()) {
+    if (block_.capacity() < state_.header.block_size && !spares_.empty()) {
       block_ = std::move(spares_.back());
       spares_.pop_back();
     }

@@ -59,7 +59,7 @@ class LogWriterImpl : public LogWriter {
 
   LogWriterImpl(std::shared_ptr<ObjectStore> store, std::string key, const LogOptions& options);
   Status Start(std::optional<uint32_t> segment);
-  Status StartNew(std::optional<uint32_t> segment);
+  Status StartNew(std::optional<uint32_t> segment, LogLayout layout);
   Status Reopen(std::optional<uint32_t> segment);
   void StartPipelines();
   void AddContent(RecordType type, std::string_view payload);

@@ -38,7 +38,7 @@ Result<std::unique_ptr<LogWriterImpl>> LogWriterImpl::Open(std::shared_ptr<Objec
 
 // A new log: its header goes to the store now, durably, so that the log exists (and, in
 // the object-per-block layout, belongs to this writer) before the first append.
-Status LogWriterImpl::StartNew(std::optional<uint32_t> segment) {
+Status LogWriterImpl::StartNew(std::optional<uint32_t> segment, LogLayout layout) {
   if (options_.block_size < kMinBlockSize || options_.block_size > kMaxBlockSize) {
     return Status::InvalidArgument(fmt::format("block size {} is outside [{}, {}]",
                                                options_.block_size, kMinBlockSize, kMaxBlockSize));
@@ -51,7 +51,7 @@ Status LogWriterImpl::StartNew(std::optional<uint32_t> segment) {
   h.segment = segment.value_or(0);
   h.first_entry = options_.first_entry;
   RandomBytes(h.file_id);
-  state_.layout = options_.layout;
+  state_.layout = layout;
   if (state_.layout == LogLayout::kObjectPerBlock) {
     BlockInfo block0;
     Status s = store_->Put(BlockObjectName(key_, 0), EmptyBlockZeroObject(h, &block0),
@@ -91,7 +91,9 @@ Status LogWriterImpl::Reopen(std::optional<uint32_t> segment) {
     BASIN_ASSIGN_OR_RETURN(recovery_, RecoverLog(store_, key_, options_.recovery));
     BASIN_ASSIGN_OR_RETURN(state_, LoadLog(*store_, key_, options_.recovery));
   }
-  if (!state_.has_header) return StartNew(segment);  // an empty object becomes the log
+  if (!state_.has_header) {  // the empty object becomes the log, in its own layout
+    return StartNew(segment, LogLayout::kSingleObject);
+  }
   if (segment.has_value() && state_.header.segment != *segment) {
     return Status::Corruption(fmt::format("'{}' says it is segment {}, expected {}", key_,
                                           state_.header.segment, *segment));
@@ -113,7 +115,7 @@ Status LogWriterImpl::Start(std::optional<uint32_t> segment) {
   packed_ = options_.compression.type != CompressionType::kNone;
   auto layout = DetectLayout(*store_, key_);
   if (layout.status().IsNotFound()) {
-    BASIN_RETURN_IF_ERROR(StartNew(segment));
+    BASIN_RETURN_IF_ERROR(StartNew(segment, options_.layout));
   } else {
     BASIN_RETURN_IF_ERROR(layout.status());
     BASIN_RETURN_IF_ERROR(Reopen(segment));
