@@ -17,7 +17,7 @@ namespace basin {
 class BasicRecordWriter : public RecordWriter {
  public:
   // Opens the file for appending, creating it when absent or empty (the header is written
-  // and synced at once). A torn header (0 to 52 bytes: the writer died creating the file)
+  // at once, and is durable with the first Sync). A torn header (0 to 52 bytes: the writer died creating the file)
   // is cut away and a torn last record is cut off, as point-in-time recovery would, and
   // recovery() says so; damage before the end is refused with Corruption. Records are
   // at most 1 GiB (InvalidArgument beyond).

@@ -6,7 +6,8 @@
 //   (*w)->Sync();    // what was appended is durable
 //   (*w)->Close();   // writes the index and footer, and syncs
 //
-// Creating a log writes its header at once (durably): a log exists from the moment Open
+// Creating a log stores its header at once (flushed to the store, so it survives this
+// process being killed; durable with the first Sync): a log exists from the moment Open
 // returns. An object-per-block log is created with object 0 holding the header and an
 // empty block 0, so two writers can never both create it.
 //

@@ -292,7 +292,7 @@ Status WriteHeader(AppendableObject& file, uint64_t first_entry) {
   std::string header;
   log::AppendRecord(&header, RecordType::kHeader, log::EncodeHeader(h));
   BASIN_RETURN_IF_ERROR(file.Append(header));
-  return file.Sync();  // the file exists, whole, from the start
+  return file.Flush();  // the file exists, whole, from the start (durable at the first Sync)
 }
 
 }  // namespace

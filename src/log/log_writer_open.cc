@@ -36,8 +36,8 @@ Result<std::unique_ptr<LogWriterImpl>> LogWriterImpl::Open(std::shared_ptr<Objec
   return w;
 }
 
-// A new log: its header goes to the store now, durably, so that the log exists (and, in
-// the object-per-block layout, belongs to this writer) before the first append.
+// A new log: its header goes to the store now, so that the log exists (and, in the
+// object-per-block layout, belongs to this writer) before the first append.
 Status LogWriterImpl::StartNew(std::optional<uint32_t> segment, LogLayout layout) {
   if (options_.block_size < kMinBlockSize || options_.block_size > kMaxBlockSize) {
     return Status::InvalidArgument(fmt::format("block size {} is outside [{}, {}]",
@@ -78,7 +78,7 @@ Status LogWriterImpl::StartNew(std::optional<uint32_t> segment, LogLayout layout
   std::string header;
   AppendRecord(&header, RecordType::kHeader, EncodeHeader(h));
   BASIN_RETURN_IF_ERROR(file_->Append(header));
-  BASIN_RETURN_IF_ERROR(file_->Sync());
+  BASIN_RETURN_IF_ERROR(file_->Flush());  // durable with the first Sync, as records are
   state_.end = kHeaderRecordSize;
   return Status::OK();
 }
