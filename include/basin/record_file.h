@@ -68,7 +68,8 @@ class RecordWriter {
   // The entry id the next Append gets.
   virtual uint64_t next_entry() const = 0;
   // Flush: appended records become visible to readers. Sync: and durable. Close: sync,
-  // seal (block files write their tail) and make the writer unusable.
+  // seal (block files write their tail) and make the writer unusable. Errors: the store's
+  // (IOError, retryable or not; PermissionDenied), and they stick.
   virtual Status Flush() = 0;
   virtual Status Sync() = 0;
   virtual Status Close() = 0;
@@ -80,7 +81,8 @@ class RecordWriter {
 };
 
 // Seed 001's RecordFile: an opened file of any flavour, from which iterators start. Safe
-// to share between threads; each iterator belongs to one.
+// to share between threads; each iterator belongs to one. It holds the store (shared) and,
+// for block files, the index in memory; it sees the file as it was when opened.
 class RecordFile {
  public:
   virtual ~RecordFile() = default;
