@@ -40,7 +40,8 @@ struct LogOptions {
   // Used when a log is created; an existing log keeps its own layout.
   LogLayout layout = LogLayout::kSingleObject;
   uint64_t first_entry = 0;  // entry id of a new log's first record
-  // How a writer repairs a log that was not closed (its writer died) before appending.
+  // How a writer repairs a log that was not closed (its writer died) before appending;
+  // what it did is reported by RecordWriter::recovery().
   RecoveryMode recovery = RecoveryMode::kPointInTime;
   // Readers: a cache shared by readers (optional).
   std::shared_ptr<BlockCache> block_cache;
