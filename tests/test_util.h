@@ -87,5 +87,12 @@ const auto& StatusOf(const T& v) {
   } while (0)
 #define ASSERT_OK(expr) BASIN_CHECK_OK_(ASSERT_TRUE, expr)
 #define EXPECT_OK(expr) BASIN_CHECK_OK_(EXPECT_TRUE, expr)
+// ASSERT_OK_AND_ASSIGN(lhs, expr): expr (a Result) is OK, and its value goes to lhs.
+#define ASSERT_OK_AND_ASSIGN(lhs, expr) \
+  ASSERT_OK_AND_ASSIGN_IMPL_(BASIN_CONCAT_(basin_result_, __LINE__), lhs, expr)
+#define ASSERT_OK_AND_ASSIGN_IMPL_(tmp, lhs, expr)                   \
+  auto tmp = (expr);                                                 \
+  ASSERT_TRUE(tmp.ok()) << #expr << ": " << tmp.status().ToString(); \
+  lhs = std::move(tmp).value()
 
 #endif  // BASIN_TESTS_TEST_UTIL_H_
