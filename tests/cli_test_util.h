@@ -37,7 +37,8 @@ inline std::string Slurp(const std::string& path) {
 inline RunResult RunBasin(const std::string& binary, const std::string& dir, std::string args,
                           const std::string& input = "") {
   for (const char* verb : {"init ", "key add "}) {
-    if (args.rfind(verb, 0) == 0) args.insert(std::strlen(verb), "--kdf-memory-mib 1 --kdf-passes 1 ");
+    if (args.rfind(verb, 0) == 0)
+      args.insert(std::strlen(verb), "--kdf-memory-mib 1 --kdf-passes 1 ");
   }
   static int n = 0;
   const std::string base = dir + "/.run" + std::to_string(n++);
@@ -45,8 +46,7 @@ inline RunResult RunBasin(const std::string& binary, const std::string& dir, std
   const std::string cmd =
       binary + " " + args + " <" + base + ".in >" + base + ".out 2>" + base + ".err";
   const int status = std::system(cmd.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, Slurp(base + ".out"),
-          Slurp(base + ".err")};
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, Slurp(base + ".out"), Slurp(base + ".err")};
 }
 
 // Starts `binary args...` in the background, stdout to /dev/null and stderr to `err_path`

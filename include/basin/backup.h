@@ -42,6 +42,9 @@ struct BackupOptions {
   std::string host;               // default: this machine's name
   std::optional<GrainId> parent;  // default: the newest snapshot of this host and paths
   bool dry_run = false;           // read and chunk, write nothing
+  // Record access times (off by default, as in borg: every backup changes them, so every
+  // tree would be stored anew; restore then sets a file's access time to its mtime).
+  bool with_atime = false;
   // Back up standard input (file descriptor 0) as the one file stdin_filename.
   bool from_stdin = false;
   std::string stdin_filename = "stdin";

@@ -19,7 +19,8 @@ using nlohmann::json;
 
 struct BackupArgs {
   std::vector<std::string> paths, excludes, exclude_files, tags;
-  bool exclude_caches = false, one_file_system = false, dry_run = false, from_stdin = false;
+  bool exclude_caches = false, one_file_system = false, dry_run = false, from_stdin = false,
+       with_atime = false;
   std::string stdin_filename = "stdin", host, parent;
   int checkpoint_minutes = 5;
 };
@@ -92,6 +93,7 @@ Status RunBackup(const GlobalOptions& g, const BackupArgs& a, Outcome* outcome) 
   o.tags = a.tags;
   o.host = a.host;
   o.dry_run = a.dry_run;
+  o.with_atime = a.with_atime;
   o.from_stdin = a.from_stdin;
   o.stdin_filename = a.stdin_filename;
   o.checkpoint_interval = std::chrono::minutes(a.checkpoint_minutes);
@@ -243,9 +245,12 @@ void RegisterBackupCommands(CLI::App& app, GlobalOptions* g, Outcome* outcome) {
   auto a = std::make_shared<BackupArgs>();
   CLI::App* backup = app.add_subcommand("backup", "Back up files and directories (a snapshot)");
   backup->add_option("PATH", a->paths, "Files and directories to back up");
-  backup->add_option("-e,--exclude", a->excludes,
-                     "Leave out what matches this glob (a name, or a path when it has a '/')")->allow_extra_args(false);
-  backup->add_option("--exclude-file", a->exclude_files, "Read exclude patterns from a file")->allow_extra_args(false);
+  backup
+      ->add_option("-e,--exclude", a->excludes,
+                   "Leave out what matches this glob (a name, or a path when it has a '/')")
+      ->allow_extra_args(false);
+  backup->add_option("--exclude-file", a->exclude_files, "Read exclude patterns from a file")
+      ->allow_extra_args(false);
   backup->add_flag("--exclude-caches", a->exclude_caches,
                    "Leave out directories holding a CACHEDIR.TAG");
   backup->add_flag("-x,--one-file-system", a->one_file_system,
@@ -256,6 +261,9 @@ void RegisterBackupCommands(CLI::App& app, GlobalOptions* g, Outcome* outcome) {
                      "Snapshot whose unchanged files are reused (default: the latest of this "
                      "host and paths)");
   backup->add_flag("-n,--dry-run", a->dry_run, "Read and chunk, write nothing");
+  backup->add_flag(
+      "--with-atime", a->with_atime,
+      "Record access times too (off: they change at every backup, so every tree would be new)");
   backup->add_flag("--stdin", a->from_stdin, "Back up standard input as one file");
   backup->add_option("--stdin-filename", a->stdin_filename, "Its name in the snapshot");
   backup
@@ -271,8 +279,10 @@ void RegisterBackupCommands(CLI::App& app, GlobalOptions* g, Outcome* outcome) {
   CLI::App* restore = app.add_subcommand("restore", "Restore a snapshot (or a path in it)");
   restore->add_option("SNAPSHOT", r->snapshot, "ID[:PATH] or latest[:PATH]")->required();
   restore->add_option("-t,--target", r->target, "Directory to restore into")->required();
-  restore->add_option("-i,--include", r->includes, "Restore only what matches this glob")->allow_extra_args(false);
-  restore->add_option("-e,--exclude", r->excludes, "Leave out what matches this glob")->allow_extra_args(false);
+  restore->add_option("-i,--include", r->includes, "Restore only what matches this glob")
+      ->allow_extra_args(false);
+  restore->add_option("-e,--exclude", r->excludes, "Leave out what matches this glob")
+      ->allow_extra_args(false);
   restore->add_option("--overwrite", r->overwrite,
                       "always (default), if-changed (size or mtime differ) or never");
   restore->add_flag("--verify", r->verify, "Read every restored file back and check it");

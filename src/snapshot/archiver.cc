@@ -312,6 +312,9 @@ void Archiver::Entry(Dir* dir, size_t slot, int dirfd, std::vector<Dir*>* stack)
     dir->dropped[slot] = 1;
     return Done(dir);
   }
+  // Reading a file or listing a directory changes its access time: kept, it would make
+  // every tree new in every backup.
+  if (!o_.with_atime) e.atime = {};
   const std::string xattr_path = path.size() < snap::kDirectPathLimit
                                      ? path
                                      : fmt::format("/proc/self/fd/{}/{}", dirfd, e.name);
@@ -400,6 +403,8 @@ Status Archiver::ReadContent(int fd, const struct stat& st, bool stream, TreeEnt
       if (data_end < 0) data_end = st.st_size;
       if (data_start > pos) {
         e->content.push_back(ContentPiece{GrainId{}, static_cast<uint64_t>(data_start - pos)});
+        // A hole counts as processed, as an unchanged file's whole size does.
+        bytes_done_ += static_cast<uint64_t>(data_start - pos);
       }
     }
     if (data_start >= st.st_size) break;

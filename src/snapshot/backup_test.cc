@@ -16,6 +16,7 @@
 #include "basin/forget.h"
 #include "basin/maintenance.h"
 #include "basin/memory_store.h"
+#include "cli_test_util.h"
 #include "s3_test_store.h"
 #include "test_util.h"
 #include "tree_compare.h"
@@ -25,6 +26,7 @@ namespace {
 
 using basin::testing::CompareTrees;
 using basin::testing::RandomBytes;
+using basin::testing::Slurp;
 using basin::testing::TempDir;
 
 void Write(const std::string& path, const std::string& data) {
@@ -182,6 +184,52 @@ TEST_P(BackupTest, AnUnchangedFileIsNotReadAgainButAChangedOneIsEvenWithItsTimes
   EXPECT_EQ(third.snapshot.summary.files_changed, 1u);
   EXPECT_EQ(third.snapshot.summary.files_unchanged, 1u);
   ExpectRestoresExactly(third.snapshot);
+}
+
+// Access times change whenever a file is read (or a directory listed): recorded, they would
+// make every tree new in every backup.
+void SetAccessTime(const std::string& path, int64_t sec) {
+  const timespec t[2] = {{sec, 0}, {0, UTIME_OMIT}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), t, AT_SYMLINK_NOFOLLOW), 0) << path;
+}
+
+TEST_P(BackupTest, AccessTimesAreLeftOutSoReadingFilesChangesNoTree) {
+  std::filesystem::create_directories(src_ + "/d");
+  Write(src_ + "/d/a", RandomBytes(5000, 1));
+  // Old access times (setting them changes the ctime: before the first backup), which the
+  // reads below update (without noatime, even under relatime: they are older than mtime).
+  SetAccessTime(src_ + "/d/a", 1000000);
+  SetAccessTime(src_ + "/d", 2000000);
+  const BackupResult first = MustBackup({});
+  EXPECT_EQ(Slurp(src_ + "/d/a").size(), 5000u);
+  for (const auto& e : std::filesystem::directory_iterator(src_ + "/d")) (void)e;
+  const BackupResult second = MustBackup({});
+  EXPECT_EQ(FindPath(*basin_, second.snapshot.root, src_)->subtree,
+            FindPath(*basin_, first.snapshot.root, src_)->subtree);
+  // Restored files get their mtime as access time.
+  RestoreOptions o;
+  o.target = dir_.path() + "/out";
+  o.path = src_;
+  ASSERT_OK(Restore(*basin_, second.snapshot, o));
+  struct stat st;
+  ASSERT_EQ(::stat((o.target + "/d/a").c_str(), &st), 0);
+  EXPECT_EQ(st.st_atim.tv_sec, st.st_mtim.tv_sec);
+  EXPECT_EQ(st.st_atim.tv_nsec, st.st_mtim.tv_nsec);
+}
+
+TEST_P(BackupTest, WithAtimeAccessTimesAreRecordedAndRestored) {
+  Write(src_ + "/a", RandomBytes(5000, 1));
+  SetAccessTime(src_ + "/a", 1234567);
+  BackupOptions o;
+  o.with_atime = true;
+  const BackupResult r = MustBackup(o);
+  RestoreOptions ro;
+  ro.target = dir_.path() + "/out";
+  ro.path = src_;
+  ASSERT_OK(Restore(*basin_, r.snapshot, ro));
+  struct stat st;
+  ASSERT_EQ(::stat((ro.target + "/a").c_str(), &st), 0);
+  EXPECT_EQ(st.st_atim.tv_sec, 1234567);
 }
 
 TEST_P(BackupTest, ExcludesLeaveOutWhatTheyMatch) {

@@ -149,7 +149,9 @@ void Restorer::SetMetadata(const TreeEntry& e, const std::string& path, int fd) 
     const int rc = fd >= 0 ? ::fchmod(fd, e.mode) : ::fchmodat(at->dir(), at->name(), e.mode, 0);
     if (rc != 0) Warn(path, ErrnoStatus(errno, "setting the mode of", path));
   }
-  const timespec times[2] = {ToTimespec(e.atime), ToTimespec(e.mtime)};
+  // A snapshot taken without access times has them zero: the file gets its mtime.
+  const bool no_atime = e.atime == Timespec{};
+  const timespec times[2] = {ToTimespec(no_atime ? e.mtime : e.atime), ToTimespec(e.mtime)};
   const int rc = fd >= 0 ? ::futimens(fd, times)
                          : ::utimensat(at->dir(), at->name(), times, AT_SYMLINK_NOFOLLOW);
   if (rc != 0) Warn(path, ErrnoStatus(errno, "setting the times of", path));
