@@ -93,7 +93,7 @@ std::string EncodeEntryFields(const TreeEntry& e) {
   PutTime(&w, kMtime, e.mtime);
   if (!e.group.empty()) w.Bytes(kGroup, e.group);
   PutTime(&w, kCtime, e.ctime);
-  PutTime(&w, kAtime, e.atime);
+  if (e.atime != Timespec{}) PutTime(&w, kAtime, e.atime);  // absent unless --with-atime
   w.Varint(kSize, e.size);
   w.Varint(kDevice, e.device);
   w.Varint(kInode, e.inode);
