@@ -179,7 +179,15 @@ struct WriterStats {
   uint64_t bytes_new = 0, bytes_known = 0;    // their data before compression
   uint64_t bytes_stored = 0;                  // grains as stored (compressed, sealed)
   uint64_t strata_written = 0;
+  // Strata an interrupted writer uploaded but never committed, found at the writer's start
+  // and committed with its next commit (resume: docs/format/maintenance.md, W2).
+  uint64_t strata_adopted = 0, grains_adopted = 0;
 };
+
+// The grains a metadata grain refers to (the snapshot layer supplies this for trees and
+// snapshots; clast lists are the basin's own). Used by check, prune and commits.
+using ReferencesFn =
+    std::function<Status(GrainType type, std::string_view data, std::vector<GrainId>* refs)>;
 
 // Adds grains to a basin. Grains go to strata as they come (uploaded in the background);
 // none is visible to readers until Commit. Thread-safe. Destroying a writer without
@@ -205,6 +213,11 @@ class BasinWriter {
   virtual Status RemoveSnapshot(const GrainId& id) = 0;
   // Makes everything put so far visible, atomically, in one journal record; the writer
   // stays usable. Returns the record's sequence number.
+  // When a prune deleted strata while this writer lived, Commit walks the snapshots it
+  // adds (through `fn`) and fails with Transient ("run it again") if any grain they
+  // reference is gone (docs/format/maintenance.md, W3). Without `fn` such a commit of
+  // snapshots fails. Set it before the first Put.
+  virtual void SetReferences(ReferencesFn fn) = 0;
   virtual Result<uint64_t> Commit() = 0;
   virtual WriterStats stats() const = 0;
 };

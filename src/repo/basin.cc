@@ -113,8 +113,32 @@ std::vector<CommitInfo> BasinImpl::Commits() const {
   return commits_;
 }
 
+std::shared_ptr<const BasinImpl::Skips> BasinImpl::skips() const {
+  std::lock_guard lock(state_mu_);
+  return skips_;
+}
+
+std::vector<ObjectName> BasinImpl::DeletedSince(uint64_t seq) const {
+  std::lock_guard lock(state_mu_);
+  std::vector<ObjectName> out;
+  for (const auto& [at, ids] : deletions_) {
+    if (at > seq) out.insert(out.end(), ids.begin(), ids.end());
+  }
+  return out;
+}
+
 void BasinImpl::Applied(const JournalRecord& r) {
+  const uint64_t pending_before = state_.pending_intent;
   state_.Apply(r);
+  if (r.deletion && r.deletion->intent_seq == pending_before) {
+    deletions_.emplace_back(r.seq, r.deletion->strata);
+  }
+  if (r.intent || r.deletion) {
+    auto skips = std::make_shared<Skips>();
+    skips->deleted = state_.deleted;
+    skips->condemned = state_.condemned;
+    skips_ = std::move(skips);
+  }
   CommitInfo c;
   c.seq = r.seq;
   c.time = std::chrono::system_clock::time_point(
@@ -138,6 +162,10 @@ Status BasinImpl::Load() {
     BASIN_ASSIGN_OR_RETURN(Checkpoint c, DecodeCheckpoint(bytes, keys_, basin_id()));
     std::lock_guard lock(state_mu_);
     state_ = BasinState::FromCheckpoint(c);
+    auto skips = std::make_shared<Skips>();
+    skips->deleted = state_.deleted;
+    skips->condemned = state_.condemned;
+    skips_ = std::move(skips);
   } else if (!s.IsNotFound()) {
     return s;
   }
@@ -159,11 +187,13 @@ Status BasinImpl::CatchUp() {
   return Status::OK();
 }
 
-Result<uint64_t> BasinImpl::CommitRecord(JournalRecord record) {
+Result<uint64_t> BasinImpl::CommitRecord(JournalRecord record,
+                                         const std::function<Status(JournalRecord*)>& before_put) {
   record.time_ns = NowNs();
   record.host = host_;
   record.program = std::string(kProgram);
   while (true) {
+    if (before_put) BASIN_RETURN_IF_ERROR(before_put(&record));
     {
       std::lock_guard lock(state_mu_);
       for (const MergeRef& m : record.merges) {
@@ -225,18 +255,26 @@ Status BasinImpl::MaybeCheckpoint(uint64_t seq) {
   return hot_->PutIfMatch(kCheckpointKey, bytes, info.etag);
 }
 
-Result<std::optional<GrainLocation>> BasinImpl::Find(const GrainId& id) {
-  auto loc = index_.Find(id);
+Result<std::optional<GrainLocation>> BasinImpl::Find(const GrainId& id, Lookup purpose) {
+  const std::shared_ptr<const Skips> skips = this->skips();
+  std::function<bool(const ObjectName&)> skip;
+  if (!skips->deleted.empty() || !skips->condemned.empty()) {
+    skip = [&](const ObjectName& stratum) {
+      return skips->deleted.contains(stratum) ||
+             (purpose == Lookup::kDedup && skips->condemned.contains(stratum));
+    };
+  }
+  auto loc = index_.Find(id, skip);
   if (loc.status().IsNotFound()) {
     // An index table is gone: another process merged it away. Read what replaced it.
     BASIN_RETURN_IF_ERROR(CatchUp());
-    return index_.Find(id);
+    return index_.Find(id, skip);
   }
   return loc;
 }
 
 Result<bool> BasinImpl::Has(const GrainId& id) {
-  BASIN_ASSIGN_OR_RETURN(auto loc, Find(id));
+  BASIN_ASSIGN_OR_RETURN(auto loc, Find(id, Lookup::kDedup));
   return loc.has_value();
 }
 
@@ -262,9 +300,15 @@ Status BasinImpl::ReadGrain(const GrainLocation& loc, std::string* data, GrainTy
 }
 
 Status BasinImpl::Get(const GrainId& id, std::string* data, GrainType* type) {
-  BASIN_ASSIGN_OR_RETURN(auto loc, Find(id));
-  if (!loc) return Status::NotFound(fmt::format("no grain {} in this basin", id.ToHex()));
-  return ReadGrain(*loc, data, type);
+  for (int attempt = 0;; ++attempt) {
+    BASIN_ASSIGN_OR_RETURN(auto loc, Find(id));
+    if (!loc) return Status::NotFound(fmt::format("no grain {} in this basin", id.ToHex()));
+    Status s = ReadGrain(*loc, data, type);
+    if (!s.IsNotFound() || attempt > 0) return s;
+    // The stratum is gone: a prune repacked the grain elsewhere and deleted it (R1). The
+    // record that says where it went came first: read it, and look again.
+    BASIN_RETURN_IF_ERROR(CatchUp());
+  }
 }
 
 Status BasinImpl::ReadBlob(const GrainId& id, const std::function<Status(std::string_view)>& sink) {

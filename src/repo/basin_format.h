@@ -28,6 +28,8 @@ inline constexpr std::string_view kIndexPrefix = "index/";
 inline constexpr std::string_view kDataStrataPrefix = "strata/data/";
 inline constexpr std::string_view kMetaStrataPrefix = "strata/meta/";
 inline constexpr std::string_view kTailsPrefix = "tails/";
+// Markers of stratum uploads under way (docs/format/maintenance.md).
+inline constexpr std::string_view kPendingPrefix = "pending/";
 
 // Key derivation contexts (BLAKE3 derive_key), frozen.
 inline constexpr std::string_view kGrainKeyContext = "basin 2026-12 grain encryption";

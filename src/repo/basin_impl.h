@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -77,11 +78,25 @@ class BasinImpl : public Basin {
 
   // Writes `record` at the next free sequence number (the commit protocol's steps 3 to 6)
   // and applies it. Returns the sequence number. A merge that became void fails with
-  // AlreadyExists (its inputs were merged by another process).
-  Result<uint64_t> CommitRecord(JournalRecord record);
+  // AlreadyExists (its inputs were merged by another process). `before_put`, when given,
+  // runs before each attempt, once every record below the attempted number is applied: it
+  // may change the record or fail the commit (docs/format/maintenance.md, W3, P5, P7).
+  Result<uint64_t> CommitRecord(JournalRecord record,
+                                const std::function<Status(JournalRecord*)>& before_put = {});
+  // Why a grain is looked up (docs/format/maintenance.md, "Lookups"): reads skip entries
+  // of deleted strata; deduplication also skips condemned ones.
+  enum class Lookup { kRead, kDedup };
   // Where a committed grain is; reads new journal records once when an index table is
   // gone (merged away by another process).
-  Result<std::optional<GrainLocation>> Find(const GrainId& id);
+  Result<std::optional<GrainLocation>> Find(const GrainId& id, Lookup purpose = Lookup::kRead);
+  // The strata deleted by deletion records applied after `seq` (in this process's view).
+  std::vector<ObjectName> DeletedSince(uint64_t seq) const;
+  // The strata lookups skip, as of the state (rebuilt when an intent or deletion applies).
+  struct Skips {
+    std::set<ObjectName> deleted, condemned;
+  };
+  std::shared_ptr<const Skips> skips() const;
+
   // Reads and checks the grain at `loc`.
   Status ReadGrain(const GrainLocation& loc, std::string* data, GrainType* type);
 
@@ -105,6 +120,8 @@ class BasinImpl : public Basin {
   mutable std::mutex state_mu_;
   BasinState state_;
   std::vector<CommitInfo> commits_;
+  std::shared_ptr<const Skips> skips_ = std::make_shared<Skips>();  // guarded by state_mu_
+  std::vector<std::pair<uint64_t, std::vector<ObjectName>>> deletions_;  // likewise
   std::mutex config_mu_;
 };
 

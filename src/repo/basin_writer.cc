@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <deque>
+#include <set>
 #include <thread>
 
 #include "repo/basin_format.h"
@@ -36,7 +37,12 @@ constexpr size_t kSealsInFlight = 2;
 class Writer : public BasinWriter {
  public:
   explicit Writer(BasinImpl* basin)
-      : basin_(basin), sealing_(kSealsInFlight, kSealsInFlight, basin->executor()) {}
+      : basin_(basin),
+        sealing_(kSealsInFlight, kSealsInFlight, basin->executor()),
+        opened_seq_(basin->sequence()) {}
+
+  // Adopts the sealed strata that interrupted writers left uncommitted (W2).
+  Status Adopt();
 
   ~Writer() override {
     sealing_.Wait().IgnoreError();  // uncommitted strata stay behind, unreferenced
@@ -55,6 +61,7 @@ class Writer : public BasinWriter {
   Status RemoveSnapshot(const GrainId& id) override;
   Result<uint64_t> Commit() override;
   WriterStats stats() const override;
+  void SetReferences(ReferencesFn fn) override { refs_ = std::move(fn); }
 
  private:
   struct Stream {
@@ -76,6 +83,11 @@ class Writer : public BasinWriter {
   Status Seal(StratumWriter* w);
   // Clast lists for `entries`, nested until one list is left; its id.
   Result<GrainId> PutClastLists(std::vector<ClastEntry> entries, uint8_t level);
+  // A new stratum of `stream`, its marker put first (W1).
+  Result<std::unique_ptr<StratumWriter>> NewStratum(uint8_t stream);
+  // W3: fails when a prune deleted, since this writer opened, a stratum of this commit or
+  // a grain the snapshots of this commit reference.
+  Status CheckAgainstDeletions(const JournalRecord& record);
 
   BasinImpl* const basin_;
   Stream data_, meta_;
@@ -87,8 +99,96 @@ class Writer : public BasinWriter {
   std::vector<Hash256> snapshots_removed_;
   std::mutex commit_mu_;
   std::atomic<uint64_t> grains_new_{0}, grains_known_{0}, bytes_new_{0}, bytes_known_{0},
-      bytes_stored_{0}, strata_written_{0};
+      bytes_stored_{0}, strata_written_{0}, strata_adopted_{0}, grains_adopted_{0};
+  const uint64_t opened_seq_;  // the journal as this writer's lookups first saw it
+  ReferencesFn refs_;
 };
+
+Result<std::unique_ptr<StratumWriter>> Writer::NewStratum(uint8_t stream) {
+  BASIN_ASSIGN_OR_RETURN(ObjectStore * store, basin_->StoreFor(stream));
+  const ObjectName id = RandomName();
+  BASIN_RETURN_IF_ERROR(basin_->hot()
+                            ->Put(PendingKey(stream, id), "", PutMode::kCreateOnly)
+                            .WithContext("writing the marker of a new stratum"));
+  return StratumWriter::Open(store, stream, id, &basin_->keys(), basin_->basin_id());
+}
+
+Status Writer::Adopt() {
+  BASIN_ASSIGN_OR_RETURN(auto markers, basin_->hot()->ListAll(kPendingPrefix));
+  const auto skips = basin_->skips();
+  for (const ObjectInfo& m : markers) {
+    uint8_t stream = 0;
+    ObjectName id{};
+    if (!ParsePendingKey(m.key, &stream, &id)) continue;  // not a marker: left alone
+    if (skips->deleted.contains(id) || skips->condemned.contains(id)) continue;
+    auto store = basin_->StoreFor(stream);
+    if (!store.ok()) continue;  // a data stratum on a cold store not given
+    auto tail = ReadStratumTail(*store, StratumKey(stream, id), false, basin_->keys(),
+                                basin_->basin_id(), &id);
+    if (!tail.ok()) continue;  // still being uploaded, or died before it was sealed
+    BASIN_ASSIGN_OR_RETURN(std::vector<GrainEntry> grains, tail->Entries());
+    if (stream == kStreamData) {
+      BASIN_RETURN_IF_ERROR(basin_->hot()->Put(TailKey(id), tail->bytes));
+    }
+    std::lock_guard lock(mu_);
+    for (const GrainEntry& g : grains) pending_.insert(g.id);
+    grains_adopted_ += grains.size();
+    ++strata_adopted_;
+    sealed_.push_back(IndexInput{tail->ref, std::move(grains)});
+  }
+  return Status::OK();
+}
+
+Status Writer::CheckAgainstDeletions(const JournalRecord& record) {
+  const std::vector<ObjectName> gone_list = basin_->DeletedSince(opened_seq_);
+  if (gone_list.empty()) return Status::OK();
+  const std::set<ObjectName> gone(gone_list.begin(), gone_list.end());
+  for (const StratumRef& s : record.strata) {
+    if (gone.contains(s.id)) {
+      return Status::Transient(fmt::format(
+          "a prune collected stratum {} of this backup as abandoned (it ran longer than the "
+          "prune's --abandoned-after, or its machine slept): nothing was committed; run it again",
+          NameHex(s.id)));
+    }
+  }
+  if (record.snapshots_added.empty()) return Status::OK();
+  if (!refs_) {
+    return Status::Transient(
+        "a prune deleted data while this writer ran, and its snapshots cannot be checked: run "
+        "it again");
+  }
+  // Walk what the snapshots reference: everything must still be there (or in this commit).
+  std::vector<GrainId> stack;
+  for (const auto& s : record.snapshots_added) stack.push_back(s.id);
+  absl::flat_hash_set<Hash256, HashOf> seen;
+  std::string data;
+  while (!stack.empty()) {
+    const GrainId id = stack.back();
+    stack.pop_back();
+    if (id == GrainId{} || !seen.insert(id).second || Pending(id)) continue;
+    BASIN_ASSIGN_OR_RETURN(auto loc, basin_->Find(id));
+    if (!loc) {
+      return Status::Transient(fmt::format(
+          "a prune removed grain {}, which this backup deduplicated against, while it ran: "
+          "nothing was committed; run it again (what it uploaded is reused)",
+          id.ToHex()));
+    }
+    const auto type = static_cast<GrainType>(loc->entry.type);
+    if (type != GrainType::kTree && type != GrainType::kSnapshot &&
+        type != GrainType::kClastList) {
+      continue;
+    }
+    GrainType got;
+    BASIN_RETURN_IF_ERROR(basin_->ReadGrain(*loc, &data, &got));
+    if (type == GrainType::kClastList) {
+      BASIN_ASSIGN_OR_RETURN(ClastList list, DecodeClastList(data, "clast list " + id.ToHex()));
+      for (const ClastEntry& e : list.entries) stack.push_back(e.id);
+    } else {
+      BASIN_RETURN_IF_ERROR(refs_(type, data, &stack));
+    }
+  }
+  return Status::OK();
+}
 
 Result<GrainId> Writer::Put(GrainType type, std::string_view data, bool* stored) {
   if (data.size() > kMaxGrainDataSize) {
@@ -121,10 +221,7 @@ Result<GrainId> Writer::Put(GrainType type, std::string_view data, bool* stored)
       if (!pending_.insert(id).second) return known();  // another thread stored it meanwhile
     }
     if (!s.open) {
-      const uint8_t stream = IsDataGrain(type) ? kStreamData : kStreamMeta;
-      BASIN_ASSIGN_OR_RETURN(ObjectStore * store, basin_->StoreFor(stream));
-      auto w =
-          StratumWriter::Open(store, stream, RandomName(), &basin_->keys(), basin_->basin_id());
+      auto w = NewStratum(IsDataGrain(type) ? kStreamData : kStreamMeta);
       if (!w.ok()) {
         std::lock_guard plock(mu_);
         pending_.erase(id);
@@ -229,12 +326,17 @@ Result<uint64_t> Writer::Commit() {
     record.tables.push_back(*table);
     for (const auto& in : inputs) record.strata.push_back(in.stratum);
   }
-  // Steps 3-6.
-  auto seq = basin_->CommitRecord(record);
+  // Steps 3-6, and W3 before each attempt.
+  auto seq = basin_->CommitRecord(
+      record, [this](JournalRecord* r) { return CheckAgainstDeletions(*r); });
   if (!seq.ok()) {
     record.tables.clear();
     restore();
     return seq.status();
+  }
+  // W4: the markers of what is now committed (one left behind is harmless: prune removes it).
+  for (const auto& in : inputs) {
+    basin_->hot()->Delete(PendingKey(in.stratum.stream, in.stratum.id)).IgnoreError();
   }
   std::lock_guard lock(mu_);
   for (const auto& in : inputs) {
@@ -251,6 +353,8 @@ WriterStats Writer::stats() const {
   s.bytes_known = bytes_known_;
   s.bytes_stored = bytes_stored_;
   s.strata_written = strata_written_;
+  s.strata_adopted = strata_adopted_;
+  s.grains_adopted = grains_adopted_;
   return s;
 }
 
@@ -327,7 +431,9 @@ Result<GrainId> Writer::PutBlob(const std::function<Result<size_t>(char*, size_t
 }  // namespace
 
 Result<std::unique_ptr<BasinWriter>> NewBasinWriter(BasinImpl* basin) {
-  return std::unique_ptr<BasinWriter>(std::make_unique<Writer>(basin));
+  auto w = std::make_unique<Writer>(basin);
+  BASIN_RETURN_IF_ERROR(w->Adopt().WithContext("adopting uncommitted strata"));
+  return std::unique_ptr<BasinWriter>(std::move(w));
 }
 
 }  // namespace basin::repo

@@ -208,7 +208,8 @@ size_t IndexSet::size() const {
   return tables_.size();
 }
 
-Result<std::optional<GrainLocation>> IndexSet::Find(const Hash256& id) {
+Result<std::optional<GrainLocation>> IndexSet::Find(
+    const Hash256& id, const std::function<bool(const ObjectName&)>& skip) {
   std::shared_lock lock(mu_);
   std::string value;
   for (const auto& t : tables_) {
@@ -218,6 +219,7 @@ Result<std::optional<GrainLocation>> IndexSet::Find(const Hash256& id) {
     BASIN_RETURN_IF_ERROR(s.WithContext(t->key));
     GrainLocation loc;
     BASIN_RETURN_IF_ERROR(t->Decode(id, value, &loc));
+    if (skip && skip(loc.stratum)) continue;
     return std::optional<GrainLocation>(loc);
   }
   return std::optional<GrainLocation>();

@@ -53,8 +53,10 @@ class IndexSet {
   // Makes the set hold exactly `tables` (oldest first), keeping readers of tables it
   // already had open.
   void Reset(const std::vector<TableRef>& tables);
-  // Where `id` is (the newest table that lists it wins), or nothing.
-  Result<std::optional<GrainLocation>> Find(const Hash256& id);
+  // Where `id` is (the newest table that lists it wins), or nothing. Entries whose stratum
+  // `skip` (when given) says true of are passed over, for an older table's entry.
+  Result<std::optional<GrainLocation>> Find(
+      const Hash256& id, const std::function<bool(const ObjectName&)>& skip = {});
   size_t size() const;
 
   // Calls fn for every grain of every live table (a grain in several tables once per

@@ -19,6 +19,8 @@ enum RecordTag : uint32_t {
   kSnapshotAdded = 10,
   kSnapshotRemoved = 12,
   kTablesMerged = 14,
+  kPruneIntent = 16,
+  kStrataDeleted = 18,
 };
 
 enum CheckpointTag : uint32_t {
@@ -27,6 +29,9 @@ enum CheckpointTag : uint32_t {
   kLiveTable = 6,
   kLiveSnapshot = 8,
   kTotals = 10,
+  kPendingIntent = 12,
+  kCondemned = 14,
+  kDeleted = 16,
 };
 
 constexpr size_t kMaxSummary = 64 << 10;
@@ -37,6 +42,17 @@ bool GetName(std::string_view* in, ObjectName* n) {
   std::string_view b;
   if (!GetBytes(in, kObjectNameSize, &b)) return false;
   std::memcpy(n->data(), b.data(), kObjectNameSize);
+  return true;
+}
+
+// A run of 16-byte names filling all of `in`.
+bool GetNames(std::string_view in, std::vector<ObjectName>* out) {
+  if (in.size() % kObjectNameSize != 0) return false;
+  while (!in.empty()) {
+    ObjectName n{};
+    GetName(&in, &n);
+    out->push_back(n);
+  }
   return true;
 }
 
@@ -149,6 +165,17 @@ std::string EncodeRecord(const JournalRecord& r, const Keys& keys, std::string_v
     for (const auto& in : m.inputs) PutName(&v, in);
     w.Bytes(kTablesMerged, v);
   }
+  if (r.intent) {
+    std::string v;
+    for (const auto& n : *r.intent) PutName(&v, n);
+    w.Bytes(kPruneIntent, v);
+  }
+  if (r.deletion) {
+    std::string v;
+    PutVarint64(&v, r.deletion->intent_seq);
+    for (const auto& n : r.deletion->strata) PutName(&v, n);
+    w.Bytes(kStrataDeleted, v);
+  }
   return Sealed(kJournalMagic, kJournalAd, r.seq, w.data(), keys, basin_id);
 }
 
@@ -232,6 +259,21 @@ Result<JournalRecord> DecodeRecordFields(std::string_view fields, uint64_t seq,
         r.merges.push_back(std::move(m));
         break;
       }
+      case kPruneIntent: {
+        std::vector<ObjectName> names;
+        if (r.intent || !GetNames(v, &names)) return bad("prune intent");
+        r.intent = std::move(names);
+        break;
+      }
+      case kStrataDeleted: {
+        DeletionRef d;
+        if (r.deletion || !GetVarint64(&v, &d.intent_seq) || d.intent_seq == 0 ||
+            d.intent_seq >= seq || !GetNames(v, &d.strata)) {
+          return bad("strata deleted");
+        }
+        r.deletion = std::move(d);
+        break;
+      }
       default:
         BASIN_RETURN_IF_ERROR(reader.Unknown(tag));
     }
@@ -255,6 +297,9 @@ std::string EncodeCheckpoint(const Checkpoint& c, const Keys& keys, std::string_
   PutVarint64(&totals, c.strata_bytes);
   PutVarint64(&totals, c.grains);
   w.Bytes(kTotals, totals);
+  if (c.pending_intent != 0) w.Varint(kPendingIntent, c.pending_intent);
+  for (const auto& n : c.condemned) w.Bytes(kCondemned, NameBytes(n));
+  for (const auto& n : c.deleted) w.Bytes(kDeleted, NameBytes(n));
   return Sealed(kCheckpointMagic, kCheckpointAd, c.seq, w.data(), keys, basin_id);
 }
 
@@ -311,9 +356,24 @@ Result<Checkpoint> DecodeCheckpointFields(std::string_view fields, uint64_t seq)
           return Status::Corruption("checkpoint: malformed totals");
         }
         break;
+      case kPendingIntent: {
+        BASIN_ASSIGN_OR_RETURN(c.pending_intent, FieldVarint(v, "checkpoint: pending intent"));
+        break;
+      }
+      case kCondemned:
+      case kDeleted: {
+        auto& out = tag == kCondemned ? c.condemned : c.deleted;
+        if (v.size() != kObjectNameSize || !GetNames(v, &out)) {
+          return Status::Corruption("checkpoint: malformed stratum id");
+        }
+        break;
+      }
       default:
         BASIN_RETURN_IF_ERROR(reader.Unknown(tag));
     }
+  }
+  if (c.pending_intent > c.seq || (c.pending_intent == 0 && !c.condemned.empty())) {
+    return Status::Corruption("checkpoint: inconsistent prune intent");
   }
   if (!covered || c.seq != seq || c.folded_through > c.seq) {
     return Status::Corruption("checkpoint: inconsistent sequence numbers");
@@ -330,6 +390,9 @@ BasinState BasinState::FromCheckpoint(const Checkpoint& c) {
   s.strata = c.strata;
   s.strata_bytes = c.strata_bytes;
   s.grains = c.grains;
+  s.pending_intent = c.pending_intent;
+  s.condemned.insert(c.condemned.begin(), c.condemned.end());
+  s.deleted.insert(c.deleted.begin(), c.deleted.end());
   return s;
 }
 
@@ -342,6 +405,9 @@ Checkpoint BasinState::ToCheckpoint() const {
   c.strata = strata;
   c.strata_bytes = strata_bytes;
   c.grains = grains;
+  c.pending_intent = pending_intent;
+  c.condemned.assign(condemned.begin(), condemned.end());
+  c.deleted.assign(deleted.begin(), deleted.end());
   return c;
 }
 
@@ -358,6 +424,7 @@ bool BasinState::MergeApplies(const MergeRef& merge) const {
 void BasinState::Apply(const JournalRecord& r) {
   seq = r.seq;
   for (const auto& s : r.strata) {
+    if (deleted.contains(s.id)) continue;  // a late commit of a collected upload
     ++strata;
     strata_bytes += s.size;
     grains += s.grains;
@@ -383,6 +450,15 @@ void BasinState::Apply(const JournalRecord& r) {
   }
   for (const auto& id : r.snapshots_removed) {
     std::erase_if(snapshots, [&](const SnapshotEntry& s) { return s.id == id; });
+  }
+  if (r.intent) {
+    pending_intent = r.seq;
+    condemned = std::set<ObjectName>(r.intent->begin(), r.intent->end());
+  }
+  if (r.deletion && r.deletion->intent_seq == pending_intent) {
+    deleted.insert(r.deletion->strata.begin(), r.deletion->strata.end());
+    pending_intent = 0;
+    condemned.clear();
   }
 }
 

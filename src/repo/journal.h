@@ -7,6 +7,8 @@
 #define BASIN_REPO_JOURNAL_H_
 
 #include <array>
+#include <optional>
+#include <set>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -44,6 +46,13 @@ struct MergeRef {
   std::vector<ObjectName> inputs;
 };
 
+// Prune's deletion record (docs/format/maintenance.md, P7): applies only while the intent
+// at intent_seq is still the pending one.
+struct DeletionRef {
+  uint64_t intent_seq = 0;
+  std::vector<ObjectName> strata;
+};
+
 struct JournalRecord {
   uint64_t seq = 0;
   int64_t time_ns = 0;  // writer's clock
@@ -53,6 +62,10 @@ struct JournalRecord {
   std::vector<SnapshotEntry> snapshots_added;  // seq fields unused here
   std::vector<Hash256> snapshots_removed;
   std::vector<MergeRef> merges;
+  // Prune (docs/format/maintenance.md): an intent condemns strata (replacing any pending
+  // intent); a deletion deletes them.
+  std::optional<std::vector<ObjectName>> intent;
+  std::optional<DeletionRef> deletion;
 };
 
 struct Checkpoint {
@@ -61,6 +74,8 @@ struct Checkpoint {
   std::vector<TableRef> tables;
   std::vector<SnapshotEntry> snapshots;
   uint64_t strata = 0, strata_bytes = 0, grains = 0;
+  uint64_t pending_intent = 0;  // seq of the prune intent not yet followed by its deletion
+  std::vector<ObjectName> condemned, deleted;
 };
 
 // What a basin holds, as its records say: the live index tables (oldest first) and
@@ -71,10 +86,15 @@ struct BasinState {
   std::vector<TableRef> tables;
   std::vector<SnapshotEntry> snapshots;
   uint64_t strata = 0, strata_bytes = 0, grains = 0;
+  // Prune (docs/format/maintenance.md): the pending intent's seq (0: none) and the strata
+  // it condemned; the strata deleted for good.
+  uint64_t pending_intent = 0;
+  std::set<ObjectName> condemned, deleted;
 
   static BasinState FromCheckpoint(const Checkpoint& c);
   Checkpoint ToCheckpoint() const;
-  // REQUIRES: record.seq == seq + 1. A merge whose inputs are not all live is void.
+  // REQUIRES: record.seq == seq + 1. A merge whose inputs are not all live is void, and
+  // so is a deletion whose intent is no longer the pending one.
   void Apply(const JournalRecord& record);
   // Whether a merge's inputs are all live now.
   bool MergeApplies(const MergeRef& merge) const;

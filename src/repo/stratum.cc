@@ -72,6 +72,34 @@ std::string StratumKey(uint8_t stream, const ObjectName& id) {
                      hex.substr(0, 2), hex);
 }
 
+std::string PendingKey(uint8_t stream, const ObjectName& id) {
+  return fmt::format("{}{}-{}", kPendingPrefix, NameHex(id), stream == kStreamData ? "data" : "meta");
+}
+
+bool ParsePendingKey(std::string_view key, uint8_t* stream, ObjectName* id) {
+  if (!key.starts_with(kPendingPrefix)) return false;
+  key.remove_prefix(kPendingPrefix.size());
+  if (key.size() != 2 * kObjectNameSize + 5) return false;
+  const std::string_view suffix = key.substr(2 * kObjectNameSize);
+  if (suffix == "-data") {
+    *stream = kStreamData;
+  } else if (suffix == "-meta") {
+    *stream = kStreamMeta;
+  } else {
+    return false;
+  }
+  for (size_t i = 0; i < kObjectNameSize; ++i) {
+    uint8_t b = 0;
+    for (char c : key.substr(2 * i, 2)) {
+      int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+      if (v < 0) return false;
+      b = static_cast<uint8_t>(b * 16 + v);
+    }
+    (*id)[i] = b;
+  }
+  return true;
+}
+
 std::string TailKey(const ObjectName& id) {
   const std::string hex = NameHex(id);
   return fmt::format("{}{}/{}", kTailsPrefix, hex.substr(0, 2), hex);

@@ -36,6 +36,10 @@ Status DecodeGrainEntryValue(std::string_view value, std::string_view what, Grai
 // The object key of a stratum, or of a data stratum's tail copy.
 std::string StratumKey(uint8_t stream, const ObjectName& id);
 std::string TailKey(const ObjectName& id);
+// "pending/<32 hex>-data" or "-meta": the marker of an upload under way.
+std::string PendingKey(uint8_t stream, const ObjectName& id);
+// The stream and id a marker key names; false for any other key.
+bool ParsePendingKey(std::string_view key, uint8_t* stream, ObjectName* id);
 
 // Writes one stratum, streaming. Not thread-safe (the basin writer serializes appends).
 class StratumWriter {

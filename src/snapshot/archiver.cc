@@ -199,6 +199,7 @@ Status Archiver::Prepare() {
   }
   if (!o_.dry_run) {
     BASIN_ASSIGN_OR_RETURN(writer_, basin_.NewWriter());
+    writer_->SetReferences(SnapshotReferences);
   }
   return Status::OK();
 }
