@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "basin/block_cache.h"
 #include "basin/table.h"
@@ -26,8 +27,13 @@ struct TableMetadata {
   std::array<uint8_t, 16> file_id{};
   bool two_level = false;
   // Single-level: separators -> data block handles. Two-level: the top level, separators
-  // -> PartitionHandle.
+  // -> PartitionHandle, and to find a partition fast: the handles decoded, the bytes that
+  // every separator but the last starts with, and the KeyPrefix of their bytes after it.
   std::shared_ptr<const table::Block> index;
+  std::vector<table::PartitionHandle> top_handles;
+  std::string top_common;
+  std::vector<uint64_t> top_prefix;         // all separators but the last
+  uint64_t filter_bytes = 0;                // the meta block's filter_bytes
   std::string filter_contents;              // single-level
   std::optional<table::BloomReader> bloom;  // points into filter_contents
 
@@ -41,7 +47,11 @@ inline constexpr uint64_t kSuffixProbe = 64 << 10;
 
 // Kinds of cached block: the block cache keeps data blocks and partitions of one table
 // apart by the top byte of the offset in their key.
-enum class CachedKind : uint8_t { kDataBlock = 0, kIndexPartition = 1, kFilterPartition = 2 };
+enum class CachedKind : uint8_t { kDataBlock = 0, kPartition = 1 };
+
+// The first 8 bytes of a key, big-endian, zero-padded: a < b implies KeyPrefix(a) <=
+// KeyPrefix(b), so most comparisons with separators need only these.
+uint64_t KeyPrefix(std::string_view key);
 BlockCache::Key CacheKey(const TableMetadata& m, CachedKind kind, uint64_t offset);
 
 // Loads and checks a table's metadata. `known` holds bytes [known_offset, known_offset +
@@ -53,10 +63,11 @@ Result<std::shared_ptr<const TableMetadata>> LoadMetadata(const TableFile& file,
                                                           std::string_view known,
                                                           uint64_t known_offset);
 
-// Checks an index partition loaded for the top-level entry (`separator`, `p`): its keys
-// increase and stay <= separator, its handles tile p.data.
+// Checks a partition's index block, loaded for the top-level entry (`separator`, `p`): its
+// keys increase and stay <= separator, its handles tile p.data, a restart point at each
+// entry. Gives the number of data blocks it names.
 Status CheckIndexPartition(const Block& partition, std::string_view separator,
-                           const PartitionHandle& p);
+                           const PartitionHandle& p, uint64_t* blocks);
 
 }  // namespace table
 }  // namespace basin
