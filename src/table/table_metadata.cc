@@ -68,25 +68,13 @@ bool PartitionInPlace(const PartitionHandle& p, const Footer& f, const Partition
          p.data.size <= f.data_size - p.data.offset;
 }
 
-// Fills m->top_handles, m->top_common and m->top_prefix from the checked top level.
-void IndexTopLevel(TableMetadata* m) {
+// Fills m->top_handles from the checked top level.
+void DecodeTopLevel(TableMetadata* m) {
   BlockIter it(m->index.get());
-  std::vector<std::string> separators;
   for (it.SeekToFirst(); it.Valid(); it.Next()) {
     std::string_view v = it.value();
     m->top_handles.emplace_back();
     m->top_handles.back().DecodeFrom(&v);  // checked
-    separators.emplace_back(it.key());
-  }
-  // Sorted: what the first and the last but one share, all but the last share (the last
-  // is often a short successor of the table's last key, which shares little).
-  const std::string& a = separators.front();
-  const std::string& b = separators[separators.size() - 2];
-  size_t n = 0;
-  while (n < a.size() && n < b.size() && a[n] == b[n]) ++n;
-  m->top_common = a.substr(0, n);
-  for (size_t i = 0; i + 1 < separators.size(); ++i) {
-    m->top_prefix.push_back(KeyPrefix(std::string_view(separators[i]).substr(n)));
   }
 }
 
@@ -154,7 +142,8 @@ Status ParseMeta(std::string_view contents, TableMetadata* m) {
                                                 m->two_level ? "top-level index" : "table index"));
   if (m->two_level) {
     BASIN_RETURN_IF_ERROR(CheckTopLevel(m, meta.partitions));
-    IndexTopLevel(m);
+    DecodeTopLevel(m);
+    m->search = SeparatorIndex(*m->index);
     return Status::OK();
   }
   uint64_t blocks = 0;
@@ -164,6 +153,7 @@ Status ParseMeta(std::string_view contents, TableMetadata* m) {
     return Status::Corruption(fmt::format("table index lists {} data blocks; the properties say {}",
                                           blocks, p.data_blocks));
   }
+  m->search = SeparatorIndex(*m->index);
   return Status::OK();
 }
 
@@ -180,9 +170,8 @@ void FillSizes(TableMetadata* m) {
     p.filter_fp_estimate = m->bloom->EstimateFalsePositiveRate();
   }
   p.metadata_memory = sizeof(TableMetadata) + m->index->charge() + m->filter_contents.capacity() +
-                      m->top_prefix.capacity() * sizeof(uint64_t) + m->top_common.capacity() +
-                      m->top_handles.capacity() * sizeof(PartitionHandle) + p.first_key.capacity() +
-                      p.last_key.capacity();
+                      m->search.bytes() + m->top_handles.capacity() * sizeof(PartitionHandle) +
+                      p.first_key.capacity() + p.last_key.capacity();
 }
 
 Status Load(const TableFile& file, std::string_view known, uint64_t known_offset,
@@ -225,13 +214,6 @@ Status Load(const TableFile& file, std::string_view known, uint64_t known_offset
 }
 
 }  // namespace
-
-uint64_t KeyPrefix(std::string_view key) {
-  uint64_t v = 0;
-  const size_t n = std::min<size_t>(key.size(), 8);
-  for (size_t i = 0; i < n; ++i) v |= uint64_t{static_cast<uint8_t>(key[i])} << (56 - 8 * i);
-  return v;
-}
 
 BlockCache::Key CacheKey(const TableMetadata& m, CachedKind kind, uint64_t offset) {
   return BlockCache::MakeKey(m.file_id, offset | (uint64_t{static_cast<uint8_t>(kind)} << 56));

@@ -15,6 +15,7 @@
 #include "basin/table.h"
 #include "table/block.h"
 #include "table/bloom.h"
+#include "table/separator_index.h"
 #include "table/table_file.h"
 #include "table/table_format.h"
 
@@ -27,12 +28,10 @@ struct TableMetadata {
   std::array<uint8_t, 16> file_id{};
   bool two_level = false;
   // Single-level: separators -> data block handles. Two-level: the top level, separators
-  // -> PartitionHandle, and to find a partition fast: the handles decoded, the bytes that
-  // every separator but the last starts with, and the KeyPrefix of their bytes after it.
+  // -> PartitionHandle, and the handles decoded.
   std::shared_ptr<const table::Block> index;
+  table::SeparatorIndex search;  // over `index`
   std::vector<table::PartitionHandle> top_handles;
-  std::string top_common;
-  std::vector<uint64_t> top_prefix;         // all separators but the last
   uint64_t filter_bytes = 0;                // the meta block's filter_bytes
   std::string filter_contents;              // single-level
   std::optional<table::BloomReader> bloom;  // points into filter_contents
@@ -49,9 +48,6 @@ inline constexpr uint64_t kSuffixProbe = 64 << 10;
 // apart by the top byte of the offset in their key.
 enum class CachedKind : uint8_t { kDataBlock = 0, kPartition = 1 };
 
-// The first 8 bytes of a key, big-endian, zero-padded: a < b implies KeyPrefix(a) <=
-// KeyPrefix(b), so most comparisons with separators need only these.
-uint64_t KeyPrefix(std::string_view key);
 BlockCache::Key CacheKey(const TableMetadata& m, CachedKind kind, uint64_t offset);
 
 // Loads and checks a table's metadata. `known` holds bytes [known_offset, known_offset +

@@ -98,66 +98,30 @@ Status Reader::GetRow(std::string_view key, std::string* value) {
       if (!file_->Mapped().empty())
         verified_ = std::make_unique<VerifiedBlocks>(m.props.data_blocks);
     });
-    return Find(m, *m.index, verified_.get(), key, value);
+    return Find(m, *m.index, m.search, verified_.get(), key, value);
   }
   BASIN_RETURN_IF_ERROR(OpenFile());  // a cache hit below does not open it
+  BlockIter top(m.index.get());
   size_t i = 0;
-  BASIN_RETURN_IF_ERROR(SeekPartition(m, key, &i));
-  if (i == m.top_handles.size()) return NotFound();
+  BASIN_RETURN_IF_ERROR(m.search.Seek(key, &top, &i).WithContext(key_));
+  if (i >= m.top_handles.size()) return NotFound();
   BASIN_ASSIGN_OR_RETURN(auto part, PartitionOf(m, i, /*use_cache=*/true));
   if (part->bloom && !part->bloom->MayContain(BloomHash(key))) return NotFound();
   // Its checked blocks are of the mapping it was read from (another reader's copy of the
   // table may have put it in the shared cache).
   VerifiedBlocks* verified = part->pin == file_->object() ? part->verified.get() : nullptr;
-  return Find(m, *part->index, verified, key, value);
+  return Find(m, *part->index, part->search, verified, key, value);
 }
 
-// The first partition whose separator is >= key. Every separator but the last starts with
-// top_common; after that, by the separators' prefixes, then, among those with the key's
-// prefix (for random keys, none or one), by binary search on whole separators.
-Status Reader::SeekPartition(const TableMetadata& m, std::string_view key, size_t* partition) {
-  const std::vector<uint64_t>& prefixes = m.top_prefix;  // all but the last
-  const ptrdiff_t last = static_cast<ptrdiff_t>(prefixes.size());
-  const int c = key.substr(0, m.top_common.size()).compare(m.top_common);
-  ptrdiff_t lo = c < 0 ? 0 : last, hi = lo;
-  if (c == 0) {
-    const uint64_t prefix = KeyPrefix(key.substr(m.top_common.size()));
-    lo = std::lower_bound(prefixes.begin(), prefixes.end(), prefix) - prefixes.begin();
-    hi = std::upper_bound(prefixes.begin() + lo, prefixes.end(), prefix) - prefixes.begin();
-  }
-  std::optional<BlockIter> top;  // only for separators the prefixes cannot tell apart
-  auto separator = [&](ptrdiff_t i) -> Result<std::string_view> {
-    if (!top) top.emplace(m.index.get());
-    top->SeekToRestartEntry(static_cast<uint32_t>(i));
-    if (!top->Valid()) return top->status().WithContext(key_);
-    return top->key();
-  };
-  while (lo < hi) {
-    const ptrdiff_t mid = lo + (hi - lo) / 2;
-    BASIN_ASSIGN_OR_RETURN(std::string_view sep, separator(mid));
-    if (sep < key) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  if (lo == last) {  // above every separator but the last: the last, or none
-    BASIN_ASSIGN_OR_RETURN(std::string_view sep, separator(last));
-    if (sep < key) lo = last + 1;
-  }
-  *partition = static_cast<size_t>(lo);
-  return Status::OK();
-}
-
-Status Reader::Find(const TableMetadata& m, const Block& index_block, VerifiedBlocks* verified,
-                    std::string_view key, std::string* value) {
+Status Reader::Find(const TableMetadata& m, const Block& index_block, const SeparatorIndex& search,
+                    VerifiedBlocks* verified, std::string_view key, std::string* value) {
   BlockIter index(&index_block);
-  index.Seek(key);
-  if (!index.Valid()) {
-    BASIN_RETURN_IF_ERROR(index.status().WithContext(key_));
-    return NotFound();
-  }
-  const uint32_t n = index.restart_index();  // the block's entry number
+  size_t entry = 0;
+  BASIN_RETURN_IF_ERROR(search.Seek(key, &index, &entry).WithContext(key_));
+  if (entry >= search.entries()) return NotFound();
+  const uint32_t n = static_cast<uint32_t>(entry);  // the data block's number in the index
+  index.SeekToRestartEntry(n);
+  if (!index.Valid()) return index.status().WithContext(key_);
   std::shared_ptr<const Block> owned;
   Block view;
   const Block* block = &view;
@@ -294,6 +258,7 @@ Status Reader::DecodePartition(std::string_view bytes, std::string_view separato
   part->index = *std::move(block);
   uint64_t blocks = 0;
   BASIN_RETURN_IF_ERROR(CheckIndexPartition(*part->index, separator, p, &blocks).WithContext(key_));
+  part->search = SeparatorIndex(*part->index);
   if (part->pin) part->verified = std::make_unique<VerifiedBlocks>(blocks);
   return Status::OK();
 }

@@ -13,6 +13,7 @@
 #include "basin/table.h"
 #include "table/block.h"
 #include "table/bloom.h"
+#include "table/separator_index.h"
 #include "table/table_file.h"
 #include "table/table_format.h"
 #include "table/table_metadata.h"
@@ -56,12 +57,13 @@ struct Partition {
   std::shared_ptr<const ReadableObject> pin;
   std::optional<BloomReader> bloom;
   std::shared_ptr<const Block> index;  // hand out only as an alias of the partition
+  SeparatorIndex search;               // over `index`
   // When read from a mapped table (`pin`): which of its data blocks, in that mapping, were
   // checked.
   std::unique_ptr<VerifiedBlocks> verified;
   size_t charge() const {
     return sizeof(*this) + raw.capacity() + filter_owned.capacity() + index->charge() +
-           (verified ? verified->bytes() : 0);
+           search.bytes() + (verified ? verified->bytes() : 0);
   }
 };
 
@@ -90,13 +92,10 @@ class Reader : public TableReader {
  private:
   Result<std::shared_ptr<const TableMetadata>> Metadata();
   Status OpenFile();
-  // The partition of a two-level table that holds `key` if any does (the number of
-  // partitions when `key` is above every separator).
-  Status SeekPartition(const TableMetadata& m, std::string_view key, size_t* partition);
   // Looks `key` up in the data block `index` names for it. `verified` (mapped tables):
   // the blocks of that index checked already.
-  Status Find(const TableMetadata& m, const Block& index, VerifiedBlocks* verified,
-              std::string_view key, std::string* value);
+  Status Find(const TableMetadata& m, const Block& index, const SeparatorIndex& search,
+              VerifiedBlocks* verified, std::string_view key, std::string* value);
 
   // A data block (its handle's encoding), through the cache; `readahead` (iterators) may
   // read ahead. *in_place: an uncompressed block of a mapped table, used where it lies
