@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The record log against the machine in one run: dd's sequential write speed (256 MiB,
 # conv=fdatasync) next to basin's uncompressed appends of the same size, and compressed
-# appends next to the compressor alone on the same bytes. The disk here is shared and
+# appends next to the compressor alone on the same bytes; the object-per-block layout (one
+# create-only put per 2 MiB block) on the same disk. The disk here is shared and
 # noisy, so dd and the appends alternate, three rounds, and medians are reported.
 #   bench/log_compare.sh            (BASIN_BENCH_DIR: where the files go, default /tmp)
 set -euo pipefail
@@ -44,10 +45,11 @@ print("| append, 256 MiB, synced at close | MB/s (median of 3) | vs dd / vs comp
 print("|---|---|---|")
 comp = {k: other[f"BM_CompressBlocks/{k}"]["bytes_per_second"] / 1e6 for k in ("lz4", "zstd_1")}
 for name, xs in runs.items():
-    kind, size = name.split("/")[1], int(name.split("/")[2])
+    bench, kind, size = name.split("/")[0], name.split("/")[1], int(name.split("/")[2])
     ref = dd_m if kind == "none" else comp[kind]
     what = "dd" if kind == "none" else f"{kind} alone {ref:.0f} MB/s"
-    print(f"| {kind}, {size} B records | {med(xs):.0f} | {med(xs) / ref:.2f}x {what} |")
+    layout = ", object per block" if bench == "BM_AppendPerBlock" else ""
+    print(f"| {kind}, {size} B records{layout} | {med(xs):.0f} | {med(xs) / ref:.2f}x {what} |")
 it = other["BM_Iterate1KiB"]
 print(f"\niterate 1 KiB records (cached 256 MiB log): {it['bytes_per_second'] / 1e9:.2f} GB/s, "
       f"{it['items_per_second'] / 1e6:.2f} M records/s")

@@ -2,7 +2,8 @@
 include(CMakePackageConfigHelpers)
 
 install(DIRECTORY include/basin DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(TARGETS basin_util basin_store basin_log basin_table EXPORT basinTargets
+install(TARGETS basin_util basin_store basin_s3 basin_store_url basin_log basin_table
+        EXPORT basinTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(TARGETS basin RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
@@ -20,5 +21,8 @@ install(FILES ${PROJECT_BINARY_DIR}/basinConfig.cmake
 
 # The .pc file finds its prefix relative to itself, so the install tree can move.
 file(RELATIVE_PATH BASIN_PC_UP /x/${CMAKE_INSTALL_LIBDIR}/pkgconfig /x)
+# basin: the layers without S3; basin-s3: the S3 store and the URL opener on top of it.
 configure_file(cmake/basin.pc.in ${PROJECT_BINARY_DIR}/basin.pc @ONLY)
-install(FILES ${PROJECT_BINARY_DIR}/basin.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+configure_file(cmake/basin-s3.pc.in ${PROJECT_BINARY_DIR}/basin-s3.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/basin.pc ${PROJECT_BINARY_DIR}/basin-s3.pc
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -2,19 +2,35 @@
 # s3-server-start.sh (from shared/tools/s3/start-ceph-rgw.sh) -- single-node Ceph (1 mon, 1 OSD, no mgr) + radosgw on 127.0.0.1; no systemd, runs as root.
 # Install (Debian 12, ~20 s):  apt-get install -y --no-install-recommends ceph-mon ceph-osd radosgw   (16.2.15)
 # usage: start-ceph-rgw.sh DIR [RGW_PORT] [STORE]
+#        HTTPS on SSL_PORT (default RGW_PORT+2) with a certificate for IP 127.0.0.1 signed by a CA
+#        made here (DIR/tls/ca.pem); no host name is in the certificate, so https://localhost fails
 #        STORE = bluestore (default: data in a sparse file DIR/osd0-block.img, RSS ~0.4 GB total)
 #              | memstore (data in OSD RAM: RSS grows with stored data; not persisted on kill -9)
 # env:   S3_ACCESS_KEY / S3_SECRET_KEY (default testkey/testsecret), MON_PORT (default 6789)
-# Writes DIR/env.sh (S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, S3_REGION, CEPH_PIDS).  Stop: stop-ceph-rgw.sh DIR
+# Writes DIR/env.sh (S3_ENDPOINT, S3_HTTPS_ENDPOINT, S3_CA_FILE, S3_ACCESS_KEY, S3_SECRET_KEY,
+# S3_REGION, CEPH_PIDS).  Stop: stop-ceph-rgw.sh DIR
 set -euo pipefail
 DIR=$(realpath -m "${1:?dir}"); RGW_PORT=${2:-7480}; STORE=${3:-bluestore}
 MON_PORT=${MON_PORT:-6789}
+SSL_PORT=${SSL_PORT:-$((RGW_PORT + 2))}
 AK=${S3_ACCESS_KEY:-testkey}; SK=${S3_SECRET_KEY:-testsecret}
 HERE=$(cd "$(dirname "$0")" && pwd)
-rm -rf "$DIR"; mkdir -p "$DIR"/{run,log,mon.a,osd.0,rgw}
+rm -rf "$DIR"; mkdir -p "$DIR"/{run,log,mon.a,osd.0,rgw,tls}
 CONF=$DIR/ceph.conf
 FSID=$(cat /proc/sys/kernel/random/uuid)
 t0=$(date +%s.%N)
+# A test CA and a server certificate it signs, valid for IP 127.0.0.1 only (two days).
+TLS=$DIR/tls
+ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+openssl req -x509 "${ec[@]}" -keyout "$TLS/ca.key" -out "$TLS/ca.pem" -days 2 \
+  -subj "/CN=basin test CA" -addext "basicConstraints=critical,CA:TRUE" \
+  -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+openssl req "${ec[@]}" -keyout "$TLS/server.key" -out "$TLS/server.csr" -subj "/CN=127.0.0.1" \
+  2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
+  >"$TLS/server.ext"
+openssl x509 -req -in "$TLS/server.csr" -CA "$TLS/ca.pem" -CAkey "$TLS/ca.key" -CAcreateserial \
+  -days 2 -extfile "$TLS/server.ext" -out "$TLS/server.pem" 2>/dev/null
 cat > "$CONF" <<EOF
 [global]
 fsid = $FSID
@@ -65,7 +81,7 @@ osd memory target = 939524096
 osd op num shards = 1
 osd op num threads per shard = 2
 [client.rgw.a]
-rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT
+rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT ssl_endpoint=127.0.0.1:$SSL_PORT ssl_certificate=$TLS/server.pem ssl_private_key=$TLS/server.key
 rgw data = $DIR/rgw
 rgw thread pool size = 64
 rgw enable usage log = false
@@ -102,6 +118,7 @@ radosgw "${C[@]}" -n client.rgw.a -f >"$DIR/log/rgw.out" 2>&1 &
 echo $! > "$DIR/rgw.pid"
 for i in $(seq 1 240); do curl -s -o /dev/null "http://127.0.0.1:$RGW_PORT/" && break; alive rgw; sleep 0.25; done
 curl -s -o /dev/null "http://127.0.0.1:$RGW_PORT/"
+curl -s -o /dev/null --cacert "$TLS/ca.pem" "https://127.0.0.1:$SSL_PORT/"
 timeout 60 radosgw-admin "${C[@]}" user create --uid=tester --display-name=tester \
   --access-key="$AK" --secret="$SK" >/dev/null
 t_rgw=$(date +%s.%N)
@@ -117,7 +134,8 @@ printf x > "$DIR/run/warmup.obj"
 t1=$(date +%s.%N)
 cat > "$DIR/env.sh" <<EOF
 export CEPH_CONF=$CONF
-export S3_ENDPOINT=http://127.0.0.1:$RGW_PORT S3_ACCESS_KEY=$AK S3_SECRET_KEY=$SK S3_REGION=us-east-1
+export S3_ENDPOINT=http://127.0.0.1:$RGW_PORT S3_HTTPS_ENDPOINT=https://127.0.0.1:$SSL_PORT
+export S3_CA_FILE=$TLS/ca.pem S3_ACCESS_KEY=$AK S3_SECRET_KEY=$SK S3_REGION=us-east-1
 export CEPH_PIDS="$(cat "$DIR/rgw.pid") $(cat "$DIR/osd.pid") $(cat "$DIR/mon.pid")"
 EOF
 printf 'ceph+rgw (%s) ready in %.1f s (mon+osd %.1f s, rgw+user %.1f s, warm-up %.1f s); S3 at http://127.0.0.1:%s key %s\n' \

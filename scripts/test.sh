@@ -13,7 +13,8 @@ dir=${BASIN_BUILD_ROOT:-.}/build
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-# A real S3 server (Ceph's radosgw) on 127.0.0.1 for the S3 tests, on ports of our own.
+# A real S3 server (Ceph's radosgw) on 127.0.0.1 for the S3 tests, on ports of our own:
+# plain HTTP on $port, HTTPS on $port+2 with a CA made at start (S3_HTTPS_ENDPOINT, S3_CA_FILE).
 s3dir=$(mktemp -d "${TMPDIR:-/tmp}/basin-s3.XXXXXX")
 stop_s3() { scripts/s3-server-stop.sh "$s3dir/rgw" >/dev/null 2>&1 || true; rm -rf "$s3dir"; }
 trap stop_s3 EXIT
@@ -22,12 +23,12 @@ if MON_PORT=$((port + 1)) scripts/s3-server-start.sh "$s3dir/rgw" "$port" bluest
     >"$s3dir/start.log" 2>&1; then
   # shellcheck disable=SC1091
   . "$s3dir/rgw/env.sh"
-  echo "S3 test server (radosgw) at $S3_ENDPOINT"
+  echo "S3 test server (radosgw) at $S3_ENDPOINT and $S3_HTTPS_ENDPOINT"
 elif [ "${CI:-}" = true ]; then
   cat "$s3dir/start.log" >&2
   echo "the S3 test server did not start" >&2
   exit 1
 else
-  echo "warning: the S3 test server did not start ($s3dir/start.log); S3 tests are skipped" >&2
+  echo "warning: the S3 test server did not start ($s3dir/start.log); the S3 tests will fail" >&2
 fi
 ctest --test-dir "$dir" --output-on-failure -j"$(nproc)"

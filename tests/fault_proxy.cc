@@ -2,53 +2,19 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <chrono>
-#include <cstring>
+#include <cctype>
 #include <string_view>
 
 namespace basin::testing {
 namespace {
 
-bool SendAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
-
-// Reads one request: headers, then Content-Length bytes of body.
-bool ReadRequest(int fd, std::string* req) {
-  char buf[65536];
-  size_t header_end = std::string::npos;
-  while (header_end == std::string::npos) {
-    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) return false;
-    req->append(buf, static_cast<size_t>(n));
-    header_end = req->find("\r\n\r\n");
-  }
-  size_t length = 0;
-  std::string lower = req->substr(0, header_end);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (const size_t at = lower.find("\r\ncontent-length:"); at != std::string::npos) {
-    length = std::stoull(lower.substr(at + 17));
-  }
-  while (req->size() < header_end + 4 + length) {
-    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) return false;
-    req->append(buf, static_cast<size_t>(n));
-  }
-  return true;
-}
-
 // Sets the Connection header of an HTTP message to close.
 std::string WithClose(const std::string& msg) {
   const size_t end = msg.find("\r\n\r\n");
+  if (end == std::string::npos) return msg;
   std::string head = msg.substr(0, end), out;
   size_t pos = 0;
   while (pos < head.size()) {
@@ -83,88 +49,76 @@ std::string Forward(int upstream_port, const std::string& request) {
 }  // namespace
 
 FaultProxy::FaultProxy(int upstream_port, double probability, uint64_t seed, int stall_ms)
-    : upstream_port_(upstream_port), probability_(probability), stall_ms_(stall_ms), rng_(seed) {
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-  int one = 1;
-  ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len);
-  port_ = ntohs(a.sin_port);
-  ::listen(listen_fd_, 128);
-  acceptor_ = std::thread([this] { Serve(); });
-}
+    : upstream_port_(upstream_port),
+      probability_(probability),
+      stall_ms_(stall_ms),
+      rng_(seed),
+      server_([this](const std::string& request) { return Handle(request); }) {}
 
-FaultProxy::~FaultProxy() {
-  stop_ = true;
-  ::shutdown(listen_fd_, SHUT_RDWR);
-  ::close(listen_fd_);
-  acceptor_.join();
-  for (auto& w : workers_) w.join();
-}
-
-FaultProxy::Fault FaultProxy::Pick() {
+void FaultProxy::FailNext(const std::string& pattern, int count, Fault fault) {
   std::lock_guard lock(mu_);
+  plans_.push_back({std::regex(pattern), count, fault});
+}
+
+uint64_t FaultProxy::total_faults() const {
+  uint64_t n = 0;
+  for (int f = 1; f < kFaultCount; ++f) n += faults_[f];
+  return n;
+}
+
+const char* FaultProxy::FaultName(Fault f) {
+  static const char* const kNames[] = {"none",  "500",      "503 SlowDown", "reset",
+                                       "stall", "truncate", "drop response"};
+  return kNames[f];
+}
+
+FaultProxy::Fault FaultProxy::Pick(const std::string& request_line) {
+  std::lock_guard lock(mu_);
+  for (Plan& p : plans_) {
+    if (p.count > 0 && std::regex_search(request_line, p.pattern)) {
+      --p.count;
+      return p.fault;
+    }
+  }
   if (std::uniform_real_distribution<double>(0, 1)(rng_) >= probability_) return kNone;
   return static_cast<Fault>(1 + rng_() % (kFaultCount - 1));
 }
 
-void FaultProxy::Serve() {
-  while (!stop_) {
-    pollfd p{listen_fd_, POLLIN, 0};
-    if (::poll(&p, 1, 100) <= 0) continue;
-    const int client = ::accept(listen_fd_, nullptr, nullptr);
-    if (client < 0) continue;
-    workers_.emplace_back([this, client] { Handle(client); });
-  }
-}
-
-void FaultProxy::Handle(int client) {
-  std::string request;
-  if (!ReadRequest(client, &request)) {
-    ::close(client);
-    return;
-  }
-  ++requests_;
-  const Fault f = Pick();
+TestHttpServer::Reply FaultProxy::Handle(const std::string& request) {
+  const Fault f = Pick(RequestLine(request));
   ++faults_[f];
-  std::string response;
+  TestHttpServer::Reply reply;
   switch (f) {
     case kError500:
-      response =
+      reply.bytes =
           "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
       break;
     case kSlowDown: {
       const std::string body = "<Error><Code>SlowDown</Code></Error>";
-      response = "HTTP/1.1 503 Slow Down\r\nContent-Length: " + std::to_string(body.size()) +
-                 "\r\nConnection: close\r\n\r\n" + body;
+      reply.bytes = "HTTP/1.1 503 Slow Down\r\nContent-Length: " + std::to_string(body.size()) +
+                    "\r\nConnection: close\r\n\r\n" + body;
       break;
     }
     case kStall:
-      std::this_thread::sleep_for(std::chrono::milliseconds(stall_ms_));
-      break;  // then close without a word
+      reply.delay_ms = stall_ms_;  // then close without a word
+      break;
     case kDropResponse:
       Forward(upstream_port_, request);  // applied, never answered
       break;
     default: {
-      response = WithClose(Forward(upstream_port_, request));
+      reply.bytes = WithClose(Forward(upstream_port_, request));
       if (f == kReset || f == kTruncate) {
         // Half the body, then gone; a response with no body is cut inside its status
         // line (cut anywhere after it, a client may take the status as the answer).
-        const size_t body = response.find("\r\n\r\n") + 4;
-        response.resize(response.size() > body ? body + (response.size() - body) / 2 : 8);
-        if (f == kReset) {
-          linger l{1, 0};  // a reset, not an orderly close
-          ::setsockopt(client, SOL_SOCKET, SO_LINGER, &l, sizeof l);
-        }
+        const size_t head_end = reply.bytes.find("\r\n\r\n");
+        const size_t body = head_end == std::string::npos ? reply.bytes.size() : head_end + 4;
+        reply.bytes.resize(reply.bytes.size() > body ? body + (reply.bytes.size() - body) / 2
+                                                     : std::min<size_t>(8, reply.bytes.size()));
+        reply.reset = f == kReset;
       }
     }
   }
-  SendAll(client, response);
-  ::close(client);
+  return reply;
 }
 
 }  // namespace basin::testing

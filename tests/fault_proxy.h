@@ -3,7 +3,8 @@
 // connection in the middle of the response body (in its status line when it has none), stalls past
 // the client's patience, truncates the body, or forwards the request and then drops the response
 // (the server applied it, the client never hears). Each request gets a fault with the given
-// probability (seeded). One request per connection: it answers "Connection: close".
+// probability (seeded), or a planned one (FailNext). One request per connection: it answers
+// "Connection: close". Built on TestHttpServer.
 #ifndef BASIN_TESTS_FAULT_PROXY_H_
 #define BASIN_TESTS_FAULT_PROXY_H_
 
@@ -11,9 +12,11 @@
 #include <cstdint>
 #include <mutex>
 #include <random>
+#include <regex>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "test_http_server.h"
 
 namespace basin::testing {
 
@@ -23,30 +26,36 @@ class FaultProxy {
 
   // Forwards to upstream_port on 127.0.0.1. probability: of a fault per request.
   FaultProxy(int upstream_port, double probability, uint64_t seed, int stall_ms = 3000);
-  ~FaultProxy();
 
-  int port() const { return port_; }
+  int port() const { return server_.port(); }
   void set_probability(double p) { probability_ = p; }
-  uint64_t requests() const { return requests_; }
+  // The next `count` requests whose first line ("PUT /b/k?partNumber=2&uploadId=.. HTTP/1.1")
+  // matches `pattern` (a regular expression, searched) get `fault`, whatever the
+  // probability. Plans are tried in the order given.
+  void FailNext(const std::string& pattern, int count, Fault fault);
+  uint64_t requests() const { return server_.requests(); }
   uint64_t faults(Fault f) const { return faults_[f]; }
+  uint64_t total_faults() const;
+  static const char* FaultName(Fault f);
 
  private:
-  void Serve();
-  void Handle(int client);
-  Fault Pick();
+  TestHttpServer::Reply Handle(const std::string& request);
+  Fault Pick(const std::string& request_line);
+
+  struct Plan {
+    std::regex pattern;
+    int count;
+    Fault fault;
+  };
 
   int upstream_port_;
   std::atomic<double> probability_;
   int stall_ms_;
-  int listen_fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
   std::mutex mu_;
   std::mt19937_64 rng_;
-  std::atomic<uint64_t> requests_{0};
+  std::vector<Plan> plans_;
   std::atomic<uint64_t> faults_[kFaultCount] = {};
-  std::thread acceptor_;
-  std::vector<std::thread> workers_;
+  TestHttpServer server_;  // last: its threads use the members above
 };
 
 }  // namespace basin::testing

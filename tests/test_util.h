@@ -2,8 +2,13 @@
 #ifndef BASIN_TESTS_TEST_UTIL_H_
 #define BASIN_TESTS_TEST_UTIL_H_
 
+#include <grp.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <random>
 #include <string>
 
@@ -40,6 +45,54 @@ inline std::string RandomBytes(size_t n, uint64_t seed = 1) {
   return s;
 }
 
+// Runs `fn` in a child process that is not root (as root, it first drops to the user and
+// group "nobody", 65534), and returns what fn returned, or -1 when the child could not
+// drop its privileges or did not exit normally. For tests of permission errors, which
+// root would not see. fn must not use gtest assertions (they would not reach the parent):
+// it returns a code the parent checks.
+inline int RunUnprivileged(const std::function<int()>& fn) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    if (::geteuid() == 0) {
+      const gid_t nogroup = 65534;
+      if (::setgroups(1, &nogroup) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0) {
+        ::_exit(255);
+      }
+    }
+    ::_exit(::geteuid() == 0 ? 255 : fn());
+  }
+  int status = 0;
+  if (pid < 0 || ::waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status) == 255 ? -1 : WEXITSTATUS(status);
+}
+
+// The Status of a Status, or of a Result<T>.
+template <typename T>
+const auto& StatusOf(const T& v) {
+  if constexpr (requires { v.status(); }) {
+    return v.status();
+  } else {
+    return v;
+  }
+}
+
 }  // namespace basin::testing
+
+// ASSERT_OK(expr) / EXPECT_OK(expr): expr (a Status or a Result<T>) is OK; the failure
+// message shows the expression and the status.
+#define BASIN_CHECK_OK_(check, expr)                                          \
+  do {                                                                        \
+    const ::basin::Status basin_checked_ = ::basin::testing::StatusOf((expr)); \
+    check(basin_checked_.ok()) << #expr << ": " << basin_checked_.ToString(); \
+  } while (0)
+#define ASSERT_OK(expr) BASIN_CHECK_OK_(ASSERT_TRUE, expr)
+#define EXPECT_OK(expr) BASIN_CHECK_OK_(EXPECT_TRUE, expr)
+// ASSERT_OK_AND_ASSIGN(lhs, expr): expr (a Result) is OK, and its value goes to lhs.
+#define ASSERT_OK_AND_ASSIGN(lhs, expr) \
+  ASSERT_OK_AND_ASSIGN_IMPL_(BASIN_CONCAT_(basin_result_, __LINE__), lhs, expr)
+#define ASSERT_OK_AND_ASSIGN_IMPL_(tmp, lhs, expr)                   \
+  auto tmp = (expr);                                                 \
+  ASSERT_TRUE(tmp.ok()) << #expr << ": " << tmp.status().ToString(); \
+  lhs = std::move(tmp).value()
 
 #endif  // BASIN_TESTS_TEST_UTIL_H_

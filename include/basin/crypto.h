@@ -66,6 +66,9 @@ Status DeriveKeyFromPassword(std::string_view password, std::span<const uint8_t,
 // Fills `out` with cryptographically secure random bytes.
 void RandomBytes(std::span<uint8_t> out);
 
+// Overwrites the bytes of `s` with zeros in a way the compiler keeps (secrets in buffers).
+void WipeSecret(std::string& s);
+
 }  // namespace basin
 
 #endif  // BASIN_CRYPTO_H_

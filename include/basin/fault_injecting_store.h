@@ -55,9 +55,10 @@ class FaultInjectingStore : public ObjectStore {
 
  protected:
   Status DoPut(std::string_view key, std::string_view data, PutMode mode) override;
-  Status DoGet(std::string_view key, const ByteRange& range, std::string* out,
-               uint64_t* object_size) override;
-  Result<uint64_t> DoHead(std::string_view key) override;
+  Status DoPutIfMatch(std::string_view key, std::string_view data, std::string_view etag) override;
+  Status DoGet(std::string_view key, const ByteRange& range, const GetOptions& options,
+               std::string* out, ObjectInfo* info) override;
+  Result<ObjectInfo> DoStat(std::string_view key) override;
   Result<ListPage> DoList(const ListOptions& options) override;
   Status DoDelete(std::string_view key) override;
   Status DoDeleteMany(const std::vector<std::string>& keys) override;

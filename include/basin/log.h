@@ -40,7 +40,8 @@ struct LogOptions {
   // Used when a log is created; an existing log keeps its own layout.
   LogLayout layout = LogLayout::kSingleObject;
   uint64_t first_entry = 0;  // entry id of a new log's first record
-  // How a writer repairs a log that was not closed (its writer died) before appending.
+  // How a writer repairs a log that was not closed (its writer died) before appending;
+  // what it did is reported by RecordWriter::recovery().
   RecoveryMode recovery = RecoveryMode::kPointInTime;
   // Readers: a cache shared by readers (optional).
   std::shared_ptr<BlockCache> block_cache;
@@ -76,8 +77,13 @@ struct LogBlock {
 // What a log holds, from its header, index and footer (or what recovery would keep).
 struct LogInfo {
   LogLayout layout = LogLayout::kSingleObject;
-  bool sealed = false;  // has a valid tail that matches its blocks
-  bool holes = false;   // recovery dropped damaged blocks
+  // False for an object shorter than a header (0 to 52 bytes): a log whose writer died
+  // before its header was whole. It holds no records; the next writer makes it a log.
+  bool has_header = true;
+  bool sealed = false;          // has a valid tail that matches its blocks
+  bool holes = false;           // recovery dropped damaged blocks
+  uint16_t format_version = 0;  // of the header (1)
+  uint32_t footer_size = 0;     // bytes of the footer record that ends a sealed log (97)
   uint32_t block_size = 0;
   CompressionType compression = CompressionType::kNone;
   uint32_t segment = 0;
@@ -88,6 +94,37 @@ struct LogInfo {
   uint64_t index_offset = 0;  // where the tail starts (or would)
   std::string metadata;       // the user's metadata bytes
   std::vector<LogBlock> blocks;
+};
+
+// What is stored at a key.
+enum class RecordFileKind : uint8_t {
+  kEmpty,             // an object of 0 to 52 bytes that starts like a log header: a log
+                      // whose writer died before its header was whole; empty to readers
+  kBlockFile,         // a block file: one object, or KEY/b<number> objects
+  kBasicFile,         // a basic record file
+  kSegmentDirectory,  // KEY/00000000, KEY/00000001, ...
+};
+
+// What recovery found and did (RecoverLog), or what opening a writer repaired before its
+// first append (RecordWriter::recovery()).
+struct RecoveryReport {
+  RecordFileKind kind = RecordFileKind::kBlockFile;  // of what was recovered
+  RecoveryMode mode = RecoveryMode::kPointInTime;
+  bool was_sealed = false;  // sealed and whole: nothing needed doing
+  bool changed = false;     // the store was written to
+  // Every block's contents were read and checked, as LogReader::Verify does. False only
+  // for point-in-time recovery of an object-per-block log that was not sealed: a crash
+  // leaves block objects whole or absent, so their trailers say where it stopped.
+  bool contents_checked = true;
+  uint64_t blocks_kept = 0;
+  uint64_t records_kept = 0;     // records that start in the kept blocks
+  uint64_t bytes_cut = 0;        // bytes cut from the end (single object)
+  uint64_t objects_deleted = 0;  // block objects deleted (object per block)
+  bool emptied = false;          // a torn header was cut away: the log is now empty
+  // What was found and not kept, one line each, with offsets (and, in a segment
+  // directory, the segment's key).
+  std::vector<std::string> damage;
+  std::string ToString() const;  // a few lines for people
 };
 
 }  // namespace basin

@@ -1,7 +1,8 @@
 // A segment directory (seed 001's RecordLogDirectory): a log kept as numbered segment
 // files DIR/00000000, DIR/00000001, ..., each a block file whose entry ids continue the
 // previous one's. Addresses carry the segment number in their top 16 bits
-// (docs/format/log.md, "Addresses").
+// (docs/format/log.md, "Addresses"). The directory's RecordWriter and RecordFile
+// (record_file.h).
 #ifndef BASIN_LOG_DIRECTORY_H_
 #define BASIN_LOG_DIRECTORY_H_
 
@@ -10,8 +11,8 @@
 #include <vector>
 
 #include "basin/log.h"
-#include "basin/log_reader.h"
 #include "basin/object_store.h"
+#include "basin/record_file.h"
 
 namespace basin {
 
@@ -25,40 +26,35 @@ struct LogDirectoryOptions {
 };
 
 // Appends to the last segment, rolling to new ones. Not thread-safe; sticky errors.
-class LogDirectoryWriter {
+class LogDirectoryWriter : public RecordWriter {
  public:
   // Opens DIR, creating it when empty; the last segment is reopened (and repaired, as
-  // options.log.recovery says, when its writer died).
+  // options.log.recovery says, when its writer died: recovery() reports it). Errors as
+  // LogWriter::Open's, for the last segment.
   static Result<std::unique_ptr<LogDirectoryWriter>> Open(std::shared_ptr<ObjectStore> store,
                                                           std::string dir,
                                                           const LogDirectoryOptions& options);
-  virtual ~LogDirectoryWriter() = default;
-  virtual Result<uint64_t> Append(std::string_view record) = 0;
-  // Syncs and seals the current segment and starts the next one.
+  // Syncs and seals the current segment and starts the next one. InvalidArgument when the
+  // directory has used all 65536 segment numbers.
   virtual Status Roll() = 0;
-  virtual Status Flush() = 0;
-  virtual Status Sync() = 0;
-  virtual Status Close() = 0;
-  virtual uint64_t next_entry() const = 0;
-  virtual uint32_t segment() const = 0;
+  virtual uint32_t segment() const = 0;  // the segment being appended to
 };
 
-class LogDirectoryReader {
+// Reads the segments in order; RecordFile's Verify checks every segment.
+class LogDirectoryReader : public RecordFile {
  public:
+  // NotFound when DIR holds no segment.
   static Result<std::unique_ptr<LogDirectoryReader>> Open(std::shared_ptr<ObjectStore> store,
                                                           std::string dir,
                                                           const LogDirectoryOptions& options);
-  virtual ~LogDirectoryReader() = default;
   virtual const std::vector<uint32_t>& segments() const = 0;
-  // The segment's description (opens it).
+  // The segment's description (opens it). NotFound for a segment that is not there.
   virtual Result<LogInfo> SegmentInfo(uint32_t segment) = 0;
-  virtual std::unique_ptr<LogIterator> NewIterator() = 0;
-  virtual Result<std::string> Get(uint64_t address) = 0;
-  virtual Status Verify() = 0;
   virtual size_t open_segment_count() const = 0;
 };
 
-// The segment numbers under DIR/, in order (empty when there are none).
+// The segment numbers under DIR/, in order (empty when there are none). Names that are not
+// 8 decimal digits below 65536 are ignored.
 Result<std::vector<uint32_t>> ListLogSegments(ObjectStore& store, const std::string& dir);
 std::string LogSegmentKey(const std::string& dir, uint32_t segment);
 

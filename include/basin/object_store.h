@@ -15,12 +15,16 @@
 //   - A put or a closed writer makes the object visible whole and durable, or not at all:
 //     a reader never sees part of an object, even after a crash.
 //   - Create-only puts are atomic: of two racing creators exactly one succeeds and the
-//     other gets AlreadyExists.
+//     other gets AlreadyExists. So are if-match puts (compare-and-swap on the entity tag):
+//     of two racing writers naming the same version, exactly one succeeds.
+//   - Every object has an entity tag that changes whenever it is replaced, and a
+//     last-modified time on the store's own clock (never the client's).
 //   - List returns keys in bytewise order.
 //   - Every method may be called from any thread at the same time.
 #ifndef BASIN_OBJECT_STORE_H_
 #define BASIN_OBJECT_STORE_H_
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -79,9 +83,23 @@ enum class StoreOp : uint8_t {
 inline constexpr int kStoreOpCount = 7;
 std::string_view StoreOpName(StoreOp op);  // "put", "get", ...
 
+// What a store knows of an object without reading it (Stat, List).
 struct ObjectInfo {
   std::string key;
-  uint64_t size = 0;
+  uint64_t size = 0;  // bytes
+  // Changes whenever the object is replaced; opaque, compared only for equality. Every
+  // store gives one from Stat; S3 listings give one too.
+  std::string etag;
+  // When the object was last written, on the store's clock (a file's mtime, S3's
+  // Last-Modified, to the second there). The epoch when the store cannot tell.
+  std::chrono::system_clock::time_point last_modified{};
+};
+
+// Conditions a get checks, and what it reports besides the bytes.
+struct GetOptions {
+  // When not empty: the get fails with IOError ("changed while being read") unless the
+  // object's entity tag is this one, so that several reads of one object see one version.
+  std::string if_match;
 };
 
 struct ListOptions {
@@ -129,8 +147,9 @@ class AppendableObject {
 };
 
 // A handle for many range reads of one object (a table's blocks): it keeps open what the
-// store can keep open (a file descriptor). The object must not change while the handle
-// is open (basin's tables and sealed logs never do). Thread-safe.
+// store can keep open (a file descriptor). Its reads all see the version of the object
+// that was there when it was opened (a local file: the open descriptor; S3: If-Match on
+// the entity tag), or fail with IOError when that version is gone. Thread-safe.
 class ReadableObject {
  public:
   virtual ~ReadableObject() = default;
@@ -155,8 +174,20 @@ class ObjectStore {
   Status Get(std::string_view key, const ByteRange& range, std::string* out,
              uint64_t* object_size = nullptr);
   Result<std::string> Get(std::string_view key, const ByteRange& range = ByteRange::All());
-  // The object's size. NotFound when the key does not exist.
+  // The full form: checks `options` and, with `info`, reports the whole object's size,
+  // entity tag and last-modified time (key left empty) from the same request.
+  Status Get(std::string_view key, const ByteRange& range, const GetOptions& options,
+             std::string* out, ObjectInfo* info);
+  // What the store knows of the object (one HEAD on S3). NotFound when the key does not
+  // exist.
+  Result<ObjectInfo> Stat(std::string_view key);
+  // The object's size: Stat's size.
   Result<uint64_t> Head(std::string_view key);
+  // Replaces the object only if its entity tag is `etag` (as Stat or List reported it): a
+  // compare-and-swap. NotFound when the object does not exist; AlreadyExists when it holds
+  // another version; NotSupported when the store cannot do it atomically (an S3-compatible
+  // server that ignores If-Match is found out by a probe on first use, and refused).
+  Status PutIfMatch(std::string_view key, std::string_view data, std::string_view etag);
   // One page of keys; InvalidArgument when max_keys is 0.
   Result<ListPage> List(const ListOptions& options);
   // Every key under `prefix`, following pages.
@@ -172,9 +203,10 @@ class ObjectStore {
   // that cannot grow an object in place.
   Result<std::unique_ptr<AppendableObject>> OpenAppendable(std::string_view key);
   // Opens the object for repeated range reads. NotFound when absent. The handle must not
-  // outlive the store. With `prefetch_tail`, a store that reads by request fetches the
-  // object's last prefetch_tail bytes in the request that opens it, and serves reads that
-  // lie within them without another: a table's footer and metadata cost one suffix read.
+  // outlive the store. Every read sees the version that was there at open, or fails with
+  // IOError saying the object changed. With `prefetch_tail`, a store that reads by request fetches
+  // the object's last prefetch_tail bytes in the request that opens it, and serves reads that lie
+  // within them without another: a table's footer and metadata cost one suffix read.
   Result<std::unique_ptr<ReadableObject>> OpenReadable(std::string_view key,
                                                        uint64_t prefetch_tail = 0);
 
@@ -185,9 +217,12 @@ class ObjectStore {
   // What a store implements. REQUIRES: the key is valid, max_keys >= 1; object_size may be
   // null.
   virtual Status DoPut(std::string_view key, std::string_view data, PutMode mode) = 0;
-  virtual Status DoGet(std::string_view key, const ByteRange& range, std::string* out,
-                       uint64_t* object_size) = 0;
-  virtual Result<uint64_t> DoHead(std::string_view key) = 0;
+  // REQUIRES additionally: info may be null.
+  virtual Status DoGet(std::string_view key, const ByteRange& range, const GetOptions& options,
+                       std::string* out, ObjectInfo* info) = 0;
+  virtual Result<ObjectInfo> DoStat(std::string_view key) = 0;
+  virtual Status DoPutIfMatch(std::string_view key, std::string_view data,
+                              std::string_view etag) = 0;
   virtual Result<ListPage> DoList(const ListOptions& options) = 0;
   virtual Status DoDelete(std::string_view key) = 0;
   virtual Result<std::unique_ptr<ObjectWriter>> DoNewWriter(std::string_view key, PutMode mode) = 0;

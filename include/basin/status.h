@@ -5,7 +5,8 @@
 //   kCorruption        stored bytes are damaged or not in the expected format.
 //   kIOError           the medium failed (disk, network). May be retryable.
 //   kInvalidArgument   the caller asked for something malformed or impossible.
-//   kAlreadyExists     a create-only write found the target present.
+//   kAlreadyExists     a conditional write lost: a create-only write found the target
+//                      present, or an if-match write found another version.
 //   kPermissionDenied  authentication or authorisation was refused.
 //   kNotSupported      the operation is not available here (feature, backend, version).
 // Retryable is a separate bit: only transient failures (timeouts, throttling, resets) set it.

@@ -3,7 +3,9 @@
 //   mem://            a new, empty store in memory
 //   mem://NAME        the process-wide memory store NAME (created on first use)
 //   s3://BUCKET/PREFIX?endpoint=URL&region=R&style=path|virtual   S3 and compatibles
-//       (also part_mib=N, parts_in_flight=N: multipart tuning for large objects)
+//       (also part_mib=N, parts_in_flight=N: multipart tuning for large objects;
+//       ca_file=PATH: the CAs to trust over HTTPS; see s3_store.h)
+// Library basin::store_url: it links the S3 store (basin::s3) as well as basin::store.
 #ifndef BASIN_STORE_URL_H_
 #define BASIN_STORE_URL_H_
 
@@ -22,7 +24,7 @@ struct StoreUrl {
   std::string path;    // kFile: absolute, normalised directory path; kMemory: the name
   std::string bucket;  // kS3
   std::string prefix;  // kS3: key prefix inside the bucket, without a trailing '/'
-  std::map<std::string, std::string> params;  // the query: endpoint, region, style
+  std::map<std::string, std::string> params;  // the query: endpoint, region, style, ...
 };
 
 // InvalidArgument naming what is wrong with the URL.

@@ -1,38 +1,73 @@
 // Runs the basin binary as a user would and checks output and exit codes.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
+#include "cli_test_util.h"
 #include "test_util.h"
 
 namespace basin {
 namespace {
 
-struct RunResult {
-  int code;
-  std::string out, err;
-};
+using basin::testing::RunResult;
+using basin::testing::Slurp;
 
-std::string Slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+// A `basin` child process whose standard input is a pipe the test writes to.
+class Child {
+ public:
+  explicit Child(const std::vector<std::string>& args) {
+    std::vector<char*> argv = {const_cast<char*>(BASIN_BINARY)};
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    int fds[2];
+    EXPECT_EQ(::pipe(fds), 0);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[0], 0);
+    posix_spawn_file_actions_addclose(&actions, fds[1]);
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+    EXPECT_EQ(posix_spawn(&pid_, BASIN_BINARY, &actions, nullptr, argv.data(), environ), 0);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(fds[0]);
+    in_ = fds[1];
+  }
+  ~Child() { Kill(); }
+  void Write(const std::string& data) {
+    ASSERT_EQ(::write(in_, data.data(), data.size()), static_cast<ssize_t>(data.size()));
+  }
+  // SIGKILL, as a crash or an OOM killer would; nothing of the writer runs after it.
+  void Kill() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    EXPECT_EQ(::waitpid(pid_, &status, 0), pid_);
+    EXPECT_TRUE(WIFSIGNALED(status));
+    ::close(in_);
+    pid_ = 0;
+  }
+
+ private:
+  pid_t pid_ = 0;
+  int in_ = -1;
+};
 
 class CliTest : public ::testing::Test {
  protected:
   RunResult Basin(const std::string& args, const std::string& input = "") {
-    const std::string in = dir_.path() + "/.stdin", out = dir_.path() + "/.stdout",
-                      err = dir_.path() + "/.stderr";
-    std::ofstream(in, std::ios::binary) << input;
-    const std::string cmd =
-        std::string(BASIN_BINARY) + " " + args + " <" + in + " >" + out + " 2>" + err;
-    const int status = std::system(cmd.c_str());
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, Slurp(out), Slurp(err)};
+    return basin::testing::RunBasin(BASIN_BINARY, dir_.path(), args, input);
   }
   basin::testing::TempDir dir_;
 };
@@ -117,6 +152,57 @@ TEST_F(CliTest, CreateOnlyConflictExitsOne) {
   EXPECT_EQ(Basin("store get " + url).out, "a");
 }
 
+// Exit code 3 means "permission refused", for every command: checked as an unprivileged
+// user (root would not be refused).
+TEST_F(CliTest, PermissionRefusedExitsThree) {
+  const int code = basin::testing::RunUnprivileged([] {
+    basin::testing::TempDir dir;
+    const std::string store = dir.path() + "/ro";
+    if (::mkdir(store.c_str(), 0500) != 0) return 100;
+    const std::string cmd =
+        std::string(BASIN_BINARY) + " store put " + store + "/k </dev/null 2>/dev/null";
+    const int status = std::system(cmd.c_str());
+    ::chmod(store.c_str(), 0700);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 101;
+  });
+  EXPECT_EQ(code, 3);
+}
+
+// A get takes several reads of a large object; while another process replaces the object
+// again and again, each get must give one version whole, or fail: never pieces of both.
+TEST_F(CliTest, StoreGetNeverMixesTwoVersionsOfAnObject) {
+  const std::string store = dir_.path() + "/s";
+  std::filesystem::create_directories(store);
+  const std::string v1 = basin::testing::RandomBytes(40 << 20, 1);
+  const std::string v2 = basin::testing::RandomBytes(40 << 20, 2);
+  for (const auto& [name, data] : {std::pair{"v1", &v1}, std::pair{"v2", &v2}}) {
+    std::ofstream(dir_.path() + "/" + name, std::ios::binary) << *data;
+  }
+  std::filesystem::copy_file(dir_.path() + "/v1", store + "/big");
+  std::atomic<bool> stop{false};
+  std::thread replacer([&] {
+    // What a put does: a whole new file renamed over the name.
+    for (int i = 0; !stop; ++i) {
+      const std::string tmp = store + "/.basin-tmp-test";
+      std::filesystem::copy_file(dir_.path() + (i % 2 ? "/v1" : "/v2"), tmp,
+                                 std::filesystem::copy_options::overwrite_existing);
+      std::filesystem::rename(tmp, store + "/big");
+    }
+  });
+  int whole = 0;
+  for (int i = 0; i < 12; ++i) {
+    const std::string out = dir_.path() + "/got";
+    RunResult r = Basin("store get " + store + "/big " + out);
+    if (r.code != 0) continue;  // noticed the change: allowed
+    const std::string got = Slurp(out);
+    EXPECT_TRUE(got == v1 || got == v2) << "try " << i << ": a mix of versions, exit 0";
+    ++whole;
+  }
+  stop = true;
+  replacer.join();
+  EXPECT_GT(whole, 0);
+}
+
 TEST_F(CliTest, InvalidUrlsAreUsageErrors) {
   RunResult r = Basin("store get ftp://host/x");
   EXPECT_EQ(r.code, 2);
@@ -191,6 +277,116 @@ TEST_F(CliTest, LogRecoverCutsATornTail) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(Basin("log cat " + log).out, "a\nb\nc\n");
   EXPECT_EQ(Basin("log verify " + log).code, 0);
+}
+
+// `basin log append` killed with SIGKILL, in every flavour: right after it started (before
+// any input), and after thousands of lines were piped in and it had a second to make them
+// durable. The log must then work with every command, hold every line that was read, and
+// take more appends.
+TEST_F(CliTest, LogAppendKilledBySigkillLeavesAWholeUsableLog) {
+  ::signal(SIGPIPE, SIG_IGN);
+  const std::vector<std::vector<std::string>> flavours = {
+      {}, {"--compression", "zstd"}, {"--basic"}, {"--block-size", "1024"}};
+  std::string lines;
+  for (int i = 0; i < 3000; ++i) lines += "line " + std::to_string(i) + " of the input\n";
+  int n = 0;
+  for (const auto& options : flavours) {
+    for (bool with_input : {false, true}) {
+      const std::string log = dir_.path() + "/killed" + std::to_string(n++) + ".log";
+      SCOPED_TRACE(log + (options.empty() ? "" : " " + options[0]));
+      std::vector<std::string> args = {"log", "append", log};
+      args.insert(args.end(), options.begin(), options.end());
+      {
+        Child child(args);
+        if (with_input) child.Write(lines);
+        std::this_thread::sleep_for(std::chrono::milliseconds(with_input ? 2500 : 500));
+        child.Kill();
+      }
+      const std::string expect = with_input ? lines : "";
+      RunResult cat = Basin("log cat " + log);
+      EXPECT_EQ(cat.code, 0) << cat.err;
+      EXPECT_EQ(cat.out, expect);
+      RunResult verify = Basin("log verify " + log);
+      EXPECT_EQ(verify.code, 0) << verify.err;
+      RunResult recover = Basin("log recover " + log + " --mode point-in-time");
+      EXPECT_EQ(recover.code, 0) << recover.err;
+      RunResult more = Basin("log append " + log, "more\n");
+      EXPECT_EQ(more.code, 0) << more.err;
+      EXPECT_EQ(Basin("log cat " + log).out, expect + "more\n");
+      EXPECT_EQ(Basin("log verify " + log).code, 0);
+    }
+  }
+}
+
+// While input trickles in, what has been read reaches the store within about a second:
+// another process can read it, and it survives SIGKILL.
+TEST_F(CliTest, LogAppendMakesTrickledInputDurableWithinASecond) {
+  ::signal(SIGPIPE, SIG_IGN);
+  const std::string log = dir_.path() + "/trickle.log";
+  Child child({"log", "append", log, "--compression", "lz4"});
+  std::string sent;
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 5; ++i) {
+      const std::string line = "round " + std::to_string(round) + " line " + std::to_string(i);
+      child.Write(line + "\n");
+      sent += line + "\n";
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1600));
+    RunResult cat = Basin("log cat " + log);  // the writer is still running
+    EXPECT_EQ(cat.code, 0) << cat.err;
+    EXPECT_EQ(cat.out, sent) << "round " << round;
+  }
+  child.Kill();
+  EXPECT_EQ(Basin("log cat " + log).out, sent);
+}
+
+// A log file of 0 bytes, or of a header cut short, is an empty log: read as empty, a torn
+// header is reported as damage by verify and cut by recovery or by the next append.
+TEST_F(CliTest, LogCommandsTreatAnEmptyOrTornHeaderLogAsEmpty) {
+  const std::string model = dir_.path() + "/model.log";
+  ASSERT_EQ(Basin("log append " + model, "x\n").code, 0);
+  const std::string header = Slurp(model).substr(0, 53);
+  for (size_t n : {0, 1, 20, 52}) {
+    const std::string log = dir_.path() + "/e" + std::to_string(n) + ".log";
+    std::ofstream(log, std::ios::binary) << header.substr(0, n);
+    RunResult cat = Basin("log cat " + log);
+    EXPECT_EQ(cat.code, 0) << n << ": " << cat.err;
+    EXPECT_EQ(cat.out, "");
+    RunResult inspect = Basin("log inspect " + log);
+    EXPECT_EQ(inspect.code, 0) << inspect.err;
+    EXPECT_NE(inspect.out.find("empty log"), std::string::npos) << inspect.out;
+    RunResult verify = Basin("log verify " + log);
+    EXPECT_EQ(verify.code, n == 0 ? 0 : 1) << n << ": " << verify.err;
+    if (n > 0) {
+      EXPECT_NE(verify.err.find("torn"), std::string::npos) << verify.err;
+    }
+    if (n == 20) {
+      RunResult recover = Basin("log recover " + log + " --mode point-in-time");
+      EXPECT_EQ(recover.code, 0) << recover.err;
+      EXPECT_NE(recover.out.find("now empty"), std::string::npos) << recover.out;
+      EXPECT_EQ(Slurp(log), "");
+    }
+    RunResult append = Basin("log append " + log, "a\nb\n");
+    ASSERT_EQ(append.code, 0) << n << ": " << append.err;
+    if (n > 0 && n != 20) {
+      EXPECT_NE(append.err.find("repaired"), std::string::npos) << append.err;
+    }
+    EXPECT_EQ(Basin("log cat " + log).out, "a\nb\n");
+  }
+}
+
+// Appending to a log whose writer died first repairs it, and says so on stderr.
+TEST_F(CliTest, LogAppendReportsTheRepairOfATornTail) {
+  const std::string log = dir_.path() + "/torn.log";
+  ASSERT_EQ(Basin("log append " + log, "a\nb\nc\n").code, 0);
+  const std::string bytes = Slurp(log);
+  std::ofstream(log, std::ios::binary | std::ios::trunc) << bytes.substr(0, 53 + 2 * 10 + 4);
+  RunResult r = Basin("log append " + log, "d\n");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("was not closed by its last writer"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("cut 4 bytes"), std::string::npos) << r.err;
+  EXPECT_EQ(Basin("log cat " + log).out, "a\nb\nd\n");
 }
 
 TEST_F(CliTest, LogSegmentDirectoryWithATrailingSlash) {

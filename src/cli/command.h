@@ -16,11 +16,21 @@ namespace basin::cli {
 // Where a command leaves its outcome.
 struct Outcome {
   Status status;
+  // A command that succeeded with reservations (a backup that skipped unreadable files)
+  // sets its own exit code here; 0 otherwise.
+  int exit_code = 0;
 };
+
+// Exit code of a backup that wrote its snapshot but skipped files it could not read.
+inline constexpr int kExitIncomplete = 4;
 
 void RegisterStoreCommands(CLI::App& app, Outcome* outcome);
 void RegisterLogCommands(CLI::App& app, Outcome* outcome);
 void RegisterTableCommands(CLI::App& app, Outcome* outcome);
+struct GlobalOptions;
+void RegisterRepoCommands(CLI::App& app, GlobalOptions* options, Outcome* outcome);
+void RegisterBackupCommands(CLI::App& app, GlobalOptions* options, Outcome* outcome);
+void RegisterHistoryCommands(CLI::App& app, GlobalOptions* options, Outcome* outcome);
 
 // Writes all of `data` to `f`; IOError naming `what` on failure.
 Status WriteAllTo(std::FILE* f, std::string_view data, std::string_view what);

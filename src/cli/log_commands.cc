@@ -1,8 +1,12 @@
 // basin log append|cat|inspect|verify|recover: operate record logs by hand, as RocksDB's
 // ldb and sst_dump do for its files. FILE is a store URL or path naming a block file (one
-// object, or one object per block), a basic record file, or a segment directory.
+// object, or one object per block), a basic record file, or a segment directory; which one
+// is told by DetectRecordFile (record_file.h), and every flavour is read and written through
+// the RecordFile and RecordWriter interfaces.
 #include <fmt/format.h>
 
+#include <unistd.h>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -12,21 +16,23 @@
 #include "basin/log_reader.h"
 #include "basin/log_recovery.h"
 #include "basin/log_writer.h"
+#include "basin/record_file.h"
 #include "basin/store_url.h"
 #include "cli/command.h"
-#include "log/log_file.h"
-#include "log/log_format.h"
+#include "cli/record_input.h"
 
 namespace basin::cli {
 namespace {
 
+// `basin log append` makes what it has read durable at least this often.
+constexpr std::chrono::milliseconds kDurableWithin{1000};
+
 struct LogTarget {
-  enum class Kind { kNone, kBlockFile, kBasicFile, kDirectory };
   std::shared_ptr<ObjectStore> store;
   std::string key;
   std::string url;
-  Kind kind = Kind::kNone;
-  bool wants_directory = false;  // the URL ends in '/'
+  std::optional<RecordFileKind> kind;  // none: nothing there
+  bool wants_directory = false;        // the URL ends in '/'
 };
 
 Result<LogTarget> Resolve(const std::string& url) {
@@ -38,49 +44,31 @@ Result<LogTarget> Resolve(const std::string& url) {
   t.wants_directory = !t.key.empty() && t.key.back() == '/';
   while (!t.key.empty() && t.key.back() == '/') t.key.pop_back();
   if (t.key.empty()) return Status::InvalidArgument(fmt::format("'{}' names no log", url));
-  if (t.store->Head(t.key).ok()) {
-    auto head = t.store->Get(t.key, ByteRange::Span(0, log::kHeaderRecordSize));
-    log::RecordView r;
-    log::FileHeader h;
-    if (!head.ok() || !log::ParseRecord(*head, 0, &r).ok() ||
-        !log::DecodeHeader(r.payload, &h).ok()) {
-      // Not recognisably a log: a damaged block file, as far as the tools can tell.
-      t.kind = LogTarget::Kind::kBlockFile;
-    } else {
-      t.kind = h.kind == log::FileKind::kBasicFile ? LogTarget::Kind::kBasicFile
-                                                   : LogTarget::Kind::kBlockFile;
-    }
-    return t;
+  auto kind = DetectRecordFile(*t.store, t.key);
+  if (kind.ok()) {
+    t.kind = *kind;
+  } else if (!kind.status().IsNotFound()) {
+    return kind.status();
   }
-  auto layout = log::DetectLayout(*t.store, t.key);
-  if (layout.ok()) {
-    t.kind = LogTarget::Kind::kBlockFile;
-    return t;
-  }
-  BASIN_ASSIGN_OR_RETURN(auto segments, ListLogSegments(*t.store, t.key));
-  if (!segments.empty()) t.kind = LogTarget::Kind::kDirectory;
   return t;
 }
 
-Status Absent(const LogTarget& t) { return Status::NotFound(fmt::format("no log at '{}'", t.url)); }
+Result<std::unique_ptr<RecordFile>> OpenForReading(const LogTarget& t) {
+  if (!t.kind) return Status::NotFound(fmt::format("no log at '{}'", t.url));
+  return OpenRecordFile(t.store, t.key);
+}
 
-// Calls fn(record) for each record on stdin: lines without their newline, or
-// NUL-terminated records.
-template <typename F>
-Status ForEachInput(bool nul, F&& fn) {
-  char* line = nullptr;
-  size_t cap = 0;
-  Status s;
-  while (s.ok()) {
-    const ssize_t n = ::getdelim(&line, &cap, nul ? '\0' : '\n', stdin);
-    if (n < 0) break;
-    size_t len = static_cast<size_t>(n);
-    if (len > 0 && line[len - 1] == (nul ? '\0' : '\n')) --len;
-    s = fn(std::string_view(line, len));
+// What opening a writer repaired, on stderr: repairs are never silent.
+void ReportRepair(const LogTarget& t, const RecoveryReport& r) {
+  if (!r.changed) return;
+  fmt::print(stderr, "basin: {} was not closed by its last writer; repaired before appending:\n",
+             t.url);
+  std::string text = r.ToString();
+  for (size_t at = 0; at < text.size();) {
+    const size_t nl = text.find('\n', at);
+    fmt::print(stderr, "  {}\n", text.substr(at, nl - at));
+    at = nl == std::string::npos ? text.size() : nl + 1;
   }
-  std::free(line);
-  if (s.ok() && std::ferror(stdin)) s = Status::IOError("reading standard input");
-  return s;
 }
 
 struct AppendArgs {
@@ -98,36 +86,27 @@ Status Append(const AppendArgs& a) {
   o.block_size = a.block_size;
   BASIN_ASSIGN_OR_RETURN(o.compression.type, ParseCompression(a.compression));
   o.compression.level = a.level;
-  uint64_t count = 0, first = 0;
-  auto run = [&](auto& writer) -> Status {
-    first = writer->next_entry();
-    BASIN_RETURN_IF_ERROR(ForEachInput(a.nul, [&](std::string_view rec) {
-      ++count;
-      return writer->Append(rec).status();
-    }));
-    return writer->Close();
-  };
-  Status s;
-  if (t.kind == LogTarget::Kind::kDirectory ||
-      (t.kind == LogTarget::Kind::kNone && t.wants_directory)) {
-    LogDirectoryOptions d;
-    d.log = o;
-    BASIN_ASSIGN_OR_RETURN(auto w, LogDirectoryWriter::Open(t.store, t.key, d));
-    s = run(w);
-  } else if (t.kind == LogTarget::Kind::kBasicFile ||
-             (t.kind == LogTarget::Kind::kNone && a.basic)) {
-    BASIN_ASSIGN_OR_RETURN(auto w, BasicRecordWriter::Open(t.store, t.key));
-    s = run(w);
-  } else {
-    auto w = LogWriter::Open(t.store, t.key, o);
-    if (w.status().IsNotSupported() && t.kind == LogTarget::Kind::kNone) {
-      o.layout = LogLayout::kObjectPerBlock;  // the store cannot append in place
-      w = LogWriter::Open(t.store, t.key, o);
-    }
-    BASIN_RETURN_IF_ERROR(w.status());
-    s = run(*w);
+  const RecordFileKind new_kind = a.basic             ? RecordFileKind::kBasicFile
+                                  : t.wants_directory ? RecordFileKind::kSegmentDirectory
+                                                      : RecordFileKind::kBlockFile;
+  auto w = OpenRecordWriter(t.store, t.key, new_kind, o);
+  if (w.status().IsNotSupported() && !t.kind && new_kind == RecordFileKind::kBlockFile) {
+    o.layout = LogLayout::kObjectPerBlock;  // the store cannot append in place
+    w = OpenRecordWriter(t.store, t.key, new_kind, o);
   }
-  BASIN_RETURN_IF_ERROR(s);
+  BASIN_RETURN_IF_ERROR(w.status());
+  RecordWriter& writer = **w;
+  ReportRepair(t, writer.recovery());
+  const uint64_t first = writer.next_entry();
+  uint64_t count = 0;
+  BASIN_RETURN_IF_ERROR(ReadRecords(
+      STDIN_FILENO, a.nul ? '\0' : '\n', kDurableWithin,
+      [&](std::string_view rec) {
+        ++count;
+        return writer.Append(rec).status();
+      },
+      [&] { return writer.Sync(); }));
+  BASIN_RETURN_IF_ERROR(writer.Close());
   fmt::print(stderr, "appended {} records to {} (entries {} to {})\n", count, t.url, first,
              first + count - (count > 0 ? 1 : 0));
   return Status::OK();
@@ -142,29 +121,8 @@ struct CatArgs {
 
 Status Cat(const CatArgs& a) {
   BASIN_ASSIGN_OR_RETURN(LogTarget t, Resolve(a.file));
-  std::unique_ptr<LogReader> file;
-  std::unique_ptr<LogDirectoryReader> dir;
-  std::unique_ptr<BasicRecordReader> basic;
-  std::unique_ptr<LogIterator> it;
-  switch (t.kind) {
-    case LogTarget::Kind::kNone:
-      return Absent(t);
-    case LogTarget::Kind::kBlockFile: {
-      BASIN_ASSIGN_OR_RETURN(file, LogReader::Open(t.store, t.key));
-      it = file->NewIterator();
-      break;
-    }
-    case LogTarget::Kind::kBasicFile: {
-      BASIN_ASSIGN_OR_RETURN(basic, BasicRecordReader::Open(t.store, t.key));
-      it = basic->NewIterator();
-      break;
-    }
-    case LogTarget::Kind::kDirectory: {
-      BASIN_ASSIGN_OR_RETURN(dir, LogDirectoryReader::Open(t.store, t.key, {}));
-      it = dir->NewIterator();
-      break;
-    }
-  }
+  BASIN_ASSIGN_OR_RETURN(auto file, OpenForReading(t));
+  std::unique_ptr<RecordIterator> it = file->NewIterator();
   if (a.from_entry >= 0) {
     BASIN_RETURN_IF_ERROR(it->SeekToEntry(static_cast<uint64_t>(a.from_entry)));
   } else if (!a.from_address.empty()) {
@@ -186,10 +144,17 @@ Status Cat(const CatArgs& a) {
 void PrintInfo(const LogInfo& info, std::string_view name) {
   fmt::print("log:          {} ({})\n", name,
              info.layout == LogLayout::kSingleObject ? "single object" : "one object per block");
+  if (!info.has_header) {
+    fmt::print(
+        "header:       none: {} bytes, less than a header (its writer died creating the log); "
+        "an empty log\n",
+        info.size);
+    return;
+  }
   fmt::print("sealed:       {}{}\n", info.sealed ? "yes" : "no (its writer did not close it)",
              info.holes ? ", with blocks dropped by recovery" : "");
   fmt::print("header:       version {}, block size {}, compression {}, segment {}\n",
-             log::kFormatVersion, info.block_size, CompressionName(info.compression), info.segment);
+             info.format_version, info.block_size, CompressionName(info.compression), info.segment);
   fmt::print("entries:      {} records, ids {} to {}\n", info.record_count, info.first_entry,
              info.next_entry == 0 ? 0 : info.next_entry - 1);
   fmt::print("size:         {} bytes\n", info.size);
@@ -208,43 +173,32 @@ void PrintInfo(const LogInfo& info, std::string_view name) {
   if (info.sealed) {
     fmt::print("index:        {} records at offset {}\n", info.blocks.size(), info.index_offset);
     fmt::print("metadata:     {} bytes\n", info.metadata.size());
-    fmt::print("footer:       {} bytes at offset {}\n", log::kFooterSize,
-               info.size - log::kFooterSize);
+    fmt::print("footer:       {} bytes at offset {}\n", info.footer_size,
+               info.size - info.footer_size);
   }
-}
-
-// Reads every record of a basic file (checking each CRC): how many there are.
-Result<uint64_t> CountBasicRecords(const LogTarget& t, uint64_t* first_entry) {
-  BASIN_ASSIGN_OR_RETURN(auto r, BasicRecordReader::Open(t.store, t.key));
-  if (first_entry != nullptr) *first_entry = r->first_entry();
-  auto it = r->NewIterator();
-  uint64_t n = 0;
-  while (it->Next()) ++n;
-  BASIN_RETURN_IF_ERROR(it->status());
-  return n;
 }
 
 Status Inspect(const std::string& url) {
   BASIN_ASSIGN_OR_RETURN(LogTarget t, Resolve(url));
-  switch (t.kind) {
-    case LogTarget::Kind::kNone:
-      return Absent(t);
-    case LogTarget::Kind::kBasicFile: {
-      uint64_t first = 0;
-      BASIN_ASSIGN_OR_RETURN(uint64_t n, CountBasicRecords(t, &first));
+  if (!t.kind) return Status::NotFound(fmt::format("no log at '{}'", t.url));
+  switch (*t.kind) {
+    case RecordFileKind::kBasicFile: {
+      BASIN_ASSIGN_OR_RETURN(auto r, BasicRecordReader::Open(t.store, t.key));
+      BASIN_ASSIGN_OR_RETURN(uint64_t n, r->Verify());
       BASIN_ASSIGN_OR_RETURN(uint64_t size, t.store->Head(t.key));
       fmt::print(
           "log:          {} (basic record file)\nentries:      {} records from id {}\n"
           "size:         {} bytes\n",
-          t.url, n, first, size);
+          t.url, n, r->first_entry(), size);
       return Status::OK();
     }
-    case LogTarget::Kind::kBlockFile: {
+    case RecordFileKind::kEmpty:
+    case RecordFileKind::kBlockFile: {
       BASIN_ASSIGN_OR_RETURN(auto r, LogReader::Open(t.store, t.key));
       PrintInfo(r->info(), t.url);
       return Status::OK();
     }
-    case LogTarget::Kind::kDirectory: {
+    case RecordFileKind::kSegmentDirectory: {
       BASIN_ASSIGN_OR_RETURN(auto d, LogDirectoryReader::Open(t.store, t.key, {}));
       fmt::print("directory:    {} ({} segments)\n", t.url, d->segments().size());
       for (uint32_t s : d->segments()) {
@@ -260,62 +214,22 @@ Status Inspect(const std::string& url) {
 
 Status Verify(const std::string& url) {
   BASIN_ASSIGN_OR_RETURN(LogTarget t, Resolve(url));
-  switch (t.kind) {
-    case LogTarget::Kind::kNone:
-      return Absent(t);
-    case LogTarget::Kind::kBasicFile: {
-      BASIN_ASSIGN_OR_RETURN(uint64_t n, CountBasicRecords(t, nullptr));
-      fmt::print("ok: {} records\n", n);
-      return Status::OK();
-    }
-    case LogTarget::Kind::kBlockFile: {
-      BASIN_ASSIGN_OR_RETURN(auto r, LogReader::Open(t.store, t.key));
-      BASIN_RETURN_IF_ERROR(r->Verify());
-      fmt::print("ok: {} blocks, {} records{}\n", r->info().blocks.size(), r->info().record_count,
-                 r->info().sealed ? "" : " (not sealed)");
-      return Status::OK();
-    }
-    case LogTarget::Kind::kDirectory: {
-      BASIN_ASSIGN_OR_RETURN(auto d, LogDirectoryReader::Open(t.store, t.key, {}));
-      BASIN_RETURN_IF_ERROR(d->Verify());
-      fmt::print("ok: {} segments\n", d->segments().size());
-      return Status::OK();
-    }
-  }
+  BASIN_ASSIGN_OR_RETURN(auto file, OpenForReading(t));
+  BASIN_ASSIGN_OR_RETURN(uint64_t records, file->Verify());
+  const auto* block_file = dynamic_cast<const LogReader*>(file.get());
+  const bool open =
+      block_file != nullptr && block_file->info().has_header && !block_file->info().sealed;
+  fmt::print("ok: {} ({}), {} records{}\n", t.url, RecordFileKindName(*t.kind), records,
+             open ? " (not sealed: its writer has not closed it)" : "");
   return Status::OK();
 }
 
 Status Recover(const std::string& url, const std::string& mode_name) {
   BASIN_ASSIGN_OR_RETURN(RecoveryMode mode, ParseRecoveryMode(mode_name));
   BASIN_ASSIGN_OR_RETURN(LogTarget t, Resolve(url));
-  switch (t.kind) {
-    case LogTarget::Kind::kNone:
-      return Absent(t);
-    case LogTarget::Kind::kBasicFile: {
-      if (mode == RecoveryMode::kSkipDamaged) {
-        return Status::NotSupported("a basic record file has no blocks to skip");
-      }
-      if (mode == RecoveryMode::kStrict) return Verify(url);
-      BASIN_ASSIGN_OR_RETURN(auto w, BasicRecordWriter::Open(t.store, t.key));  // cuts a torn tail
-      BASIN_RETURN_IF_ERROR(w->Close());
-      fmt::print("point-in-time: {} records kept\n", w->next_entry());
-      return Status::OK();
-    }
-    case LogTarget::Kind::kBlockFile: {
-      BASIN_ASSIGN_OR_RETURN(RecoveryReport r, RecoverLog(t.store, t.key, mode));
-      fmt::print("{}", r.ToString());
-      return Status::OK();
-    }
-    case LogTarget::Kind::kDirectory: {
-      BASIN_ASSIGN_OR_RETURN(auto segments, ListLogSegments(*t.store, t.key));
-      for (uint32_t s : segments) {
-        BASIN_ASSIGN_OR_RETURN(RecoveryReport r,
-                               RecoverLog(t.store, LogSegmentKey(t.key, s), mode));
-        fmt::print("segment {}: {}", s, r.ToString());
-      }
-      return Status::OK();
-    }
-  }
+  if (!t.kind) return Status::NotFound(fmt::format("no log at '{}'", t.url));
+  BASIN_ASSIGN_OR_RETURN(RecoveryReport r, RecoverLog(t.store, t.key, mode));
+  fmt::print("{}", r.ToString());
   return Status::OK();
 }
 
@@ -330,7 +244,10 @@ void RegisterLogCommands(CLI::App& app, Outcome* outcome) {
 
   auto append_args = std::make_shared<AppendArgs>();
   CLI::App* append = log->add_subcommand(
-      "append", "Append records read from stdin, one per line (-z: NUL-separated)");
+      "append",
+      "Append records read from stdin, one per line (-z: NUL-separated). What has been read is "
+      "made durable within a second, while input flows and while it waits; a log its last "
+      "writer did not close is repaired first, and the repair printed on stderr");
   append->add_option("FILE", append_args->file, "The log; created if absent")->required();
   append
       ->add_option("--block-size", append_args->block_size,

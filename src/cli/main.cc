@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "cli/command.h"
+#include "cli/repo_common.h"
 
 namespace basin::cli {
 
@@ -64,13 +65,25 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "basin " BASIN_VERSION);
   app.require_subcommand(1);
   app.footer(
-      "Exit codes: 0 success, 1 damaged data or absent thing, 2 bad usage, 3 permission "
-      "refused.\nStores are named by URL: file:///path (or a plain path), mem://, "
-      "s3://bucket/prefix.");
+      "Exit codes: 0 success, 1 damaged data or absent thing (or a failed store), 2 bad "
+      "usage, 3 permission refused (a wrong password), 4 backup written but some files could "
+      "not be read.\nStores are named by URL: file:///path (or a plain path), mem://, "
+      "s3://bucket/prefix. The basin: --repo URL or $BASIN_REPOSITORY; its password: "
+      "--password-file, $BASIN_PASSWORD_FILE, $BASIN_PASSWORD, or a prompt.");
   Outcome outcome;
+  basin::cli::GlobalOptions global;
+  basin::cli::AddGlobalOptions(app, &global);
+  basin::cli::RegisterRepoCommands(app, &global, &outcome);
+  basin::cli::RegisterBackupCommands(app, &global, &outcome);
+  basin::cli::RegisterHistoryCommands(app, &global, &outcome);
   basin::cli::RegisterLogCommands(app, &outcome);
   basin::cli::RegisterStoreCommands(app, &outcome);
   basin::cli::RegisterTableCommands(app, &outcome);
+  // Global options (--repo, --json ...) may come after the subcommand too.
+  for (CLI::App* sub : app.get_subcommands({})) {
+    sub->fallthrough();
+    for (CLI::App* subsub : sub->get_subcommands({})) subsub->fallthrough();
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -92,5 +105,5 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "basin: I/O error: writing standard output\n");
     return 1;
   }
-  return 0;
+  return outcome.exit_code;
 }

@@ -67,14 +67,17 @@ Status Put(const std::string& url, const std::string& file, bool create_only) {
 
 Status Get(const std::string& url, const std::string& file) {
   BASIN_ASSIGN_OR_RETURN(StoreAndKey sk, OpenObject(url));
-  BASIN_ASSIGN_OR_RETURN(uint64_t size, sk.store->Head(sk.key));
+  // One handle for every piece: they all come from one version of the object (or the
+  // read fails saying it changed), never a mix of two.
+  BASIN_ASSIGN_OR_RETURN(auto object, sk.store->OpenReadable(sk.key));
+  const uint64_t size = object->size();
   FilePtr out(file == "-" ? stdout : std::fopen(file.c_str(), "wb"));
   if (!out) return Status::IOError(fmt::format("cannot create '{}'", file));
   Progress progress("get " + sk.key, size);
   std::string buf;
   for (uint64_t off = 0; off < size; off += kChunk) {
     const uint64_t n = std::min<uint64_t>(kChunk, size - off);
-    BASIN_RETURN_IF_ERROR(sk.store->Get(sk.key, ByteRange::Span(off, n), &buf));
+    BASIN_RETURN_IF_ERROR(object->Read(off, n, &buf));
     BASIN_RETURN_IF_ERROR(WriteAllTo(out.get(), buf, file));
     progress.Add(n);
   }
@@ -201,7 +204,9 @@ void RegisterStoreCommands(CLI::App& app, Outcome* outcome) {
   store->footer(
       "URL names a store and a key: file:///tmp/x/key (or /tmp/x/key), mem://NAME/key, or "
       "s3://bucket/key?endpoint=http://127.0.0.1:7480 (credentials from AWS_ACCESS_KEY_ID and "
-      "AWS_SECRET_ACCESS_KEY or ~/.aws; the endpoint may come from AWS_ENDPOINT_URL).");
+      "AWS_SECRET_ACCESS_KEY or ~/.aws; the endpoint may come from AWS_ENDPOINT_URL; also "
+      "region=, style=path|virtual, part_mib=, parts_in_flight=, and ca_file=PEM or "
+      "AWS_CA_BUNDLE for a private CA over HTTPS).");
 
   struct Args {
     std::string url, file = "-";
@@ -212,7 +217,9 @@ void RegisterStoreCommands(CLI::App& app, Outcome* outcome) {
   CLI::App* put = store->add_subcommand("put", "Store FILE (or standard input) as object URL");
   put->add_option("URL", args->url, "Object URL")->required();
   put->add_option("FILE", args->file, "File to read, - for standard input");
-  put->add_flag("--create-only", args->create_only, "Fail if the object already exists");
+  put->add_flag("--create-only", args->create_only,
+                "Fail if the object already exists (on S3: objects of at most "
+                "(parts_in_flight + 1) x part_mib MiB, 40 MiB by default)");
   put->callback([=] { outcome->status = Put(args->url, args->file, args->create_only); });
 
   CLI::App* get = store->add_subcommand("get", "Write object URL to FILE (or standard output)");
@@ -238,7 +245,8 @@ void RegisterStoreCommands(CLI::App& app, Outcome* outcome) {
   b->add_flag("--keep", bench->keep, "Keep the objects (no delete step)");
   b->callback([=] { outcome->status = Bench(*bench); });
 
-  CLI::App* rm = store->add_subcommand("rm", "Delete object URL (absent is not an error)");
+  CLI::App* rm = store->add_subcommand(
+      "rm", "Delete object URL (an absent object is not an error; a missing bucket is)");
   rm->add_option("URL", args->url, "Object URL")->required();
   rm->callback([=] { outcome->status = Rm(args->url); });
 

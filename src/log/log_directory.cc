@@ -22,11 +22,17 @@ Result<std::vector<uint32_t>> ListLogSegments(ObjectStore& store, const std::str
   BASIN_ASSIGN_OR_RETURN(auto objects, store.ListAll(dir + "/"));
   std::set<uint32_t> found;
   for (const ObjectInfo& o : objects) {
+    if (o.key.size() <= dir.size() + 1) continue;  // a listing that ignores the prefix
     const std::string_view rest = std::string_view(o.key).substr(dir.size() + 1);
     const std::string_view name = rest.substr(0, rest.find('/'));
-    if (name.size() != 8 || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
-    const uint32_t n = static_cast<uint32_t>(std::stoul(std::string(name)));
-    if (n < (uint32_t{1} << log::kSegmentBits)) found.insert(n);
+    if (name.size() != 8) continue;
+    uint32_t n = 0;
+    bool digits = true;
+    for (char c : name) {
+      digits = digits && c >= '0' && c <= '9';
+      n = n * 10 + static_cast<uint32_t>(c - '0');  // 8 digits: no overflow
+    }
+    if (digits && n < (uint32_t{1} << log::kSegmentBits)) found.insert(n);
   }
   return std::vector<uint32_t>(found.begin(), found.end());
 }
@@ -66,8 +72,14 @@ class DirectoryWriter : public LogDirectoryWriter {
     return OpenSegment(next);
   }
 
-  Status Flush() override { return Keep(writer_->Flush()); }
-  Status Sync() override { return Keep(writer_->Sync()); }
+  Status Flush() override {
+    if (!status_.ok()) return status_;
+    return Keep(writer_->Flush());
+  }
+  Status Sync() override {
+    if (!status_.ok()) return status_;
+    return Keep(writer_->Sync());
+  }
   Status Close() override {
     if (!status_.ok()) return status_;
     Status s = writer_->Close();
@@ -76,6 +88,9 @@ class DirectoryWriter : public LogDirectoryWriter {
   }
   uint64_t next_entry() const override { return writer_->next_entry(); }
   uint32_t segment() const override { return segment_; }
+  const Status& status() const override { return status_; }
+  // What opening the last segment repaired.
+  const RecoveryReport& recovery() const override { return recovery_; }
 
  private:
   Status Keep(Status s) {
@@ -89,6 +104,7 @@ class DirectoryWriter : public LogDirectoryWriter {
     auto w = log::LogWriterImpl::Open(store_, LogSegmentKey(dir_, segment_), o, segment_);
     if (!w.ok()) return status_ = w.status();
     writer_ = std::move(w).value();
+    if (writer_->recovery().changed) recovery_ = writer_->recovery();
     return Status::OK();
   }
 
@@ -97,13 +113,14 @@ class DirectoryWriter : public LogDirectoryWriter {
   const LogDirectoryOptions options_;
   uint32_t segment_ = 0;
   std::unique_ptr<log::LogWriterImpl> writer_;
+  RecoveryReport recovery_;
   Status status_;
 };
 
 class DirectoryReader;
 
 // Iterates segment after segment.
-class DirectoryIterator : public LogIterator {
+class DirectoryIterator : public RecordIterator {
  public:
   explicit DirectoryIterator(DirectoryReader* reader) : reader_(reader) {}
   bool Next() override;
@@ -125,7 +142,7 @@ class DirectoryIterator : public LogIterator {
   DirectoryReader* reader_;
   size_t index_ = static_cast<size_t>(-1);
   std::shared_ptr<log::LogReaderImpl> segment_;  // keeps the segment open while used
-  std::unique_ptr<LogIterator> inner_;
+  std::unique_ptr<RecordIterator> inner_;
   Status status_;
 };
 
@@ -145,7 +162,7 @@ class DirectoryReader : public LogDirectoryReader {
     return r->info();
   }
 
-  std::unique_ptr<LogIterator> NewIterator() override {
+  std::unique_ptr<RecordIterator> NewIterator() override {
     return std::make_unique<DirectoryIterator>(this);
   }
 
@@ -154,12 +171,14 @@ class DirectoryReader : public LogDirectoryReader {
     return r->Get(address);
   }
 
-  Status Verify() override {
+  Result<uint64_t> Verify() override {
+    uint64_t records = 0;
     for (uint32_t s : segments_) {
       BASIN_ASSIGN_OR_RETURN(auto r, Segment(s));
-      BASIN_RETURN_IF_ERROR(r->Verify());
+      BASIN_ASSIGN_OR_RETURN(uint64_t n, r->Verify());
+      records += n;
     }
-    return Status::OK();
+    return records;
   }
 
   size_t open_segment_count() const override {

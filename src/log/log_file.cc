@@ -23,6 +23,9 @@ uint64_t LogState::record_count() const {
 LogInfo LogState::ToInfo() const {
   LogInfo info;
   info.layout = layout;
+  info.has_header = has_header;
+  info.format_version = has_header ? kFormatVersion : 0;
+  info.footer_size = sealed ? kFooterSize : 0;
   info.sealed = sealed;
   info.holes = holes;
   info.block_size = header.block_size;
@@ -60,6 +63,21 @@ Result<LogLayout> DetectLayout(ObjectStore& store, const std::string& key) {
   BASIN_ASSIGN_OR_RETURN(ListPage page, store.List(o));
   if (!page.objects.empty()) return LogLayout::kObjectPerBlock;
   return Status::NotFound(fmt::format("no log at '{}' in {}", key, store.url()));
+}
+
+Status ReadBlockFileHeader(ObjectStore& store, const std::string& object, FileHeader* h) {
+  BASIN_ASSIGN_OR_RETURN(std::string head,
+                         store.Get(object, ByteRange::Span(0, kHeaderRecordSize)));
+  RecordView r;
+  BASIN_RETURN_IF_ERROR(ParseRecord(head, 0, &r));
+  if (r.type != static_cast<uint8_t>(RecordType::kHeader)) {
+    return Status::Corruption("the first record is not a file header (not a basin log)");
+  }
+  BASIN_RETURN_IF_ERROR(DecodeHeader(r.payload, h));
+  if (h->kind != FileKind::kBlockFile) {
+    return Status::InvalidArgument("a basic record file, not a block log (open it as one)");
+  }
+  return Status::OK();
 }
 
 std::string EncodeTail(const LogState& state) {
@@ -202,6 +220,28 @@ Status LoadSealedSingle(ObjectStore& store, const std::string& key, LogState* st
   return Status::OK();
 }
 
+// A single object shorter than a header: empty, or a header torn by a crash (damage that
+// point-in-time recovery cuts to an empty object), or not a log.
+Status LoadHeaderless(ObjectStore& store, const std::string& key, RecoveryMode mode, LogState* st) {
+  std::string bytes;
+  if (st->size > 0) BASIN_RETURN_IF_ERROR(store.Get(key, ByteRange::Span(0, st->size), &bytes));
+  if (!IsHeaderPrefix(bytes)) {
+    return Status::Corruption(fmt::format(
+        "'{}' holds {} bytes that do not start a log header: not a basin log", key, st->size));
+  }
+  st->has_header = false;
+  st->end = 0;
+  if (st->size == 0) return Status::OK();
+  const std::string what =
+      fmt::format("the header is torn ({} of {} bytes): its writer died creating the log", st->size,
+                  kHeaderRecordSize);
+  if (mode == RecoveryMode::kStrict) {
+    return Status::Corruption(fmt::format("'{}' is damaged at offset 0: {}", key, what));
+  }
+  st->damage.push_back({0, what});
+  return Status::OK();
+}
+
 }  // namespace
 
 Result<LogState> LoadLog(ObjectStore& store, const std::string& key, RecoveryMode mode) {
@@ -213,6 +253,10 @@ Result<LogState> LoadLog(ObjectStore& store, const std::string& key, RecoveryMod
     return st;
   }
   BASIN_ASSIGN_OR_RETURN(st.size, store.Head(key));
+  if (st.size < kHeaderRecordSize) {
+    BASIN_RETURN_IF_ERROR(LoadHeaderless(store, key, mode, &st));
+    return st;
+  }
   if (LoadSealedSingle(store, key, &st).ok()) return st;
   LogState scanned;
   scanned.layout = layout;

@@ -119,6 +119,33 @@ Status DecodeHeader(std::string_view in, FileHeader* h) {
   return Status::OK();
 }
 
+bool IsHeaderPrefix(std::string_view in) {
+  if (in.size() >= kHeaderRecordSize) return false;
+  // What every header record holds at fixed places: type, length, magic, version.
+  std::string fixed(kRecordHeaderSize + kMagic.size() + 2, '\0');
+  fixed[4] = static_cast<char>(RecordType::kHeader);
+  EncodeFixed32(fixed.data() + 5, static_cast<uint32_t>(kHeaderPayloadSize));
+  fixed.replace(kRecordHeaderSize, kMagic.size(), kMagic);
+  EncodeFixed16(fixed.data() + kRecordHeaderSize + kMagic.size(), kFormatVersion);
+  for (size_t i = 4; i < std::min(in.size(), fixed.size()); ++i) {
+    if (in[i] != fixed[i]) return false;
+  }
+  size_t at = fixed.size();  // kind, compression, block size follow
+  if (in.size() <= at) return true;
+  const auto kind = static_cast<uint8_t>(in[at]);
+  if (kind != static_cast<uint8_t>(FileKind::kBlockFile) &&
+      kind != static_cast<uint8_t>(FileKind::kBasicFile)) {
+    return false;
+  }
+  if (in.size() > at + 1 && !IsKnownCompression(static_cast<uint8_t>(in[at + 1]))) return false;
+  at += 2;
+  if (in.size() < at + 4) return true;
+  const uint32_t block_size = DecodeFixed32(in.data() + at);
+  return kind == static_cast<uint8_t>(FileKind::kBasicFile)
+             ? true
+             : block_size >= kMinBlockSize && block_size <= kMaxBlockSize;
+}
+
 std::string EncodeBlockInfo(const BlockInfo& b) {
   std::string s;
   s.reserve(kBlockInfoPayloadSize);

@@ -129,6 +129,11 @@ struct RecordView {
 // the CRC does not match.
 Status ParseRecord(std::string_view in, uint64_t offset, RecordView* out);
 
+// True when `in`, shorter than a header record (0 to 52 bytes), agrees with a header in
+// every byte that can be checked without the rest (type, length, magic, version, kind,
+// compression, block size): a header whose writer died while appending it.
+bool IsHeaderPrefix(std::string_view in);
+
 std::string EncodeHeader(const FileHeader& h);
 std::string EncodeBlockInfo(const BlockInfo& b);
 std::string EncodeFooter(const Footer& f);

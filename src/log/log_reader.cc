@@ -9,7 +9,7 @@ namespace {
 
 // Iterates one block file; reassembles fragmented records (docs/format/log.md: a record
 // is returned only when its fragments are complete and consecutive).
-class FileIterator : public LogIterator {
+class FileIterator : public RecordIterator {
  public:
   explicit FileIterator(LogReaderImpl* reader) : reader_(reader) {}
 
@@ -160,7 +160,7 @@ Result<std::unique_ptr<LogReaderImpl>> LogReaderImpl::Open(std::shared_ptr<Objec
   return r;
 }
 
-std::unique_ptr<LogIterator> LogReaderImpl::NewIterator() {
+std::unique_ptr<RecordIterator> LogReaderImpl::NewIterator() {
   return std::make_unique<FileIterator>(this);
 }
 
@@ -224,7 +224,7 @@ Result<std::string> LogReaderImpl::Get(uint64_t address) {
   return std::string(it.value());
 }
 
-Status LogReaderImpl::Verify() {
+Result<uint64_t> LogReaderImpl::Verify() {
   if (!state_.damage.empty()) {
     return Status::Corruption(fmt::format("'{}' is damaged at offset {}: {}", key_,
                                           state_.damage[0].offset, state_.damage[0].what));
@@ -239,7 +239,7 @@ Status LogReaderImpl::Verify() {
                                       state_.header.block_size, d, &block)
                               .WithContext(key_));
   }
-  return Status::OK();
+  return state_.record_count();
 }
 
 }  // namespace basin::log

@@ -19,9 +19,9 @@ class LogReaderImpl : public LogReader {
                                                      bool segment_addresses);
 
   const LogInfo& info() const override { return info_; }
-  std::unique_ptr<LogIterator> NewIterator() override;
+  std::unique_ptr<RecordIterator> NewIterator() override;
   Result<std::string> Get(uint64_t address) override;
-  Status Verify() override;
+  Result<uint64_t> Verify() override;
 
   // For iterators.
   const LogState& state() const { return state_; }

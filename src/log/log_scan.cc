@@ -1,39 +1,22 @@
-// Loading logs that are not sealed (or are being checked): the single-object scan, which
-// reads every byte and checks every record, and the object-per-block scan, which reads
-// only each block object's trailer. Rules: docs/format/log.md, "Recovery".
-#include <map>
-#include <mutex>
+// Loading a single-object log that is not sealed (or is being checked): the scan reads
+// every byte and checks every record. Rules: docs/format/log.md, "Recovery".
+#include <optional>
 
 #include <fmt/format.h>
 
 #include "log/block_decoder.h"
 #include "log/log_file.h"
-#include "util/parallel.h"
 
 namespace basin::log {
 namespace {
 
 constexpr size_t kResyncWindow = 1 << 20;
-constexpr size_t kTailReadParallelism = 8;
-
-Status HeaderFromObject(ObjectStore& store, const std::string& object, FileHeader* h) {
-  BASIN_ASSIGN_OR_RETURN(std::string head,
-                         store.Get(object, ByteRange::Span(0, kHeaderRecordSize)));
-  RecordView r;
-  BASIN_RETURN_IF_ERROR(ParseRecord(head, 0, &r));
-  if (r.type != static_cast<uint8_t>(RecordType::kHeader)) {
-    return Status::Corruption("the first record is not a file header (not a basin log)");
-  }
-  BASIN_RETURN_IF_ERROR(DecodeHeader(r.payload, h));
-  if (h->kind != FileKind::kBlockFile) {
-    return Status::InvalidArgument("a basic record file, not a block log (open it as one)");
-  }
-  return Status::OK();
-}
 
 // What scanning one block found.
 struct BlockScan {
-  enum Outcome { kBlock, kTail, kDamaged } outcome = kDamaged;
+  // kOpen: the object ends after whole records of a block whose trailer is not written yet
+  // (a writer flushed them and did not close the log): nothing is lost, nothing damaged.
+  enum Outcome { kBlock, kTail, kOpen, kDamaged } outcome = kDamaged;
   BlockInfo info;            // kBlock: the block; kDamaged: its whole records (if any)
   bool has_partial = false;  // kDamaged: info holds whole records before the damage
   uint64_t damage_offset = 0;
@@ -45,9 +28,10 @@ class BlockScanner {
   BlockScanner(uint32_t block_size, Decompressor& d) : block_size_(block_size), decompressor_(d) {}
 
   // Scans the block expected at `pos` (block `number`, first entry `entry`); `buf` holds
-  // the bytes from pos on, at most a block's worth.
-  BlockScan Scan(std::string_view buf, uint64_t pos, uint64_t number, uint64_t entry) {
+  // the bytes from pos on, at most a block's worth; `at_end`: they reach the object's end.
+  BlockScan Scan(std::string_view buf, uint64_t pos, uint64_t number, uint64_t entry, bool at_end) {
     pos_ = pos;
+    at_end_ = at_end;
     expect_ = BlockInfo{number, pos, 0, entry, 0, 0};
     RecordView r;
     if (Status s = ParseRecord(buf, pos, &r); !s.ok()) return Damaged(pos, s.message(), 0);
@@ -124,6 +108,11 @@ class BlockScanner {
     uint64_t off = 0;
     uint8_t last = 0;
     while (true) {
+      if (off == buf.size() && at_end_ && off > 0) {
+        BlockScan out = Damaged(pos_ + off, "", off);
+        out.outcome = BlockScan::kOpen;
+        return out;
+      }
       if (off == buf.size()) {
         return Damaged(pos_ + off,
                        fmt::format("the log ends inside block {} (offset {}) before its trailer",
@@ -163,6 +152,7 @@ class BlockScanner {
   const uint32_t block_size_;
   Decompressor& decompressor_;
   uint64_t pos_ = 0;
+  bool at_end_ = false;
   BlockInfo expect_;  // what the block's trailer must say, filled in as records are seen
 };
 
@@ -199,25 +189,24 @@ Result<std::optional<std::pair<uint64_t, BlockInfo>>> FindNextTrailer(ObjectStor
   return std::optional<std::pair<uint64_t, BlockInfo>>();
 }
 
-}  // namespace
-
-Status ScanSingleObject(ObjectStore& store, const std::string& key, RecoveryMode mode,
-                        LogState* st) {
+// Scans from `pos`, where block `number` with first entry `entry` is expected.
+Status ScanFrom(ObjectStore& store, const std::string& key, RecoveryMode mode, LogState* st,
+                uint64_t pos, uint64_t number, uint64_t entry) {
   const uint64_t size = st->size;
-  if (size < kHeaderRecordSize) {
-    return Status::Corruption(fmt::format("'{}' holds {} bytes, less than a log header ({})", key,
-                                          size, kHeaderRecordSize));
-  }
-  BASIN_RETURN_IF_ERROR(HeaderFromObject(store, key, &st->header).WithContext(key));
   Decompressor decompressor;
   BlockScanner scanner(st->header.block_size, decompressor);
-  uint64_t pos = kHeaderRecordSize, number = 0, entry = st->header.first_entry;
   st->end = pos;
   std::string buf;
   while (pos < size) {
     const uint64_t len = std::min<uint64_t>(size - pos, st->header.block_size);
     BASIN_RETURN_IF_ERROR(store.Get(key, ByteRange::Span(pos, len), &buf));
-    BlockScan r = scanner.Scan(buf, pos, number, entry);
+    BlockScan r = scanner.Scan(buf, pos, number, entry, pos + len == size);
+    if (r.outcome == BlockScan::kOpen) {  // whole records, no trailer yet: a clean end
+      st->blocks.push_back(r.info);
+      st->last_partial = true;
+      st->end = r.info.block_offset + r.info.content_size;
+      return Status::OK();
+    }
     if (r.outcome == BlockScan::kBlock) {
       st->blocks.push_back(r.info);
       pos = st->end = r.info.end();
@@ -271,112 +260,25 @@ Status ScanSingleObject(ObjectStore& store, const std::string& key, RecoveryMode
   return Status::OK();  // ends at a block boundary, without a tail
 }
 
-Status ScanBlockObjects(ObjectStore& store, const std::string& key, RecoveryMode mode,
+}  // namespace
+
+Status ScanSingleObject(ObjectStore& store, const std::string& key, RecoveryMode mode,
                         LogState* st) {
-  BASIN_ASSIGN_OR_RETURN(auto objects, store.ListAll(key + "/"));
-  std::map<uint64_t, uint64_t> sizes;  // block number -> object size
-  std::optional<uint64_t> footer_size;
-  for (const ObjectInfo& o : objects) {
-    const std::string_view name = std::string_view(o.key).substr(key.size() + 1);
-    if (name == "footer") {
-      footer_size = o.size;
-    } else if (name.size() == 17 && name[0] == 'b') {
-      uint64_t n = 0;
-      bool ok = true;
-      for (char c : name.substr(1)) {
-        const int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-        if (v < 0) ok = false;
-        n = n * 16 + static_cast<uint64_t>(v < 0 ? 0 : v);
-      }
-      if (ok) sizes[n] = o.size;
-    }
+  if (st->size < kHeaderRecordSize) {
+    return Status::Corruption(fmt::format("'{}' holds {} bytes, less than a log header ({})", key,
+                                          st->size, kHeaderRecordSize));
   }
-  if (sizes.empty()) return Status::NotFound(fmt::format("no block objects under '{}/'", key));
-  st->size = footer_size.value_or(0);
-  for (const auto& [n, s] : sizes) st->size += s;
-  if (!sizes.contains(0)) {
-    return Status::Corruption(
-        fmt::format("'{}': block object 0, which holds the header, is missing", key));
-  }
-  BASIN_RETURN_IF_ERROR(HeaderFromObject(store, BlockObjectName(key, 0), &st->header)
-                            .WithContext(BlockObjectName(key, 0)));
-  auto object_matches = [&](const BlockInfo& b) {
-    auto it = sizes.find(b.block_number);
-    return it != sizes.end() && it->second == b.content_size + kTrailerSize +
-                                                  (b.block_number == 0 ? kHeaderRecordSize : 0);
-  };
+  BASIN_RETURN_IF_ERROR(ReadBlockFileHeader(store, key, &st->header).WithContext(key));
+  return ScanFrom(store, key, mode, st, kHeaderRecordSize, 0, st->header.first_entry);
+}
 
-  // Sealed: the footer object lists exactly the block objects there are.
-  if (footer_size.has_value() && *footer_size >= kFooterSize) {
-    auto tail = store.Get(FooterObjectName(key));
-    RecordView r;
-    Footer f;
-    if (tail.ok() &&
-        ParseRecord(std::string_view(*tail).substr(tail->size() - kFooterSize), 0, &r).ok() &&
-        r.type == static_cast<uint8_t>(RecordType::kFooter) && DecodeFooter(r.payload, &f).ok()) {
-      LogState sealed = *st;
-      if (ParseTail(*tail, f.index_offset, /*take_blocks=*/true, &sealed).ok() &&
-          sealed.blocks.size() == sizes.size() &&
-          std::all_of(sealed.blocks.begin(), sealed.blocks.end(), object_matches)) {
-        sealed.sealed = true;
-        *st = std::move(sealed);
-        return Status::OK();
-      }
-    }
-  }
-
-  // Not sealed: read each block object's trailer, several at a time.
-  const uint64_t last = sizes.rbegin()->first;
-  std::vector<std::optional<BlockInfo>> trailers(last + 1);
-  BASIN_RETURN_IF_ERROR(ParallelFor(last + 1, kTailReadParallelism, [&](size_t n) -> Status {
-    if (!sizes.contains(n) || sizes[n] < kTrailerSize) return Status::OK();
-    std::string bytes;
-    Status s = store.Get(BlockObjectName(key, n), ByteRange::Suffix(kTrailerSize), &bytes);
-    if (s.IsNotFound() || s.IsCorruption()) return Status::OK();
-    BASIN_RETURN_IF_ERROR(s);
-    RecordView r;
-    BlockInfo b;
-    if (ParseRecord(bytes, 0, &r).ok() && r.type == static_cast<uint8_t>(RecordType::kTrailer) &&
-        DecodeBlockInfo(r.payload, &b).ok()) {
-      trailers[n] = b;
-    }
-    return Status::OK();
-  }));
-
-  uint64_t expect_offset = kHeaderRecordSize, expect_entry = st->header.first_entry;
-  for (uint64_t n = 0; n <= last; ++n) {
-    const auto& t = trailers[n];
-    const bool follows =
-        t.has_value() && t->block_number == n && object_matches(*t) &&
-        (st->holes ? t->block_offset >= expect_offset && t->first_entry >= expect_entry
-                   : t->block_offset == expect_offset && t->first_entry == expect_entry);
-    if (follows) {
-      st->blocks.push_back(*t);
-      expect_offset = t->end();
-      expect_entry = t->first_entry + t->record_count;
-      continue;
-    }
-    const std::string what = !sizes.contains(n)
-                                 ? fmt::format("block object {} is missing", n)
-                                 : fmt::format(
-                                       "block object {} has no valid trailer, or it does not "
-                                       "follow block {}",
-                                       n, n == 0 ? 0 : n - 1);
-    if (mode == RecoveryMode::kStrict) {
-      return Status::Corruption(fmt::format("'{}' is damaged: {}", key, what));
-    }
-    st->damage.push_back({expect_offset, what});
-    if (mode == RecoveryMode::kPointInTime) {
-      for (auto it = sizes.lower_bound(n); it != sizes.end(); ++it) {
-        st->dropped_objects.push_back(it->first);
-      }
-      break;
-    }
-    st->holes = true;  // skip-damaged: leave it out, keep going
-    if (sizes.contains(n)) st->dropped_objects.push_back(n);
-  }
-  st->end = expect_offset;
-  return Status::OK();
+Status RescanSingleObjectFrom(ObjectStore& store, const std::string& key, RecoveryMode mode,
+                              size_t keep, LogState* st) {
+  const BlockInfo from = st->blocks[keep];
+  st->blocks.resize(keep);
+  st->sealed = false;
+  st->last_partial = false;
+  return ScanFrom(store, key, mode, st, from.block_offset, from.block_number, from.first_entry);
 }
 
 }  // namespace basin::log

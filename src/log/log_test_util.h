@@ -10,6 +10,7 @@
 
 #include "basin/log_reader.h"
 #include "basin/log_writer.h"
+#include "test_util.h"
 
 namespace basin::testing {
 

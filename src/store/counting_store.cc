@@ -125,15 +125,22 @@ Status CountingStore::DoPut(std::string_view key, std::string_view data, PutMode
   return s;
 }
 
-Status CountingStore::DoGet(std::string_view key, const ByteRange& range, std::string* out,
-                            uint64_t* object_size) {
-  Status s = base_->Get(key, range, out, object_size);
+Status CountingStore::DoPutIfMatch(std::string_view key, std::string_view data,
+                                   std::string_view etag) {
+  Status s = base_->PutIfMatch(key, data, etag);
+  Record(StoreOp::kPut, s.ok(), data.size(), 0);
+  return s;
+}
+
+Status CountingStore::DoGet(std::string_view key, const ByteRange& range, const GetOptions& options,
+                            std::string* out, ObjectInfo* info) {
+  Status s = base_->Get(key, range, options, out, info);
   Record(StoreOp::kGet, s.ok(), 0, s.ok() ? out->size() : 0);
   return s;
 }
 
-Result<uint64_t> CountingStore::DoHead(std::string_view key) {
-  auto r = base_->Head(key);
+Result<ObjectInfo> CountingStore::DoStat(std::string_view key) {
+  auto r = base_->Stat(key);
   Record(StoreOp::kHead, r.ok(), 0, 0);
   return r;
 }

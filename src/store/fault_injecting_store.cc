@@ -126,17 +126,28 @@ Status FaultInjectingStore::DoPut(std::string_view key, std::string_view data, P
   return FaultStatus(StoreOp::kPut, key);
 }
 
-Status FaultInjectingStore::DoGet(std::string_view key, const ByteRange& range, std::string* out,
-                                  uint64_t* object_size) {
+Status FaultInjectingStore::DoPutIfMatch(std::string_view key, std::string_view data,
+                                         std::string_view etag) {
   FaultKind kind;
-  if (!ShouldFail(StoreOp::kGet, &kind)) return base_->Get(key, range, out, object_size);
+  if (!ShouldFail(StoreOp::kPut, &kind)) return base_->PutIfMatch(key, data, etag);
+  if (kind == FaultKind::kShortWrite) {
+    base_->PutIfMatch(key, data.substr(0, data.size() / 2), etag).IgnoreError();
+  }
+  if (kind == FaultKind::kLostResponse) base_->PutIfMatch(key, data, etag).IgnoreError();
+  return FaultStatus(StoreOp::kPut, key);
+}
+
+Status FaultInjectingStore::DoGet(std::string_view key, const ByteRange& range,
+                                  const GetOptions& options, std::string* out, ObjectInfo* info) {
+  FaultKind kind;
+  if (!ShouldFail(StoreOp::kGet, &kind)) return base_->Get(key, range, options, out, info);
   out->clear();
   return FaultStatus(StoreOp::kGet, key);
 }
 
-Result<uint64_t> FaultInjectingStore::DoHead(std::string_view key) {
+Result<ObjectInfo> FaultInjectingStore::DoStat(std::string_view key) {
   FaultKind kind;
-  if (!ShouldFail(StoreOp::kHead, &kind)) return base_->Head(key);
+  if (!ShouldFail(StoreOp::kHead, &kind)) return base_->Stat(key);
   return FaultStatus(StoreOp::kHead, key);
 }
 

@@ -140,8 +140,9 @@ Result<std::unique_ptr<ReadableObject>> FileStore::DoOpenReadable(
     std::string_view key, uint64_t /*prefetch_tail: mapped*/) {
   const std::string path = PathOf(key);
   ReadFd f(-1);
-  uint64_t size = 0;
-  BASIN_RETURN_IF_ERROR(OpenObjectFile(path, key, &f, &size));
+  ObjectInfo info;
+  BASIN_RETURN_IF_ERROR(OpenObjectFile(path, key, &f, &info));
+  const uint64_t size = info.size;
   const char* base = nullptr;
   if (size > 0) {
     void* m = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, f.fd, 0);

@@ -8,7 +8,11 @@
 //   3. fsync the temp file and close it, checking both results.
 //   4. Overwrite: rename(tmp, KEY). Create-only: renameat2(RENAME_NOREPLACE), or where the
 //      file system lacks it, link(tmp, KEY), which fails with EEXIST atomically, then
-//      unlink(tmp). Either way of two racing creators exactly one wins.
+//      unlink(tmp). Either way of two racing creators exactly one wins. If-match: stat KEY
+//      and compare its entity tag (inode, mtime, size: file_util.h), then rename, holding
+//      the store's lock file ROOT/.basin-lock exclusively (flock); overwrites and deletes
+//      hold it shared around their rename or unlink, so no write lands between the check
+//      and the rename. Of two racing compare-and-swaps naming one version exactly one wins.
 //   5. fsync DIR, so the new name is durable before success is reported.
 // A failure in steps 1-4 unlinks the temp file and leaves KEY as it was: absent, or the
 // old object whole. A failed fsync is reported and never retried on the same file: after
@@ -58,10 +62,18 @@ std::string TempName() {
 
 }  // namespace
 
+// Closes a store lock's fd (releasing the lock) at scope exit.
+struct LockFd {
+  FsOps* ops;
+  int fd;
+  ~LockFd() { ops->Close(fd); }
+};
+
 class FileWriter : public ObjectWriter {
  public:
-  FileWriter(FileStore* store, std::string path, PutMode mode)
-      : store_(store), path_(std::move(path)), mode_(mode) {}
+  // if_match: for an if-match put, the entity tag the object must have (mode: overwrite).
+  FileWriter(FileStore* store, std::string path, PutMode mode, std::string if_match = {})
+      : store_(store), path_(std::move(path)), mode_(mode), if_match_(std::move(if_match)) {}
   ~FileWriter() override { Abort(); }
 
   Status Start() {
@@ -158,6 +170,10 @@ class FileWriter : public ObjectWriter {
   Status Publish() {
     FsOps* ops = store_->ops();
     if (mode_ == PutMode::kOverwrite) {
+      auto lock = store_->LockStore(/*exclusive=*/!if_match_.empty());
+      if (!lock.ok()) return Fail(lock.status());
+      LockFd held{ops, *lock};
+      if (!if_match_.empty()) BASIN_RETURN_IF_ERROR(CheckVersion());
       if (ops->Rename(temp_.c_str(), path_.c_str(), false) != 0) return Fail(NameError(errno));
       temp_.clear();
       return Status::OK();
@@ -170,6 +186,20 @@ class FileWriter : public ObjectWriter {
     if (ops->Link(temp_.c_str(), path_.c_str()) != 0) return Fail(NameError(errno));
     ops->Unlink(temp_.c_str());  // the object is in place; a leftover temp is harmless
     temp_.clear();
+    return Status::OK();
+  }
+
+  // The object must be the version named by if_match_. REQUIRES: the store locked.
+  Status CheckVersion() {
+    struct stat st;
+    if (::stat(path_.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      return Fail(Status::NotFound(fmt::format("no object '{}' to replace", path_)));
+    }
+    const std::string now = file_util::InfoFromStat(st).etag;
+    if (now != if_match_) {
+      return Fail(Status::AlreadyExists(
+          fmt::format("'{}' is no longer version {} (it is {})", path_, if_match_, now)));
+    }
     return Status::OK();
   }
 
@@ -187,6 +217,7 @@ class FileWriter : public ObjectWriter {
   FileStore* store_;
   const std::string path_;
   const PutMode mode_;
+  const std::string if_match_;
   std::string temp_;
   int fd_ = -1;
   std::string buffer_;
@@ -258,15 +289,46 @@ Status FileStore::DoPut(std::string_view key, std::string_view data, PutMode mod
   return writer->Close();
 }
 
-Status FileStore::DoGet(std::string_view key, const ByteRange& range, std::string* out,
-                        uint64_t* object_size) {
+Status FileStore::DoPutIfMatch(std::string_view key, std::string_view data, std::string_view etag) {
+  std::string path = PathOf(key);
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    // Fail before any bytes are written; the rename checks again, under the lock.
+    return Status::NotFound(fmt::format("no object '{}' to replace", key));
+  }
+  FileWriter writer(this, std::move(path), PutMode::kOverwrite, std::string(etag));
+  BASIN_RETURN_IF_ERROR(writer.Start());
+  BASIN_RETURN_IF_ERROR(writer.Append(data));
+  return writer.Close();
+}
+
+Result<int> FileStore::LockStore(bool exclusive) {
+  const std::string path = root_ + "/.basin-lock";
+  const int fd = ops_->Open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoStatus(errno, "opening the store's lock file", path);
+  while (::flock(fd, exclusive ? LOCK_EX : LOCK_SH) != 0) {
+    if (errno == EINTR) continue;
+    const int err = errno;
+    ops_->Close(fd);
+    return ErrnoStatus(err, "locking", path);
+  }
+  return fd;
+}
+
+Status FileStore::DoGet(std::string_view key, const ByteRange& range, const GetOptions& options,
+                        std::string* out, ObjectInfo* info) {
   const std::string path = PathOf(key);
   ReadFd f(-1);
-  uint64_t size = 0;
-  BASIN_RETURN_IF_ERROR(OpenObjectFile(path, key, &f, &size));
+  ObjectInfo opened;
+  BASIN_RETURN_IF_ERROR(OpenObjectFile(path, key, &f, &opened));
+  if (!options.if_match.empty() && options.if_match != opened.etag) {
+    return Status::IOError(
+        fmt::format("'{}' changed while being read (version {}, now {}): read it again", key,
+                    options.if_match, opened.etag));
+  }
   uint64_t begin = 0, end = 0;
-  BASIN_RETURN_IF_ERROR(ResolveRange(key, range, size, &begin, &end));
-  if (object_size != nullptr) *object_size = size;
+  BASIN_RETURN_IF_ERROR(ResolveRange(key, range, opened.size, &begin, &end));
+  if (info != nullptr) *info = std::move(opened);
   out->resize(end - begin);
   uint64_t done = 0;
   while (begin + done < end) {
@@ -284,7 +346,7 @@ Status FileStore::DoGet(std::string_view key, const ByteRange& range, std::strin
   return Status::OK();
 }
 
-Result<uint64_t> FileStore::DoHead(std::string_view key) {
+Result<ObjectInfo> FileStore::DoStat(std::string_view key) {
   const std::string path = PathOf(key);
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {
@@ -292,14 +354,20 @@ Result<uint64_t> FileStore::DoHead(std::string_view key) {
     return ErrnoStatus(errno, "stat of", path);
   }
   if (!S_ISREG(st.st_mode)) return Status::NotFound(fmt::format("no object '{}'", key));
-  return static_cast<uint64_t>(st.st_size);
+  ObjectInfo info = file_util::InfoFromStat(st);
+  info.key = std::string(key);
+  return info;
 }
 
 Status FileStore::DoDelete(std::string_view key) {
   const std::string path = PathOf(key);
-  if (ops_->Unlink(path.c_str()) != 0) {
-    if (errno == ENOENT || errno == ENOTDIR || errno == EISDIR) return Status::OK();
-    return ErrnoStatus(errno, "deleting", path);
+  {
+    BASIN_ASSIGN_OR_RETURN(const int lock, LockStore(/*exclusive=*/false));
+    LockFd held{ops_, lock};
+    if (ops_->Unlink(path.c_str()) != 0) {
+      if (errno == ENOENT || errno == ENOTDIR || errno == EISDIR) return Status::OK();
+      return ErrnoStatus(errno, "deleting", path);
+    }
   }
   return SyncDir(std::string(DirOf(path)));
 }
@@ -357,7 +425,9 @@ Status FileStore::Walk(const std::string& dir, const std::string& key_prefix,
       page->truncated = true;
       return Status::OK();
     }
-    page->objects.push_back({full, static_cast<uint64_t>(st.st_size)});
+    ObjectInfo info = file_util::InfoFromStat(st);
+    info.key = full;
+    page->objects.push_back(std::move(info));
   }
   return Status::OK();
 }

@@ -23,12 +23,18 @@ class FileStore : public ObjectStore {
   FsOps* ops() const { return ops_; }
   Status SyncDir(const std::string& dir);
   Status EnsureParentDirs(const std::string& path);
+  // Holds the store's lock file (ROOT/.basin-lock) with flock, shared (renames and
+  // unlinks of puts and deletes) or exclusive (an if-match put's check and rename), so
+  // that a compare-and-swap is atomic against every writer of the store. Returns the fd to
+  // close (which releases the lock), or the error.
+  Result<int> LockStore(bool exclusive);
 
  protected:
   Status DoPut(std::string_view key, std::string_view data, PutMode mode) override;
-  Status DoGet(std::string_view key, const ByteRange& range, std::string* out,
-               uint64_t* object_size) override;
-  Result<uint64_t> DoHead(std::string_view key) override;
+  Status DoPutIfMatch(std::string_view key, std::string_view data, std::string_view etag) override;
+  Status DoGet(std::string_view key, const ByteRange& range, const GetOptions& options,
+               std::string* out, ObjectInfo* info) override;
+  Result<ObjectInfo> DoStat(std::string_view key) override;
   Result<ListPage> DoList(const ListOptions& options) override;
   Status DoDelete(std::string_view key) override;
   Result<std::unique_ptr<ObjectWriter>> DoNewWriter(std::string_view key, PutMode mode) override;

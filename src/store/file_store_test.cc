@@ -262,13 +262,22 @@ TEST(FileStoreTest, OpenRefusesAFileAndHonoursCreateRoot) {
   EXPECT_TRUE(std::filesystem::is_directory(dir.path() + "/new/deep/root"));
 }
 
+// Runs as an unprivileged user even under root (CI), so that the check is real.
 TEST(FileStoreTest, PermissionDeniedIsReportedAsSuch) {
-  if (::geteuid() == 0) GTEST_SKIP() << "root ignores permissions";
-  TempDir dir;
-  auto store = *OpenFileStore(dir.path());
-  ::chmod(dir.path().c_str(), 0500);
-  EXPECT_TRUE(store->Put("k", "v").IsPermissionDenied());
-  ::chmod(dir.path().c_str(), 0700);
+  const int code = basin::testing::RunUnprivileged([] {
+    TempDir dir;  // made by the unprivileged child, under /tmp
+    auto store = OpenFileStore(dir.path());
+    if (!store.ok()) return 10;
+    if (!(*store)->Put("k", "v").ok()) return 11;
+    ::chmod(dir.path().c_str(), 0500);
+    const Status put = (*store)->Put("k2", "v");
+    const Status del = (*store)->Delete("k");
+    ::chmod(dir.path().c_str(), 0700);
+    if (!put.IsPermissionDenied()) return 12;
+    if (!del.IsPermissionDenied()) return 13;
+    return 0;
+  });
+  EXPECT_EQ(code, 0) << "10: open, 11: first put, 12: put was not PermissionDenied, 13: delete";
 }
 
 }  // namespace

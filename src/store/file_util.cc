@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -36,9 +37,21 @@ std::string_view DirOf(std::string_view path) {
   return slash == 0 ? std::string_view("/") : path.substr(0, slash);
 }
 
-// Opens `path` (object `key`) for reading into *f: NotFound when it is absent or not a
-// regular file.
-Status OpenObjectFile(const std::string& path, std::string_view key, ReadFd* f, uint64_t* size) {
+ObjectInfo InfoFromStat(const struct stat& st) {
+  ObjectInfo info;
+  info.size = static_cast<uint64_t>(st.st_size);
+  const auto mtime =
+      std::chrono::seconds(st.st_mtim.tv_sec) + std::chrono::nanoseconds(st.st_mtim.tv_nsec);
+  info.last_modified = std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(mtime));
+  info.etag = fmt::format("{:x}-{:x}-{:x}", static_cast<uint64_t>(st.st_ino),
+                          static_cast<uint64_t>(st.st_mtim.tv_sec) * 1'000'000'000u +
+                              static_cast<uint64_t>(st.st_mtim.tv_nsec),
+                          info.size);
+  return info;
+}
+
+Status OpenObjectFile(const std::string& path, std::string_view key, ReadFd* f, ObjectInfo* info) {
   f->fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (f->fd < 0) {
     if (errno == ENOTDIR) return Status::NotFound(fmt::format("no object '{}'", key));
@@ -47,7 +60,7 @@ Status OpenObjectFile(const std::string& path, std::string_view key, ReadFd* f, 
   struct stat st;
   if (::fstat(f->fd, &st) != 0) return ErrnoStatus(errno, "stat of", path);
   if (!S_ISREG(st.st_mode)) return Status::NotFound(fmt::format("no object '{}'", key));
-  *size = static_cast<uint64_t>(st.st_size);
+  *info = InfoFromStat(st);
   return Status::OK();
 }
 

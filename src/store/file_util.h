@@ -9,7 +9,10 @@
 #include <string>
 #include <string_view>
 
+#include "basin/object_store.h"
 #include "basin/status.h"
+
+struct stat;
 
 namespace basin::file_util {
 
@@ -32,9 +35,14 @@ struct ReadFd {
   ReadFd& operator=(const ReadFd&) = delete;
 };
 
+// What a file's metadata says of the object it holds (key left empty): its size, its
+// last-modified time, and an entity tag from inode, mtime and size, which changes whenever
+// a put renames a new file over the name or an append grows it.
+ObjectInfo InfoFromStat(const struct stat& st);
+
 // Opens `path` (object `key`) for reading into *f: NotFound when it is absent or not a
-// regular file.
-Status OpenObjectFile(const std::string& path, std::string_view key, ReadFd* f, uint64_t* size);
+// regular file. *info describes the file opened.
+Status OpenObjectFile(const std::string& path, std::string_view key, ReadFd* f, ObjectInfo* info);
 
 }  // namespace basin::file_util
 

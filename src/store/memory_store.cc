@@ -1,7 +1,10 @@
 // MemoryStore: a sorted map under one mutex. Every access to an object's bytes happens
-// under the lock, so appendable objects can grow in place while others read them.
+// under the lock, so appendable objects can grow in place while others read them. An
+// object's entity tag is a number the store gives each version (a counter), so it changes
+// whenever the object is replaced or appended to.
 #include "basin/memory_store.h"
 
+#include <chrono>
 #include <map>
 #include <mutex>
 
@@ -10,6 +13,12 @@
 namespace basin {
 namespace {
 
+struct Version {
+  std::shared_ptr<std::string> bytes;
+  uint64_t number = 0;  // the entity tag
+  std::chrono::system_clock::time_point modified;
+};
+
 class MemoryStore : public ObjectStore, public std::enable_shared_from_this<MemoryStore> {
  public:
   std::string url() const override { return "mem://"; }
@@ -17,33 +26,45 @@ class MemoryStore : public ObjectStore, public std::enable_shared_from_this<Memo
   Status DoPut(std::string_view key, std::string_view data, PutMode mode) override {
     auto value = std::make_shared<std::string>(data);
     std::lock_guard lock(mu_);
-    auto [it, inserted] = objects_.try_emplace(std::string(key), value);
-    if (!inserted) {
-      if (mode == PutMode::kCreateOnly) {
-        return Status::AlreadyExists(fmt::format("'{}' already exists", key));
-      }
-      it->second = std::move(value);
+    auto [it, inserted] = objects_.try_emplace(std::string(key));
+    if (!inserted && mode == PutMode::kCreateOnly) {
+      return Status::AlreadyExists(fmt::format("'{}' already exists", key));
     }
+    Replace(it->second, std::move(value));
     return Status::OK();
   }
 
-  Status DoGet(std::string_view key, const ByteRange& range, std::string* out,
-               uint64_t* object_size) override {
+  Status DoPutIfMatch(std::string_view key, std::string_view data, std::string_view etag) override {
+    auto value = std::make_shared<std::string>(data);
     std::lock_guard lock(mu_);
     auto it = objects_.find(key);
     if (it == objects_.end()) return Status::NotFound(fmt::format("no object '{}'", key));
+    if (EtagOf(it->second) != etag) {
+      return Status::AlreadyExists(
+          fmt::format("'{}' is no longer version {} (it is {})", key, etag, EtagOf(it->second)));
+    }
+    Replace(it->second, std::move(value));
+    return Status::OK();
+  }
+
+  Status DoGet(std::string_view key, const ByteRange& range, const GetOptions& options,
+               std::string* out, ObjectInfo* info) override {
+    std::lock_guard lock(mu_);
+    auto it = objects_.find(key);
+    if (it == objects_.end()) return Status::NotFound(fmt::format("no object '{}'", key));
+    BASIN_RETURN_IF_ERROR(CheckVersion(key, it->second, options));
     uint64_t begin = 0, end = 0;
-    BASIN_RETURN_IF_ERROR(ResolveRange(key, range, it->second->size(), &begin, &end));
-    out->assign(*it->second, begin, end - begin);
-    if (object_size != nullptr) *object_size = it->second->size();
+    BASIN_RETURN_IF_ERROR(ResolveRange(key, range, it->second.bytes->size(), &begin, &end));
+    out->assign(*it->second.bytes, begin, end - begin);
+    if (info != nullptr) *info = InfoOf({}, it->second);
     return Status::OK();
   }
 
-  Result<uint64_t> DoHead(std::string_view key) override {
+  Result<ObjectInfo> DoStat(std::string_view key) override {
     std::lock_guard lock(mu_);
     auto it = objects_.find(key);
     if (it == objects_.end()) return Status::NotFound(fmt::format("no object '{}'", key));
-    return static_cast<uint64_t>(it->second->size());
+    return InfoOf(std::string(key), it->second);
   }
 
   Result<ListPage> DoList(const ListOptions& options) override {
@@ -56,7 +77,7 @@ class MemoryStore : public ObjectStore, public std::enable_shared_from_this<Memo
         page.truncated = true;
         break;
       }
-      page.objects.push_back({it->first, it->second->size()});
+      page.objects.push_back(InfoOf(it->first, it->second));
     }
     return page;
   }
@@ -70,18 +91,38 @@ class MemoryStore : public ObjectStore, public std::enable_shared_from_this<Memo
   Result<std::unique_ptr<ObjectWriter>> DoNewWriter(std::string_view key, PutMode mode) override;
   Result<std::unique_ptr<AppendableObject>> DoOpenAppendable(std::string_view key) override;
 
-  // For appendable objects: runs fn on the object's bytes (created empty if absent).
+  // For appendable objects: runs fn on the object's bytes (created empty if absent); a
+  // new version when `changes`.
   template <typename F>
-  auto WithObject(const std::string& key, F&& fn) {
+  auto WithObject(const std::string& key, bool changes, F&& fn) {
     std::lock_guard lock(mu_);
-    auto& value = objects_[key];
-    if (!value) value = std::make_shared<std::string>();
-    return fn(*value);
+    Version& v = objects_[key];
+    if (!v.bytes) Replace(v, std::make_shared<std::string>());
+    if (changes) Replace(v, v.bytes);
+    return fn(*v.bytes);
   }
 
  private:
+  // REQUIRES: mu_ held.
+  void Replace(Version& v, std::shared_ptr<std::string> bytes) {
+    v.bytes = std::move(bytes);
+    v.number = ++versions_;
+    v.modified = std::chrono::system_clock::now();
+  }
+  static std::string EtagOf(const Version& v) { return fmt::format("m{}", v.number); }
+  static ObjectInfo InfoOf(std::string key, const Version& v) {
+    return ObjectInfo{std::move(key), v.bytes->size(), EtagOf(v), v.modified};
+  }
+  static Status CheckVersion(std::string_view key, const Version& v, const GetOptions& options) {
+    if (options.if_match.empty() || options.if_match == EtagOf(v)) return Status::OK();
+    return Status::IOError(
+        fmt::format("'{}' changed while being read (version {}, now {}): read it again", key,
+                    options.if_match, EtagOf(v)));
+  }
+
   std::mutex mu_;
-  std::map<std::string, std::shared_ptr<std::string>, std::less<>> objects_;
+  std::map<std::string, Version, std::less<>> objects_;
+  uint64_t versions_ = 0;
 };
 
 // Buffers the object and puts it at Close().
@@ -132,7 +173,7 @@ class MemoryAppendable : public AppendableObject {
   }
   Status Flush() override {
     if (buffer_.empty()) return Status::OK();
-    store_->WithObject(key_, [&](std::string& v) { v.append(buffer_); });
+    store_->WithObject(key_, true, [&](std::string& v) { v.append(buffer_); });
     buffer_.clear();
     return Status::OK();
   }
@@ -140,7 +181,8 @@ class MemoryAppendable : public AppendableObject {
   Status Truncate(uint64_t size) override {
     if (size > size_) return Status::InvalidArgument("truncate past the end of '" + key_ + "'");
     BASIN_RETURN_IF_ERROR(Flush());
-    store_->WithObject(key_, [&](std::string& v) { v.resize(std::min<uint64_t>(size, v.size())); });
+    store_->WithObject(key_, true,
+                       [&](std::string& v) { v.resize(std::min<uint64_t>(size, v.size())); });
     size_ = size;
     return Status::OK();
   }
@@ -160,7 +202,7 @@ Result<std::unique_ptr<ObjectWriter>> MemoryStore::DoNewWriter(std::string_view 
 
 Result<std::unique_ptr<AppendableObject>> MemoryStore::DoOpenAppendable(std::string_view key) {
   const std::string k(key);
-  const uint64_t size = WithObject(k, [](std::string& v) { return v.size(); });
+  const uint64_t size = WithObject(k, false, [](std::string& v) { return v.size(); });
   return std::unique_ptr<AppendableObject>(
       std::make_unique<MemoryAppendable>(shared_from_this(), k, size));
 }

@@ -116,7 +116,17 @@ Status ObjectStore::Put(std::string_view key, std::string_view data, PutMode mod
 Status ObjectStore::Get(std::string_view key, const ByteRange& range, std::string* out,
                         uint64_t* object_size) {
   BASIN_RETURN_IF_ERROR(ValidateKey(key));
-  return DoGet(key, range, out, object_size);
+  if (object_size == nullptr) return DoGet(key, range, {}, out, nullptr);
+  ObjectInfo info;
+  BASIN_RETURN_IF_ERROR(DoGet(key, range, {}, out, &info));
+  *object_size = info.size;
+  return Status::OK();
+}
+
+Status ObjectStore::Get(std::string_view key, const ByteRange& range, const GetOptions& options,
+                        std::string* out, ObjectInfo* info) {
+  BASIN_RETURN_IF_ERROR(ValidateKey(key));
+  return DoGet(key, range, options, out, info);
 }
 
 Result<std::string> ObjectStore::Get(std::string_view key, const ByteRange& range) {
@@ -125,9 +135,20 @@ Result<std::string> ObjectStore::Get(std::string_view key, const ByteRange& rang
   return out;
 }
 
-Result<uint64_t> ObjectStore::Head(std::string_view key) {
+Result<ObjectInfo> ObjectStore::Stat(std::string_view key) {
   BASIN_RETURN_IF_ERROR(ValidateKey(key));
-  return DoHead(key);
+  return DoStat(key);
+}
+
+Result<uint64_t> ObjectStore::Head(std::string_view key) {
+  BASIN_ASSIGN_OR_RETURN(ObjectInfo info, Stat(key));
+  return info.size;
+}
+
+Status ObjectStore::PutIfMatch(std::string_view key, std::string_view data, std::string_view etag) {
+  BASIN_RETURN_IF_ERROR(ValidateKey(key));
+  if (etag.empty()) return Status::InvalidArgument("an if-match put needs an entity tag");
+  return DoPutIfMatch(key, data, etag);
 }
 
 Result<ListPage> ObjectStore::List(const ListOptions& options) {
@@ -171,26 +192,32 @@ Result<std::unique_ptr<AppendableObject>> ObjectStore::DoOpenAppendable(std::str
 
 namespace {
 
+// Reads by request, each conditional on the entity tag seen at open, so that every read
+// is of that one version.
 class RangedReadable : public ReadableObject {
  public:
   // `tail` holds the object's last tail.size() bytes, fetched when it was opened.
-  RangedReadable(ObjectStore* store, std::string key, uint64_t size, std::string tail)
-      : store_(store), key_(std::move(key)), size_(size), tail_(std::move(tail)) {}
-  uint64_t size() const override { return size_; }
+  RangedReadable(ObjectStore* store, std::string key, ObjectInfo info, std::string tail)
+      : store_(store), key_(std::move(key)), info_(std::move(info)), tail_(std::move(tail)) {
+    options_.if_match = info_.etag;
+  }
+  uint64_t size() const override { return info_.size; }
   Status Read(uint64_t offset, uint64_t length, std::string* out) override {
-    const uint64_t tail_start = size_ - tail_.size();
-    if (offset >= tail_start && offset <= size_ && length <= size_ - offset) {
+    const uint64_t size = info_.size;
+    const uint64_t tail_start = size - tail_.size();
+    if (offset >= tail_start && offset <= size && length <= size - offset) {
       out->assign(tail_, offset - tail_start, length);
       return Status::OK();
     }
-    return store_->Get(key_, ByteRange::Span(offset, length), out);
+    return store_->Get(key_, ByteRange::Span(offset, length), options_, out, nullptr);
   }
 
  private:
   ObjectStore* store_;
   const std::string key_;
-  const uint64_t size_;
+  const ObjectInfo info_;
   const std::string tail_;
+  GetOptions options_;
 };
 
 }  // namespace
@@ -213,19 +240,19 @@ Result<std::unique_ptr<ReadableObject>> ObjectStore::OpenReadable(std::string_vi
 
 Result<std::unique_ptr<ReadableObject>> ObjectStore::DoOpenReadable(std::string_view key,
                                                                     uint64_t prefetch_tail) {
-  uint64_t size = 0;
+  ObjectInfo info;
   std::string tail;
   if (prefetch_tail == 0) {
-    BASIN_ASSIGN_OR_RETURN(size, Head(key));
+    BASIN_ASSIGN_OR_RETURN(info, Stat(key));
   } else {
-    BASIN_RETURN_IF_ERROR(Get(key, ByteRange::Suffix(prefetch_tail), &tail, &size));
-    if (tail.size() != std::min(size, prefetch_tail)) {
+    BASIN_RETURN_IF_ERROR(Get(key, ByteRange::Suffix(prefetch_tail), {}, &tail, &info));
+    if (tail.size() != std::min(info.size, prefetch_tail)) {
       return Status::IOError(fmt::format("'{}': a suffix get of {} bytes of {} gave {}", key,
-                                            prefetch_tail, size, tail.size()));
+                                         prefetch_tail, info.size, tail.size()));
     }
   }
   return std::unique_ptr<ReadableObject>(
-      std::make_unique<RangedReadable>(this, std::string(key), size, std::move(tail)));
+      std::make_unique<RangedReadable>(this, std::string(key), std::move(info), std::move(tail)));
 }
 
 }  // namespace basin

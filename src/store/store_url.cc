@@ -76,9 +76,9 @@ Result<StoreUrl> ParseS3(std::string_view url, std::string_view rest) {
       return BadUrl(url, fmt::format("parameter '{}' has no value", kv));
     const std::string name(kv.substr(0, eq));
     if (name != "endpoint" && name != "region" && name != "style" && name != "part_mib" &&
-        name != "parts_in_flight") {
+        name != "parts_in_flight" && name != "ca_file") {
       return BadUrl(url, fmt::format("unknown parameter '{}' (endpoint, region, style, part_mib, "
-                                     "parts_in_flight)",
+                                     "parts_in_flight, ca_file)",
                                      name));
     }
     BASIN_ASSIGN_OR_RETURN(u.params[name], PercentDecode(url, kv.substr(eq + 1)));

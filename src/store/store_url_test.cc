@@ -73,6 +73,9 @@ TEST(StoreUrlTest, S3OptionsComeFromTheUrlAndTheEnvironment) {
   ::unsetenv("AWS_REGION");
   ::unsetenv("AWS_DEFAULT_REGION");
   ::setenv("AWS_CONFIG_FILE", "/nonexistent/config", 1);
+  const char* bundle = std::getenv("AWS_CA_BUNDLE");
+  const std::string saved_bundle = bundle == nullptr ? "" : bundle;
+  ::unsetenv("AWS_CA_BUNDLE");
   auto plain = S3OptionsFromUrl(*ParseStoreUrl("s3://b/p"));
   ASSERT_TRUE(plain.ok()) << plain.status().ToString();
   EXPECT_EQ(plain->region, "us-east-1");
@@ -88,6 +91,20 @@ TEST(StoreUrlTest, S3OptionsComeFromTheUrlAndTheEnvironment) {
   EXPECT_EQ(tuned->part_size, uint64_t{32} << 20);
   EXPECT_EQ(tuned->parallel_parts, 8);
   EXPECT_TRUE(S3OptionsFromUrl(*ParseStoreUrl("s3://b/p?endpoint=http://h:1"))->path_style);
+  // The CAs to trust over HTTPS: ca_file= in the URL, else AWS_CA_BUNDLE, else the system's.
+  EXPECT_EQ(plain->ca_file, "");
+  ::setenv("AWS_CA_BUNDLE", "/etc/env-ca.pem", 1);
+  EXPECT_EQ(S3OptionsFromUrl(*ParseStoreUrl("s3://b/p"))->ca_file, "/etc/env-ca.pem");
+  EXPECT_EQ(S3OptionsFromUrl(*ParseStoreUrl("s3://b/p?ca_file=/etc/my%20ca.pem"))->ca_file,
+            "/etc/my ca.pem");
+  if (saved_bundle.empty()) {
+    ::unsetenv("AWS_CA_BUNDLE");
+  } else {
+    ::setenv("AWS_CA_BUNDLE", saved_bundle.c_str(), 1);
+  }
+  Status unreadable = OpenStore("s3://b/p?ca_file=/nonexistent/ca.pem").status();
+  EXPECT_TRUE(unreadable.IsInvalidArgument()) << unreadable.ToString();
+  EXPECT_NE(unreadable.message().find("/nonexistent/ca.pem"), std::string::npos);
   for (const char* bad :
        {"s3://b?part_mib=4", "s3://b?part_mib=5121", "s3://b?part_mib=8x",
         "s3://b?parts_in_flight=0", "s3://b?parts_in_flight=65", "s3://b?style=sideways"}) {

@@ -11,7 +11,7 @@
 
 #include "table/block.h"
 #include "table/block_builder.h"
-#include "table/table_test_util.h"
+#include "test_util.h"
 
 namespace basin::table {
 namespace {

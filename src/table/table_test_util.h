@@ -15,17 +15,7 @@
 #include "basin/table.h"
 #include "table/table_format.h"
 #include "table/table_metadata.h"
-
-#define ASSERT_OK(expr)                                     \
-  do {                                                      \
-    const ::basin::Status _s = (expr);                      \
-    ASSERT_TRUE(_s.ok()) << #expr << ": " << _s.ToString(); \
-  } while (0)
-#define EXPECT_OK(expr)                                     \
-  do {                                                      \
-    const ::basin::Status _s = (expr);                      \
-    EXPECT_TRUE(_s.ok()) << #expr << ": " << _s.ToString(); \
-  } while (0)
+#include "test_util.h"
 
 namespace basin::testing {
 

@@ -42,6 +42,11 @@ SecretKey SecretKey::Random() {
   return k;
 }
 
+void WipeSecret(std::string& s) {
+  EnsureSodium();
+  sodium_memzero(s.data(), s.size());
+}
+
 void RandomBytes(std::span<uint8_t> out) {
   EnsureSodium();
   randombytes_buf(out.data(), out.size());

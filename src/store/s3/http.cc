@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstring>
 
+#include <absl/time/time.h>
 #include <fmt/format.h>
 
 namespace basin::s3 {
@@ -17,13 +18,29 @@ void GlobalInit() {
   (void)done;
 }
 
+struct Download {
+  std::string* body;
+  size_t max;
+  bool overflow = false;
+};
+
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(data, size * n);
+  auto* d = static_cast<Download*>(user);
+  if (size * n > d->max - d->body->size()) {
+    d->overflow = true;
+    return 0;  // curl stops with CURLE_WRITE_ERROR
+  }
+  d->body->append(data, size * n);
   return size * n;
 }
 
 size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   std::string_view line(data, size * n);
+  auto* headers = static_cast<std::map<std::string, std::string>*>(user);
+  if (line.starts_with("HTTP/")) {  // a new answer (after a 1xx): only the last one's count
+    headers->clear();
+    return size * n;
+  }
   const size_t colon = line.find(':');
   if (colon != std::string_view::npos) {
     std::string name(line.substr(0, colon));
@@ -35,7 +52,7 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
            (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
       value.remove_suffix(1);
     }
-    (*static_cast<std::map<std::string, std::string>*>(user))[name] = std::string(value);
+    (*headers)[name] = std::string(value);
   }
   return size * n;
 }
@@ -51,6 +68,22 @@ size_t OnRead(char* buffer, size_t size, size_t n, void* user) {
   std::memcpy(buffer, u->data.data() + u->offset, len);
   u->offset += len;
   return len;
+}
+
+// Whether a transfer failed because the server's certificate (or our trust store) did not
+// verify: never retried, whatever the server does.
+bool IsTlsTrustFailure(CURLcode rc) {
+  switch (rc) {
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_CRL_BADFILE:
+      return true;
+    default:
+      return false;
+  }
 }
 
 }  // namespace
@@ -91,6 +124,7 @@ Status HttpClient::Perform(const HttpRequest& request, HttpResponse* response) {
   }
   headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
   Upload upload{request.body, 0};
+  Download download{&response->body, request.max_response_body};
   curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
@@ -99,8 +133,9 @@ Status HttpClient::Perform(const HttpRequest& request, HttpResponse* response) {
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, options_.stall_seconds);
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);
+  if (!options_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response->body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &download);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response->headers);
   if (request.method == "HEAD") {
@@ -123,8 +158,20 @@ Status HttpClient::Perform(const HttpRequest& request, HttpResponse* response) {
   curl_slist_free_all(headers);
   if (rc != CURLE_OK) {
     curl_easy_cleanup(curl);  // the connection may be broken: do not reuse it
-    return Status::Transient(
-        fmt::format("{} {}: {}", request.method, request.url, curl_easy_strerror(rc)));
+    const std::string what = fmt::format("{} {}", request.method, request.url);
+    if (download.overflow) {
+      return Status::IOError(
+          fmt::format("{}: the server's answer is larger than the {} bytes expected; refused", what,
+                      request.max_response_body));
+    }
+    if (IsTlsTrustFailure(rc)) {
+      return Status::PermissionDenied(fmt::format(
+          "{}: the server's TLS certificate was refused ({}): give the CA that signed it with "
+          "ca_file= in the URL or AWS_CA_BUNDLE, and check that the endpoint's host name is the "
+          "one in the certificate",
+          what, curl_easy_strerror(rc)));
+    }
+    return Status::Transient(fmt::format("{}: {}", what, curl_easy_strerror(rc)));
   }
   Release(curl);
   return Status::OK();
@@ -145,6 +192,30 @@ bool ParseContentRange(std::string_view header, uint64_t* first, uint64_t* last,
   };
   return number(first, '-') && number(last, '/') && number(total, 0) && *first <= *last &&
          *last < *total;
+}
+
+bool ParseDecimal(std::string_view text, uint64_t* value) {
+  if (text.empty() || text.size() > 19) return false;
+  const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), *value);
+  return ec == std::errc() && p == text.data() + text.size();
+}
+
+bool ParseHttpDate(std::string_view text, std::chrono::system_clock::time_point* time) {
+  if (text.empty() || text.size() > 64) return false;
+  const std::string nul_terminated(text);
+  const time_t t = curl_getdate(nul_terminated.c_str(), nullptr);
+  if (t == -1) return false;
+  *time = std::chrono::system_clock::from_time_t(t);
+  return true;
+}
+
+bool ParseIsoTime(std::string_view text, std::chrono::system_clock::time_point* time) {
+  if (text.empty() || text.size() > 64) return false;
+  absl::Time t;
+  std::string err;
+  if (!absl::ParseTime(absl::RFC3339_full, std::string(text), &t, &err)) return false;
+  *time = absl::ToChronoTime(t);
+  return true;
 }
 
 }  // namespace basin::s3

@@ -1,5 +1,6 @@
 // Where an S3 store's options come from: the URL, the AWS environment variables and the
 // AWS files (~/.aws/credentials and ~/.aws/config), in the order basin/s3_store.h gives.
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -48,6 +49,10 @@ std::string IniValue(const std::string& path, const std::string& section, const 
 
 }  // namespace
 
+uint64_t CreateOnlyStreamLimit(const S3Options& options) {
+  return (static_cast<uint64_t>(std::max(options.parallel_parts, 1)) + 1) * options.part_size;
+}
+
 Result<S3Options> S3OptionsFromUrl(const StoreUrl& url) {
   if (url.scheme != StoreUrl::Scheme::kS3) return Status::InvalidArgument("not an s3:// URL");
   S3Options o;
@@ -86,6 +91,8 @@ Result<S3Options> S3OptionsFromUrl(const StoreUrl& url) {
   if (o.region.empty()) o.region = "us-east-1";
   o.endpoint = param("endpoint");
   if (o.endpoint.empty()) o.endpoint = Env("AWS_ENDPOINT_URL");
+  o.ca_file = param("ca_file");
+  if (o.ca_file.empty()) o.ca_file = Env("AWS_CA_BUNDLE");
   const std::string style = param("style");
   if (!style.empty() && style != "path" && style != "virtual") {
     return Status::InvalidArgument("style is path or virtual, not '" + style + "'");

@@ -137,8 +137,8 @@ void Sign(SignRequest& r, const Credentials& c, std::string_view region, std::st
                   Hex(reinterpret_cast<const unsigned char*>(sig.data()), sig.size())));
 }
 
-std::string AmzDateNow() {
-  const std::time_t t = std::time(nullptr);
+std::string AmzDate(std::chrono::system_clock::time_point time) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(time);
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[17];

@@ -8,6 +8,7 @@
 #ifndef BASIN_STORE_S3_SIGV4_H_
 #define BASIN_STORE_S3_SIGV4_H_
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -43,8 +44,8 @@ std::string Md5Base64(std::string_view data);
 void Sign(SignRequest& r, const Credentials& credentials, std::string_view region,
           std::string_view service, std::string_view amz_date);
 
-// The current time as SigV4 wants it: "YYYYMMDDTHHMMSSZ".
-std::string AmzDateNow();
+// A time as SigV4 wants it: "YYYYMMDDTHHMMSSZ" (UTC).
+std::string AmzDate(std::chrono::system_clock::time_point time);
 
 }  // namespace basin::s3
 

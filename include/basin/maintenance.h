@@ -1,0 +1,73 @@
+// Maintenance of a basin: checking it (docs/format/repository.md, "Verification"), counting
+// what it holds, compacting its index.
+#ifndef BASIN_MAINTENANCE_H_
+#define BASIN_MAINTENANCE_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "basin/basin.h"
+
+namespace basin {
+
+struct CheckOptions {
+  // Also read data strata and open every grain in them (from the cold store, if any).
+  bool read_data = false;
+  // With read_data: the share of data strata read, 0 < x <= 1 (chosen at random).
+  double read_data_fraction = 1.0;
+  // The grains a metadata grain refers to, for the reference check; the snapshot layer
+  // supplies this for trees and snapshots (clast lists are the basin's own). May be null.
+  std::function<Status(GrainType type, std::string_view data, std::vector<GrainId>* refs)>
+      references;
+  // Called with a short line now and then, for progress on a terminal. May be null.
+  std::function<void(std::string_view)> progress;
+};
+
+struct CheckProblem {
+  std::string object;  // the key of the object at fault ("" for the basin as a whole)
+  uint64_t offset = 0;
+  std::string message;
+};
+
+struct CheckReport {
+  uint64_t journal_records = 0, index_tables = 0, strata = 0, tails = 0;
+  uint64_t grains = 0, grains_opened = 0, bytes_read = 0, references = 0;
+  std::vector<CheckProblem> problems;  // empty: the basin is sound
+  // Objects no committed record names: left by an interrupted writer (resume adopts them,
+  // prune removes them). Not problems.
+  std::vector<std::string> unreferenced;
+};
+
+// Reads and cross-checks everything that describes the basin (and, with read_data, the
+// data). Damage is reported in the report, not as the returned status, which is an error
+// only when checking itself could not go on (the store failed).
+Result<CheckReport> CheckBasin(Basin& basin, const CheckOptions& options);
+
+struct BasinStats {
+  uint64_t commits = 0, snapshots = 0, index_tables = 0;
+  uint64_t strata = 0, strata_bytes = 0;  // as committed
+  uint64_t grains = 0;                    // indexed
+  uint64_t raw_bytes = 0;                 // of the indexed grains, before compression
+  uint64_t stored_bytes = 0;              // of the indexed grains as stored
+  uint64_t grains_by_type[8] = {};        // by GrainType value (0: other)
+};
+
+// Counts what the index holds (reads every index table; no data, no cold store).
+Result<BasinStats> ComputeStats(Basin& basin);
+
+struct CompactReport {
+  uint64_t tables_before = 0, tables_after = 0, entries = 0, bytes_written = 0;
+  uint64_t seq = 0;  // the journal record of the merge (0: nothing to do)
+};
+
+// Merges the live index tables into one (when there are at least `min_tables`), commits
+// the merge and deletes the merged tables. Safe while other processes write: a merge that
+// another process's merge overtook is void (AlreadyExists), and its output is deleted.
+Result<CompactReport> CompactIndex(Basin& basin, size_t min_tables = 2);
+
+}  // namespace basin
+
+#endif  // BASIN_MAINTENANCE_H_

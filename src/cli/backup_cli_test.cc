@@ -1,0 +1,165 @@
+// basin backup, restore and the history commands, run as a user runs them: real processes,
+// killed ones, two hosts at once, an unprivileged user meeting unreadable files.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "cli_test_util.h"
+#include "test_util.h"
+#include "tree_compare.h"
+
+namespace basin {
+namespace {
+
+using basin::testing::RandomBytes;
+using basin::testing::TempDir;
+using basin::testing::RunBasin;
+using basin::testing::RunResult;
+using basin::testing::Slurp;
+using basin::testing::WaitFor;
+
+void Write(const std::string& path, const std::string& data) {
+  std::ofstream(path, std::ios::binary) << data;
+}
+
+RunResult Basin(const std::string& dir, const std::string& args) {
+  return RunBasin(BASIN_BINARY, dir, args);
+}
+pid_t Spawn(const std::vector<std::string>& args) { return basin::testing::Spawn(BASIN_BINARY, args); }
+int Wait(pid_t pid) { return WaitFor(pid); }
+
+class BackupCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ::setenv("BASIN_PASSWORD", "pw", 1);
+    repo_ = dir_.path() + "/repo";
+    src_ = dir_.path() + "/src";
+    std::filesystem::create_directories(src_ + "/sub");
+    ASSERT_EQ(Basin(dir_.path(), "init --repo " + repo_).code, 0);
+  }
+  RunResult Run(const std::string& args) { return Basin(dir_.path(), args + " --repo " + repo_); }
+
+  TempDir dir_;
+  std::string repo_, src_;
+};
+
+TEST_F(BackupCliTest, BackupSnapshotsLsDiffRestoreForgetRoundTrip) {
+  Write(src_ + "/a", RandomBytes(300000, 1));
+  Write(src_ + "/sub/b", "bee");
+  RunResult first = Run("backup --tag first " + src_);
+  ASSERT_EQ(first.code, 0) << first.err;
+  Write(src_ + "/c", "new file");
+  RunResult second = Run("backup --json " + src_);
+  ASSERT_EQ(second.code, 0) << second.err;
+  const auto summary = nlohmann::json::parse(second.out.substr(second.out.rfind('\n', second.out.size() - 2) + 1));
+  EXPECT_EQ(summary["message_type"], "summary");
+  EXPECT_EQ(summary["files_new"], 1);
+  EXPECT_EQ(summary["files_unchanged"], 2);
+  const auto snaps = nlohmann::json::parse(Run("snapshots --json").out);
+  ASSERT_EQ(snaps.size(), 2u);
+  EXPECT_EQ(snaps[0]["tags"][0], "first");
+  const std::string older = snaps[0]["short_id"], newer = snaps[1]["short_id"];
+  RunResult ls = Run("ls latest:" + src_);
+  EXPECT_NE(ls.out.find(src_ + "/sub/b"), std::string::npos) << ls.out;
+  RunResult diff = Run("diff " + older + " " + newer);
+  EXPECT_NE(diff.out.find("+    " + src_ + "/c"), std::string::npos) << diff.out;
+  const std::string out = dir_.path() + "/restored";
+  RunResult restore = Run("restore latest:" + src_ + " --target " + out + " --verify");
+  ASSERT_EQ(restore.code, 0) << restore.err;
+  EXPECT_TRUE(basin::testing::CompareTrees(src_, out).empty());
+  RunResult forget = Run("forget --keep-last 1");
+  ASSERT_EQ(forget.code, 0) << forget.err;
+  EXPECT_EQ(nlohmann::json::parse(Run("snapshots --json").out).size(), 1u);
+  EXPECT_EQ(Run("check --read-data").code, 0);
+}
+
+// Files the user cannot read are warned about and left out; the snapshot of the rest is
+// written, and the exit code says so (4: not success, not a wrong password).
+TEST_F(BackupCliTest, UnreadableFilesAreWarnedAboutSkippedAndExitFour) {
+  const int code = basin::testing::RunUnprivileged([&] {
+    TempDir mine;  // the unprivileged user's own
+    const std::string src = mine.path() + "/mixed", repo = mine.path() + "/repo";
+    std::filesystem::create_directories(src + "/locked-dir");
+    Write(src + "/readable", "fine");
+    Write(src + "/secret", "no");
+    ::chmod((src + "/secret").c_str(), 0);
+    ::chmod((src + "/locked-dir").c_str(), 0);
+    if (Basin(mine.path(), "init --repo " + repo).code != 0) return 10;
+    RunResult r = Basin(mine.path(), "backup --json --repo " + repo + " " + src);
+    ::chmod((src + "/locked-dir").c_str(), 0755);
+    if (r.out.find("\"error\"") == std::string::npos) return 11;
+    RunResult ls = Basin(mine.path(), "ls latest --repo " + repo);
+    if (ls.out.find("/readable") == std::string::npos) return 12;
+    if (ls.out.find("/secret") != std::string::npos) return 13;
+    return r.code;
+  });
+  EXPECT_EQ(code, 4) << "10: init, 11: no warning, 12: readable file missing, 13: secret kept";
+}
+
+// Two machines back up into one basin at the same moment: both snapshots land.
+TEST_F(BackupCliTest, TwoHostsBackingUpAtOnceBothLand) {
+  const std::string a = dir_.path() + "/host-a", b = dir_.path() + "/host-b";
+  std::filesystem::create_directories(a);
+  std::filesystem::create_directories(b);
+  for (int i = 0; i < 20; ++i) {
+    Write(a + "/f" + std::to_string(i), RandomBytes(100000, i));
+    Write(b + "/f" + std::to_string(i), RandomBytes(100000, 100 + i));
+  }
+  const pid_t p1 = Spawn({"backup", "--host", "a", "--repo", repo_, a});
+  const pid_t p2 = Spawn({"backup", "--host", "b", "--repo", repo_, b});
+  EXPECT_EQ(Wait(p1), 0);
+  EXPECT_EQ(Wait(p2), 0);
+  const auto snaps = nlohmann::json::parse(Run("snapshots --json").out);
+  ASSERT_EQ(snaps.size(), 2u);
+  EXPECT_NE(snaps[0]["host"], snaps[1]["host"]);
+  RunResult check = Run("check --read-data");
+  EXPECT_EQ(check.code, 0) << check.out << check.err;
+}
+
+// A backup killed at any moment leaves a basin that checks clean; the next one completes.
+TEST_F(BackupCliTest, ABackupKilledAtAnyMomentLeavesACleanBasin) {
+  for (int i = 0; i < 40; ++i) Write(src_ + "/f" + std::to_string(i), RandomBytes(1 << 20, i));
+  std::mt19937_64 rng(3);
+  for (int round = 0; round < 6; ++round) {
+    const pid_t pid = Spawn({"backup", "--repo", repo_, src_});
+    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 800));
+    ::kill(pid, SIGKILL);
+    Wait(pid);
+    RunResult check = Run("check --read-data");
+    EXPECT_EQ(check.code, 0) << "round " << round << ": " << check.out << check.err;
+    Write(src_ + "/f" + std::to_string(round), RandomBytes(1 << 20, 1000 + round));
+  }
+  RunResult last = Run("backup " + src_);
+  ASSERT_EQ(last.code, 0) << last.err;
+  const std::string out = dir_.path() + "/restored";
+  ASSERT_EQ(Run("restore latest:" + src_ + " --target " + out).code, 0);
+  for (const auto& d : basin::testing::CompareTrees(src_, out)) ADD_FAILURE() << d;
+}
+
+TEST_F(BackupCliTest, BadArgumentsFailClearly) {
+  EXPECT_EQ(Run("backup").code, 2);
+  EXPECT_EQ(Run("restore latest --target " + dir_.path() + "/x").code, 1);  // no snapshot yet
+  EXPECT_EQ(Run("backup " + src_).code, 0);
+  EXPECT_EQ(Run("restore nothex --target " + dir_.path() + "/x").code, 2);
+  EXPECT_EQ(Run("restore latest:/no/such/path --target " + dir_.path() + "/x").code, 1);
+  EXPECT_EQ(Run("forget").code, 2);
+  EXPECT_EQ(Run("forget --keep-within 3x").code, 2);
+  EXPECT_EQ(Run("restore latest --overwrite sometimes --target " + dir_.path() + "/x").code, 2);
+}
+
+}  // namespace
+}  // namespace basin

@@ -1,0 +1,283 @@
+// basin backup and basin restore.
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <mutex>
+
+#include "basin/backup.h"
+#include "cli/command.h"
+#include "cli/repo_common.h"
+#include "cli/snapshot_util.h"
+
+namespace basin::cli {
+namespace {
+
+using nlohmann::json;
+
+struct BackupArgs {
+  std::vector<std::string> paths, excludes, exclude_files, tags;
+  bool exclude_caches = false, one_file_system = false, dry_run = false, from_stdin = false;
+  std::string stdin_filename = "stdin", host, parent;
+  int checkpoint_minutes = 5;
+};
+
+// A live line on the terminal: files, bytes of total, rate, ETA, current file.
+class LiveLine {
+ public:
+  explicit LiveLine(bool enabled) : enabled_(enabled), start_(std::chrono::steady_clock::now()) {}
+  ~LiveLine() { Clear(); }
+  void Show(const basin::Progress& p) {
+    if (!enabled_) return;
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const double rate = secs > 0 ? p.bytes_done / secs : 0;
+    std::string total, eta;
+    if (p.bytes_total > 0) {
+      total = fmt::format(" / {}{}", HumanBytes(p.bytes_total), p.totals_final ? "" : "+");
+      if (p.totals_final && rate > 0 && p.bytes_total > p.bytes_done) {
+        const auto left = static_cast<int64_t>((p.bytes_total - p.bytes_done) / rate);
+        eta = fmt::format(" ETA {}:{:02}", left / 60, left % 60);
+      }
+    }
+    std::string current = p.current;
+    if (current.size() > 40) current = "..." + current.substr(current.size() - 37);
+    const auto e = static_cast<int64_t>(secs);
+    std::lock_guard lock(mu_);
+    fmt::print(stderr, "\r\033[K[{}:{:02}] {} files {}{} {}/s{}{} {}", e / 60, e % 60, p.files_done,
+               HumanBytes(p.bytes_done), total, HumanBytes(uint64_t(rate)), eta,
+               p.errors > 0 ? fmt::format(" {} errors", p.errors) : "", current);
+    shown_ = true;
+  }
+  void Clear() {
+    std::lock_guard lock(mu_);
+    if (shown_) fmt::print(stderr, "\r\033[K");
+    shown_ = false;
+  }
+  bool enabled() const { return enabled_; }
+
+ private:
+  const bool enabled_;
+  const std::chrono::steady_clock::time_point start_;
+  std::mutex mu_;
+  bool shown_ = false;
+};
+
+Result<std::vector<std::string>> ReadPatternFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::NotFound(fmt::format("cannot read exclude file '{}'", path));
+  std::vector<std::string> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line[0] == '#') continue;
+    out.push_back(line);
+  }
+  return out;
+}
+
+Status RunBackup(const GlobalOptions& g, const BackupArgs& a, Outcome* outcome) {
+  BASIN_ASSIGN_OR_RETURN(OpenedBasin b, OpenBasin(g));
+  BackupOptions o;
+  o.paths = a.paths;
+  o.excludes = a.excludes;
+  for (const auto& f : a.exclude_files) {
+    BASIN_ASSIGN_OR_RETURN(auto patterns, ReadPatternFile(f));
+    o.excludes.insert(o.excludes.end(), patterns.begin(), patterns.end());
+  }
+  o.exclude_caches = a.exclude_caches;
+  o.one_file_system = a.one_file_system;
+  o.tags = a.tags;
+  o.host = a.host;
+  o.dry_run = a.dry_run;
+  o.from_stdin = a.from_stdin;
+  o.stdin_filename = a.stdin_filename;
+  o.checkpoint_interval = std::chrono::minutes(a.checkpoint_minutes);
+  if (!a.parent.empty()) {
+    BASIN_ASSIGN_OR_RETURN(Snapshot parent, FindSnapshot(*b.basin, a.parent));
+    o.parent = parent.id;
+  }
+  if (o.paths.empty() && !o.from_stdin) {
+    return Status::InvalidArgument("backup what? name one or more paths (or --stdin)");
+  }
+  LiveLine live(::isatty(2) == 1 && !g.quiet && !g.json);
+  std::mutex out_mu;
+  if (live.enabled()) o.progress = [&](const basin::Progress& p) { live.Show(p); };
+  if (g.json && !g.quiet) {
+    o.progress = [&](const basin::Progress& p) {
+      std::lock_guard lock(out_mu);
+      fmt::print("{}\n", JsonText(json({{"message_type", "status"},
+                                        {"files_done", p.files_done},
+                                        {"bytes_done", p.bytes_done},
+                                        {"total_files", p.files_total},
+                                        {"total_bytes", p.bytes_total},
+                                        {"errors", p.errors}})));
+      std::fflush(stdout);
+    };
+  }
+  o.warning = [&](const std::string& path, const Status& why) {
+    live.Clear();
+    std::lock_guard lock(out_mu);
+    if (g.json) {
+      fmt::print(
+          "{}\n",
+          JsonText(json({{"message_type", "error"}, {"item", path}, {"error", why.message()}})));
+    } else {
+      fmt::print(stderr, "warning: {}: {}\n", path, why.message());
+    }
+  };
+  BASIN_ASSIGN_OR_RETURN(BackupResult r, Backup(*b.basin, o));
+  live.Clear();
+  const SnapshotSummary& m = r.snapshot.summary;
+  if (g.json) {
+    fmt::print("{}\n", JsonText(json({{"message_type", "summary"},
+                                      {"snapshot_id", r.snapshot.id.ToHex()},
+                                      {"dry_run", a.dry_run},
+                                      {"files_new", m.files_new},
+                                      {"files_changed", m.files_changed},
+                                      {"files_unchanged", m.files_unchanged},
+                                      {"dirs_new", m.dirs_new},
+                                      {"dirs_changed", m.dirs_changed},
+                                      {"dirs_unchanged", m.dirs_unchanged},
+                                      {"total_files_processed", m.total_files},
+                                      {"total_bytes_processed", m.total_bytes},
+                                      {"bytes_read", m.bytes_read},
+                                      {"data_added", m.bytes_added},
+                                      {"data_stored", m.bytes_stored},
+                                      {"errors", r.errors},
+                                      {"changed_while_read", r.changed_while_read},
+                                      {"total_duration", m.duration_ns / 1e9},
+                                      {"requests", RequestSummaryJson(b)}})));
+  } else if (!g.quiet) {
+    fmt::print("Files:       {} new, {} changed, {} unmodified\n", m.files_new, m.files_changed,
+               m.files_unchanged);
+    fmt::print("Dirs:        {} new, {} changed, {} unmodified\n", m.dirs_new, m.dirs_changed,
+               m.dirs_unchanged);
+    fmt::print("Added to the basin: {} ({} stored)\n", HumanBytes(m.bytes_added),
+               HumanBytes(m.bytes_stored));
+    fmt::print("processed {} files, {} in {:.1f} s{}\n", m.total_files, HumanBytes(m.total_bytes),
+               m.duration_ns / 1e9,
+               r.errors > 0 ? fmt::format(", {} could not be read", r.errors) : "");
+    fmt::print("snapshot {} {}\n", ShortId(r.snapshot.id),
+               a.dry_run ? "(dry run: not saved)" : "saved");
+    if (g.verbose > 0) fmt::print("{}", RequestSummary(b));
+  }
+  if (r.errors > 0) outcome->exit_code = kExitIncomplete;
+  return Status::OK();
+}
+
+struct RestoreArgs {
+  std::string snapshot, target, overwrite = "always";
+  std::vector<std::string> includes, excludes;
+  bool verify = false;
+  std::string host;
+};
+
+Status RunRestore(const GlobalOptions& g, const RestoreArgs& a) {
+  if (a.target.empty()) return Status::InvalidArgument("restore where? give --target DIR");
+  BASIN_ASSIGN_OR_RETURN(OpenedBasin b, OpenBasin(g));
+  BASIN_ASSIGN_OR_RETURN(SnapshotRef ref, ParseSnapshotRef(a.snapshot));
+  BASIN_ASSIGN_OR_RETURN(Snapshot s, FindSnapshot(*b.basin, ref.id, a.host));
+  RestoreOptions o;
+  o.target = a.target;
+  o.path = ref.path;
+  o.includes = a.includes;
+  o.excludes = a.excludes;
+  o.verify = a.verify;
+  if (a.overwrite == "always") {
+    o.overwrite = Overwrite::kAlways;
+  } else if (a.overwrite == "if-changed") {
+    o.overwrite = Overwrite::kIfChanged;
+  } else if (a.overwrite == "never") {
+    o.overwrite = Overwrite::kNever;
+  } else {
+    return Status::InvalidArgument("--overwrite takes always, if-changed or never");
+  }
+  LiveLine live(::isatty(2) == 1 && !g.quiet && !g.json);
+  if (live.enabled()) {
+    auto last = std::make_shared<std::chrono::steady_clock::time_point>();
+    o.progress = [&live, last](const basin::Progress& p) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - *last < std::chrono::milliseconds(250)) return;
+      *last = now;
+      live.Show(p);
+    };
+  }
+  std::mutex mu;
+  o.warning = [&](const std::string& path, const Status& why) {
+    live.Clear();
+    std::lock_guard lock(mu);
+    fmt::print(stderr, "warning: {}: {}\n", path, why.message());
+  };
+  const auto start = std::chrono::steady_clock::now();
+  BASIN_ASSIGN_OR_RETURN(RestoreResult r, Restore(*b.basin, s, o));
+  live.Clear();
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (g.json) {
+    fmt::print("{}\n", JsonText(json({{"message_type", "summary"},
+                                      {"snapshot_id", s.id.ToHex()},
+                                      {"files_restored", r.files},
+                                      {"dirs_restored", r.dirs},
+                                      {"others_restored", r.others},
+                                      {"bytes_restored", r.bytes},
+                                      {"skipped", r.skipped},
+                                      {"warnings", r.warnings},
+                                      {"verified", r.verified},
+                                      {"seconds", secs}})));
+  } else if (!g.quiet) {
+    fmt::print(
+        "restored snapshot {} to {}: {} files, {} directories, {} others, {} in {:.1f} s{}{}\n",
+        ShortId(s.id), a.target, r.files, r.dirs, r.others, HumanBytes(r.bytes), secs,
+        r.skipped > 0 ? fmt::format(", {} left as they were", r.skipped) : "",
+        a.verify ? fmt::format(", {} files verified", r.verified) : "");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+void RegisterBackupCommands(CLI::App& app, GlobalOptions* g, Outcome* outcome) {
+  auto a = std::make_shared<BackupArgs>();
+  CLI::App* backup = app.add_subcommand("backup", "Back up files and directories (a snapshot)");
+  backup->add_option("PATH", a->paths, "Files and directories to back up");
+  backup->add_option("-e,--exclude", a->excludes,
+                     "Leave out what matches this glob (a name, or a path when it has a '/')")->allow_extra_args(false);
+  backup->add_option("--exclude-file", a->exclude_files, "Read exclude patterns from a file")->allow_extra_args(false);
+  backup->add_flag("--exclude-caches", a->exclude_caches,
+                   "Leave out directories holding a CACHEDIR.TAG");
+  backup->add_flag("-x,--one-file-system", a->one_file_system,
+                   "Do not cross into other file systems");
+  backup->add_option("--tag", a->tags, "Tag the snapshot (repeatable)")->allow_extra_args(false);
+  backup->add_option("--host", a->host, "Host name to record (default: this machine's)");
+  backup->add_option("--parent", a->parent,
+                     "Snapshot whose unchanged files are reused (default: the latest of this "
+                     "host and paths)");
+  backup->add_flag("-n,--dry-run", a->dry_run, "Read and chunk, write nothing");
+  backup->add_flag("--stdin", a->from_stdin, "Back up standard input as one file");
+  backup->add_option("--stdin-filename", a->stdin_filename, "Its name in the snapshot");
+  backup
+      ->add_option("--checkpoint-minutes", a->checkpoint_minutes,
+                   "Commit uploaded data this often during a long backup (default 5)")
+      ->check(CLI::Range(1, 24 * 60));
+  backup->footer(
+      "Exit code 4: the snapshot was written, but some files could not be read (listed as "
+      "warnings).");
+  backup->callback([g, a, outcome] { outcome->status = RunBackup(*g, *a, outcome); });
+
+  auto r = std::make_shared<RestoreArgs>();
+  CLI::App* restore = app.add_subcommand("restore", "Restore a snapshot (or a path in it)");
+  restore->add_option("SNAPSHOT", r->snapshot, "ID[:PATH] or latest[:PATH]")->required();
+  restore->add_option("-t,--target", r->target, "Directory to restore into")->required();
+  restore->add_option("-i,--include", r->includes, "Restore only what matches this glob")->allow_extra_args(false);
+  restore->add_option("-e,--exclude", r->excludes, "Leave out what matches this glob")->allow_extra_args(false);
+  restore->add_option("--overwrite", r->overwrite,
+                      "always (default), if-changed (size or mtime differ) or never");
+  restore->add_flag("--verify", r->verify, "Read every restored file back and check it");
+  restore->add_option("--host", r->host, "With latest: the latest of this host");
+  restore->callback([g, r, outcome] { outcome->status = RunRestore(*g, *r); });
+}
+
+}  // namespace basin::cli

@@ -1,0 +1,260 @@
+// basin snapshots, ls, diff, find, dump, forget: browsing and pruning the history.
+#include <fmt/format.h>
+
+#include <map>
+
+#include "basin/backup.h"
+#include "basin/forget.h"
+#include "cli/command.h"
+#include "cli/repo_common.h"
+#include "cli/snapshot_util.h"
+#include "snapshot/fs_meta.h"
+
+namespace basin::cli {
+namespace {
+
+using nlohmann::json;
+
+struct Filter {
+  std::vector<std::string> hosts, tags, paths;
+  bool Match(const Snapshot& s) const {
+    auto any = [](const std::vector<std::string>& want, const std::vector<std::string>& have) {
+      if (want.empty()) return true;
+      for (const auto& w : want) {
+        if (std::find(have.begin(), have.end(), w) != have.end()) return true;
+      }
+      return false;
+    };
+    return any(hosts, {s.host}) && any(tags, s.tags) && any(paths, s.paths);
+  }
+};
+
+void AddFilterOptions(CLI::App* cmd, Filter* f) {
+  cmd->add_option("--host", f->hosts, "Only snapshots of this host (repeatable)")->allow_extra_args(false);
+  cmd->add_option("--tag", f->tags, "Only snapshots with this tag (repeatable)")->allow_extra_args(false);
+  cmd->add_option("--path", f->paths, "Only snapshots of this path (repeatable)")->allow_extra_args(false);
+}
+
+Status Snapshots(const GlobalOptions& g, const Filter& f) {
+  BASIN_ASSIGN_OR_RETURN(OpenedBasin b, OpenBasin(g));
+  BASIN_ASSIGN_OR_RETURN(auto all, ListSnapshots(*b.basin));
+  if (g.json) {
+    json out = json::array();
+    for (const auto& s : all) {
+      if (f.Match(s)) out.push_back(SnapshotJson(s));
+    }
+    fmt::print("{}\n", JsonText(out));
+    return Status::OK();
+  }
+  fmt::print("{:<8}  {:<19}  {:<12}  {:>10}  {:<16}  {}\n", "ID", "Time", "Host", "Size", "Tags",
+             "Paths");
+  size_t n = 0;
+  for (const auto& s : all) {
+    if (!f.Match(s)) continue;
+    std::string tags;
+    for (const auto& t : s.tags) tags += (tags.empty() ? "" : ",") + t;
+    std::string paths;
+    for (const auto& p : s.paths) paths += (paths.empty() ? "" : " ") + PrintablePath(p);
+    fmt::print("{:<8}  {:<19}  {:<12}  {:>10}  {:<16}  {}\n", ShortId(s.id), FormatTime(s.time_ns),
+               s.host, HumanBytes(s.summary.total_bytes), tags, paths);
+    ++n;
+  }
+  fmt::print("{} snapshots\n", n);
+  return Status::OK();
+}
+
+Status Ls(const GlobalOptions& g, const std::string& ref_text, bool long_format, bool recursive) {
+  BASIN_ASSIGN_OR_RETURN(SnapshotRef ref, ParseSnapshotRef(ref_text));
+  BASIN_ASSIGN_OR_RETURN(OpenedBasin b, OpenBasin(g));
+  BASIN_ASSIGN_OR_RETURN(Snapshot s, FindSnapshot(*b.basin, ref.id));
+  if (g.json) fmt::print("{}\n", JsonText(SnapshotJson(s)));
+  return WalkTree(
+      *b.basin, s.root, ref.path, [&](const std::string& path, const TreeEntry& e) -> Result<bool> {
+        if (g.json) {
+          fmt::print("{}\n", JsonText(EntryJson(path, e)));
+        } else if (long_format) {
+          fmt::print("{} {:>8} {:>8} {:>12} {} {}{}\n", ModeString(e),
+                     e.user.empty() ? std::to_string(e.uid) : e.user,
+                     e.group.empty() ? std::to_string(e.gid) : e.group, e.size, FormatTime(e.mtime),
+                     PrintablePath(path),
+                     e.type == EntryType::kSymlink ? " -> " + PrintablePath(e.symlink_target) : "");
+        } else {
+          fmt::print("{}\n", PrintablePath(path));
+        }
+        return recursive;
+      });
+}
+
+Status Diff(const GlobalOptions& g, const std::string& a, const std::string& b_ref) {
+  BASIN_ASSIGN_OR_RETURN(OpenedBasin b, OpenBasin(g));
+  BASIN_ASSIGN_OR_RETURN(Snapshot older, FindSnapshot(*b.basin, a));
+  BASIN_ASSIGN_OR_RETURN(Snapshot newer, FindSnapshot(*b.basin, b_ref));
+  std::map<char, uint64_t> counts;
+  BASIN_RETURN_IF_ERROR(DiffTrees(*b.basin, older.root, newer.root, [&](const DiffEntry& d) {
+    ++counts[d.kind];
+    if (g.json) {
+      fmt::print("{}\n", JsonText(json({{"kind", std::string(1, d.kind)},
+                                        {"path", PrintablePath(d.path)},
+                                        {"type", std::string(EntryTypeName(d.type))}})));
+    } else {
+      fmt::print("{}    {}{}\n", d.kind, PrintablePath(d.path),
+                 d.type == EntryType::kDirectory ? "/" : "");
+    }
+    return Status::OK();
+  }));
+  if (!g.json && !g.quiet) {
+    fmt::print("\nadded {}, removed {}, modified {}, type changed {}, metadata only {}\n",
+               counts['+'], counts['-'], counts['M'], counts['T'], counts['U']);
+  }
+  return Status::OK();
+}
+
+Status Find(const GlobalOptions& g, const std::string& pattern, const Filter& f) {
+  BASIN_ASSIGN_OR_RETURN(OpenedBasin b, OpenBasin(g));
+  BASIN_ASSIGN_OR_RETURN(auto all, ListSnapshots(*b.basin));
+  uint64_t found = 0;
+  for (const auto& s : all) {
+    if (!f.Match(s)) continue;
+    BASIN_ASSIGN_OR_RETURN(Snapshot full, ReadSnapshot(*b.basin, s.id));
+    BASIN_RETURN_IF_ERROR(WalkTree(
+        *b.basin, full.root, "/", [&](const std::string& path, const TreeEntry& e) -> Result<bool> {
+          if (snap::GlobMatch(pattern, path)) {
+            ++found;
+            if (g.json) {
+              json j = EntryJson(path, e);
+              j["snapshot"] = s.id.ToHex();
+              fmt::print("{}\n", JsonText(j));
+            } else {
+              fmt::print("{} {} {:>12} {}\n", ShortId(s.id), ModeString(e), e.size,
+                         PrintablePath(path));
+            }
+          }
+          return true;
+        }));
+  }
+  if (found == 0) return Status::NotFound(fmt::format("nothing matches '{}'", pattern));
+  return Status::OK();
+}
+
+struct ForgetArgs {
+  ForgetPolicy policy;
+  std::string within;
+  std::vector<std::string> ids;
+  bool dry_run = false;
+  Filter filter;
+};
+
+Status Forget(const GlobalOptions& g, ForgetArgs a) {
+  BASIN_ASSIGN_OR_RETURN(OpenedBasin b, OpenBasin(g));
+  BASIN_ASSIGN_OR_RETURN(auto all, ListSnapshots(*b.basin));
+  if (!a.within.empty()) {
+    BASIN_ASSIGN_OR_RETURN(a.policy.keep_within, ParseDuration(a.within));
+  }
+  std::vector<ForgetDecision> decisions;
+  if (!a.ids.empty()) {
+    if (!a.policy.empty()) {
+      return Status::InvalidArgument("give snapshot ids or --keep rules, not both");
+    }
+    for (const auto& ref : a.ids) {
+      BASIN_ASSIGN_OR_RETURN(Snapshot s, FindSnapshot(*b.basin, ref));
+      decisions.push_back(ForgetDecision{s, false, {}});
+    }
+  } else {
+    if (a.policy.empty()) {
+      return Status::InvalidArgument(
+          "forget which? give snapshot ids, or --keep-last/-hourly/-daily/-weekly/-monthly/"
+          "-yearly/-within/-tag rules");
+    }
+    std::vector<Snapshot> chosen;
+    for (auto& s : all) {
+      if (a.filter.Match(s)) chosen.push_back(s);
+    }
+    decisions = ApplyForgetPolicy(std::move(chosen), a.policy);
+  }
+  json out = json::array();
+  uint64_t removed = 0;
+  std::unique_ptr<BasinWriter> writer;
+  if (!a.dry_run) {
+    BASIN_ASSIGN_OR_RETURN(writer, b.basin->NewWriter());
+  }
+  for (const auto& d : decisions) {
+    if (!d.keep) {
+      ++removed;
+      if (writer) BASIN_RETURN_IF_ERROR(writer->RemoveSnapshot(d.snapshot.id));
+    }
+    if (g.json) {
+      json j = SnapshotJson(d.snapshot);
+      j["keep"] = d.keep;
+      j["reasons"] = d.reasons;
+      out.push_back(j);
+    } else if (!g.quiet) {
+      std::string why;
+      for (const auto& r : d.reasons) why += (why.empty() ? "" : ", ") + r;
+      fmt::print("{} {}  {}  {}  {}\n", d.keep ? "keep  " : "remove", ShortId(d.snapshot.id),
+                 FormatTime(d.snapshot.time_ns), d.snapshot.host, why);
+    }
+  }
+  if (writer && removed > 0) BASIN_RETURN_IF_ERROR(writer->Commit().status());
+  if (g.json) {
+    fmt::print("{}\n",
+               JsonText(json({{"snapshots", out}, {"removed", removed}, {"dry_run", a.dry_run}})));
+  } else if (!g.quiet) {
+    fmt::print("{} {} snapshots{}\n", a.dry_run ? "would remove" : "removed", removed,
+               removed > 0 ? " (their data stays until 'basin prune')" : "");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+void RegisterHistoryCommands(CLI::App& app, GlobalOptions* g, Outcome* outcome) {
+  auto filter = std::make_shared<Filter>();
+  CLI::App* snapshots = app.add_subcommand("snapshots", "List the snapshots");
+  AddFilterOptions(snapshots, filter.get());
+  snapshots->callback([g, filter, outcome] { outcome->status = Snapshots(*g, *filter); });
+
+  auto ref = std::make_shared<std::string>();
+  auto long_format = std::make_shared<bool>(false);
+  auto no_recurse = std::make_shared<bool>(false);
+  CLI::App* ls = app.add_subcommand("ls", "List the files of a snapshot");
+  ls->add_option("SNAPSHOT", *ref, "ID[:PATH] or latest[:PATH]")->required();
+  ls->add_flag("-l,--long", *long_format, "Mode, owner, size and time too");
+  ls->add_flag("--no-recursion", *no_recurse, "Only the entries of PATH itself");
+  ls->callback([g, ref, long_format, no_recurse, outcome] {
+    outcome->status = Ls(*g, *ref, *long_format, !*no_recurse);
+  });
+
+  auto pair = std::make_shared<std::vector<std::string>>();
+  CLI::App* diff = app.add_subcommand("diff", "What changed between two snapshots");
+  diff->add_option("SNAPSHOTS", *pair, "Older and newer snapshot")->required()->expected(2);
+  diff->footer("+ added, - removed, M content modified, T type changed, U metadata only");
+  diff->callback([g, pair, outcome] { outcome->status = Diff(*g, (*pair)[0], (*pair)[1]); });
+
+  auto pattern = std::make_shared<std::string>();
+  auto find_filter = std::make_shared<Filter>();
+  CLI::App* find = app.add_subcommand("find", "Find files by name or path in every snapshot");
+  find->add_option("PATTERN", *pattern, "Glob: a name, or a path when it has a '/'")->required();
+  AddFilterOptions(find, find_filter.get());
+  find->callback(
+      [g, pattern, find_filter, outcome] { outcome->status = Find(*g, *pattern, *find_filter); });
+
+  auto f = std::make_shared<ForgetArgs>();
+  CLI::App* forget = app.add_subcommand(
+      "forget", "Remove snapshots from the basin's history (prune frees their data)");
+  forget->add_option("SNAPSHOT", f->ids, "Snapshots to remove (or use --keep rules)");
+  forget->add_option("--keep-last", f->policy.keep_last, "Keep the newest N");
+  forget->add_option("--keep-hourly", f->policy.keep_hourly, "Keep the newest of N hours");
+  forget->add_option("--keep-daily", f->policy.keep_daily, "Keep the newest of N days");
+  forget->add_option("--keep-weekly", f->policy.keep_weekly, "Keep the newest of N weeks");
+  forget->add_option("--keep-monthly", f->policy.keep_monthly, "Keep the newest of N months");
+  forget->add_option("--keep-yearly", f->policy.keep_yearly, "Keep the newest of N years");
+  forget->add_option("--keep-within", f->within,
+                     "Keep all newer than the newest minus this (1y2m3d)");
+  forget->add_option("--keep-tag", f->policy.keep_tags, "Keep all with this tag")->allow_extra_args(false);
+  forget->add_flag("-n,--dry-run", f->dry_run, "Show what would be removed");
+  AddFilterOptions(forget, &f->filter);
+  forget->footer("Snapshots are grouped by host and paths; the rules apply to each group.");
+  forget->callback([g, f, outcome] { outcome->status = Forget(*g, *f); });
+}
+
+}  // namespace basin::cli

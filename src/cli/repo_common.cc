@@ -1,0 +1,196 @@
+#include "cli/repo_common.h"
+
+#include <fmt/format.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "basin/crypto.h"
+#include "basin/store_url.h"
+
+namespace basin::cli {
+namespace {
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v == nullptr ? "" : v;
+}
+
+// Reads a line from the terminal without echoing it.
+Result<std::string> Prompt(const std::string& label) {
+  std::FILE* tty = std::fopen("/dev/tty", "r+");
+  if (tty == nullptr || ::isatty(::fileno(tty)) != 1) {
+    if (tty != nullptr) std::fclose(tty);
+    return Status::InvalidArgument(
+        "a password is needed: give --password-file, or set BASIN_PASSWORD_FILE or "
+        "BASIN_PASSWORD (there is no terminal to ask on)");
+  }
+  const int fd = ::fileno(tty);
+  termios old{};
+  const bool can_hide = ::tcgetattr(fd, &old) == 0;
+  if (can_hide) {
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(fd, TCSAFLUSH, &quiet);
+  }
+  fmt::print(tty, "{}: ", label);
+  std::fflush(tty);
+  std::string line;
+  for (int c = std::fgetc(tty); c != EOF && c != '\n'; c = std::fgetc(tty)) {
+    line += static_cast<char>(c);
+  }
+  if (can_hide) ::tcsetattr(fd, TCSAFLUSH, &old);
+  fmt::print(tty, "\n");
+  std::fclose(tty);
+  return line;
+}
+
+}  // namespace
+
+void AddGlobalOptions(CLI::App& app, GlobalOptions* o) {
+  app.add_option("-r,--repo", o->repo,
+                 "The basin: a store URL (a path, file://, s3://...); default $BASIN_REPOSITORY");
+  app.add_option("--cold", o->cold,
+                 "The basin's cold store (where data strata live), when it has one");
+  app.add_option("--password-file", o->password_file,
+                 "Read the password from this file (first line); default $BASIN_PASSWORD_FILE, "
+                 "then $BASIN_PASSWORD, then a prompt on the terminal");
+  app.add_flag("--json", o->json, "Machine-readable output (JSON) on standard output");
+  app.add_flag("-q,--quiet", o->quiet, "No progress and no summary, only errors");
+  app.add_flag("-v,--verbose", o->verbose, "More detail (repeatable)");
+}
+
+Result<std::string> RepositoryUrl(const GlobalOptions& o) {
+  std::string url = o.repo.empty() ? Env("BASIN_REPOSITORY") : o.repo;
+  if (url.empty()) {
+    return Status::InvalidArgument("no basin named: give --repo URL or set BASIN_REPOSITORY");
+  }
+  return url;
+}
+
+namespace {
+
+Result<std::string> ReadPasswordFile(const std::string& file) {
+  std::ifstream in(file);
+  if (!in) return Status::PermissionDenied(fmt::format("cannot read password file '{}'", file));
+  std::string line;
+  std::getline(in, line);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (line.empty())
+    return Status::InvalidArgument(fmt::format("password file '{}' is empty", file));
+  return line;
+}
+
+Result<std::string> PromptPassword(std::string_view prompt, bool confirm) {
+  BASIN_ASSIGN_OR_RETURN(std::string first, Prompt(std::string(prompt)));
+  if (first.empty()) return Status::InvalidArgument("the password must not be empty");
+  if (confirm) {
+    BASIN_ASSIGN_OR_RETURN(std::string again, Prompt(fmt::format("{} (again)", prompt)));
+    if (again != first) {
+      WipeSecret(again);
+      WipeSecret(first);
+      return Status::InvalidArgument("the two passwords differ");
+    }
+    WipeSecret(again);
+  }
+  return first;
+}
+
+}  // namespace
+
+Result<std::string> ReadPassword(const GlobalOptions& o, bool confirm, std::string_view prompt) {
+  const std::string file = o.password_file.empty() ? Env("BASIN_PASSWORD_FILE") : o.password_file;
+  if (!file.empty()) return ReadPasswordFile(file);
+  if (std::string env = Env("BASIN_PASSWORD"); !env.empty()) return env;
+  return PromptPassword(prompt, confirm);
+}
+
+Result<std::string> ReadNewPassword(const std::string& file) {
+  if (!file.empty()) return ReadPasswordFile(file);
+  return PromptPassword("new password", /*confirm=*/true);
+}
+
+Result<OpenedBasin> OpenBasin(const GlobalOptions& o) {
+  BASIN_ASSIGN_OR_RETURN(std::string url, RepositoryUrl(o));
+  OpenedBasin out;
+  BASIN_ASSIGN_OR_RETURN(auto hot, OpenStore(url));
+  out.store = std::make_shared<CountingStore>(hot);
+  BasinOptions options;
+  options.store = out.store;
+  if (!o.cold.empty()) {
+    BASIN_ASSIGN_OR_RETURN(auto cold, OpenStore(o.cold));
+    out.cold = std::make_shared<CountingStore>(cold);
+    options.cold_store = out.cold;
+  }
+  options.open_store = [&out](std::string_view cold_url) -> Result<std::shared_ptr<ObjectStore>> {
+    BASIN_ASSIGN_OR_RETURN(auto cold, OpenStore(cold_url));
+    out.cold = std::make_shared<CountingStore>(cold);
+    return std::shared_ptr<ObjectStore>(out.cold);
+  };
+  BASIN_ASSIGN_OR_RETURN(out.basin, Basin::Open(options, [&] { return ReadPassword(o, false); }));
+  return out;
+}
+
+namespace {
+
+void AddCounts(const char* store, const StoreCounts& c, nlohmann::json* out) {
+  for (int i = 0; i < kStoreOpCount; ++i) {
+    const OpCounts& op = c.ops[i];
+    if (op.requests == 0) continue;
+    (*out)[store][std::string(StoreOpName(static_cast<StoreOp>(i)))] = {
+        {"requests", op.requests},
+        {"errors", op.errors},
+        {"bytes_sent", op.bytes_sent},
+        {"bytes_received", op.bytes_received}};
+  }
+}
+
+}  // namespace
+
+nlohmann::json RequestSummaryJson(const OpenedBasin& b) {
+  nlohmann::json out = nlohmann::json::object();
+  if (b.store) AddCounts("hot", b.store->counts(), &out);
+  if (b.cold && b.cold != b.store) AddCounts("cold", b.cold->counts(), &out);
+  return out;
+}
+
+std::string RequestSummary(const OpenedBasin& b) {
+  std::string out;
+  auto add = [&](const char* name, const std::shared_ptr<CountingStore>& s) {
+    if (!s) return;
+    const StoreCounts c = s->counts();
+    out += fmt::format("{} store: {} requests, {} sent, {} received\n", name, c.total_requests(),
+                       HumanBytes(c.total_bytes_sent()), HumanBytes(c.total_bytes_received()));
+    for (int i = 0; i < kStoreOpCount; ++i) {
+      const OpCounts& op = c.ops[i];
+      if (op.requests == 0) continue;
+      out += fmt::format("  {:<7} {:>8} requests {:>10} sent {:>10} received\n",
+                         StoreOpName(static_cast<StoreOp>(i)), op.requests,
+                         HumanBytes(op.bytes_sent), HumanBytes(op.bytes_received));
+    }
+  };
+  add("hot", b.store);
+  if (b.cold != b.store) add("cold", b.cold);
+  return out;
+}
+
+std::string JsonText(const nlohmann::json& j, int indent) {
+  return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string HumanBytes(uint64_t bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 5) {
+    v /= 1024;
+    ++u;
+  }
+  return u == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", v, units[u]);
+}
+
+}  // namespace basin::cli

@@ -1,0 +1,477 @@
+// Opening, reading and committing (docs/format/repository.md, "Opening" and "Commit
+// protocol"); key slots.
+#include <unistd.h>
+
+#include <chrono>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include "basin/coding.h"
+#include "repo/basin_format.h"
+#include "repo/basin_impl.h"
+#include "repo/chunker.h"
+#include "repo/clast.h"
+#include "repo/stratum.h"
+
+namespace basin::repo {
+namespace {
+
+constexpr std::string_view kProgram = "basin " BASIN_VERSION_STRING;
+
+std::string Hostname() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+  return buf;
+}
+
+std::string SlotLabel(const std::string& host) {
+  const auto now = std::chrono::system_clock::now();
+  return fmt::format("{} {:%Y-%m-%d %H:%M:%S}", host,
+                     std::chrono::floor<std::chrono::seconds>(now));
+}
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+std::unique_ptr<GrainCodec> CodecPool::Take() {
+  {
+    std::lock_guard lock(mu_);
+    if (!free_.empty()) {
+      auto c = std::move(free_.back());
+      free_.pop_back();
+      return c;
+    }
+  }
+  return std::make_unique<GrainCodec>(compression_);
+}
+
+void CodecPool::Give(std::unique_ptr<GrainCodec> codec) {
+  std::lock_guard lock(mu_);
+  free_.push_back(std::move(codec));
+}
+
+BasinImpl::BasinImpl(const BasinOptions& options, Config config, Keys keys, std::string slot_in_use)
+    : hot_(options.store),
+      cold_(options.cold_store),
+      cache_(options.block_cache ? options.block_cache
+                                 : std::make_shared<BlockCache>(size_t{64} << 20)),
+      executor_(options.executor ? options.executor : DefaultExecutor()),
+      host_(options.host.empty() ? Hostname() : options.host),
+      config_(std::move(config)),
+      keys_(std::move(keys)),
+      slot_in_use_(std::move(slot_in_use)),
+      gear_(keys_.GearTable()),
+      codecs_(CompressionOptions{config_.settings.compression, config_.settings.compression_level}),
+      index_(hot_, cache_) {
+  // Without a cold store, data strata are kept with everything else.
+  if (!cold_ && config_.settings.cold_url.empty()) cold_ = hot_;
+  if (!cold_ && options.open_store) {
+    auto opened = options.open_store(config_.settings.cold_url);
+    if (opened.ok()) cold_ = *opened;  // else data reads say the cold store is missing
+  }
+}
+
+std::string BasinImpl::id_hex() const {
+  std::string out;
+  for (uint8_t b : config_.basin_id) out += fmt::format("{:02x}", b);
+  return out;
+}
+
+Result<ObjectStore*> BasinImpl::StoreFor(uint8_t stream) const {
+  if (stream != kStreamData) return hot_.get();
+  if (!cold_) {
+    return Status::InvalidArgument(
+        fmt::format("this basin keeps its data on a cold store ({}): open it with that store too",
+                    config_.settings.cold_url));
+  }
+  return cold_.get();
+}
+
+BasinState BasinImpl::state() const {
+  std::lock_guard lock(state_mu_);
+  return state_;
+}
+
+uint64_t BasinImpl::sequence() const {
+  std::lock_guard lock(state_mu_);
+  return state_.seq;
+}
+
+std::vector<SnapshotEntry> BasinImpl::Snapshots() const {
+  std::lock_guard lock(state_mu_);
+  return state_.snapshots;
+}
+
+std::vector<CommitInfo> BasinImpl::Commits() const {
+  std::lock_guard lock(state_mu_);
+  return commits_;
+}
+
+void BasinImpl::Applied(const JournalRecord& r) {
+  state_.Apply(r);
+  CommitInfo c;
+  c.seq = r.seq;
+  c.time = std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          std::chrono::nanoseconds(r.time_ns)));
+  c.host = r.host;
+  c.strata_added = r.strata.size();
+  for (const auto& s : r.strata) {
+    c.grains_added += s.grains;
+    c.bytes_added += s.size;
+  }
+  c.snapshots_added = r.snapshots_added.size();
+  c.snapshots_removed = r.snapshots_removed.size();
+  commits_.push_back(c);
+}
+
+Status BasinImpl::Load() {
+  std::string bytes;
+  Status s = hot_->Get(kCheckpointKey, ByteRange::All(), &bytes);
+  if (s.ok()) {
+    BASIN_ASSIGN_OR_RETURN(Checkpoint c, DecodeCheckpoint(bytes, keys_, basin_id()));
+    std::lock_guard lock(state_mu_);
+    state_ = BasinState::FromCheckpoint(c);
+  } else if (!s.IsNotFound()) {
+    return s;
+  }
+  return CatchUp();
+}
+
+Status BasinImpl::CatchUp() {
+  std::string bytes;
+  while (true) {
+    const uint64_t next = sequence() + 1;
+    Status s = hot_->Get(JournalKey(next), ByteRange::All(), &bytes);
+    if (s.IsNotFound()) break;
+    BASIN_RETURN_IF_ERROR(s);
+    BASIN_ASSIGN_OR_RETURN(JournalRecord r, DecodeRecord(bytes, next, keys_, basin_id()));
+    std::lock_guard lock(state_mu_);
+    if (state_.seq + 1 == r.seq) Applied(r);  // else another thread applied it meanwhile
+  }
+  index_.Reset(state().tables);
+  return Status::OK();
+}
+
+Result<uint64_t> BasinImpl::CommitRecord(JournalRecord record) {
+  record.time_ns = NowNs();
+  record.host = host_;
+  record.program = std::string(kProgram);
+  while (true) {
+    {
+      std::lock_guard lock(state_mu_);
+      for (const MergeRef& m : record.merges) {
+        if (!state_.MergeApplies(m)) {
+          return Status::AlreadyExists(
+              "the index tables to merge were merged by another process meanwhile");
+        }
+      }
+      record.seq = state_.seq + 1;
+    }
+    const std::string bytes = EncodeRecord(record, keys_, basin_id());
+    Status s = hot_->Put(JournalKey(record.seq), bytes, PutMode::kCreateOnly);
+    if (s.IsAlreadyExists()) {  // another writer took the number: read it, try the next
+      BASIN_RETURN_IF_ERROR(CatchUp());
+      continue;
+    }
+    BASIN_RETURN_IF_ERROR(s.WithContext("writing the journal record"));
+    // Step 5: a record at or below the fold boundary was made while this writer stalled.
+    std::string cp;
+    Status g = hot_->Get(kCheckpointKey, ByteRange::All(), &cp);
+    if (g.ok()) {
+      BASIN_ASSIGN_OR_RETURN(Checkpoint c, DecodeCheckpoint(cp, keys_, basin_id()));
+      if (c.folded_through >= record.seq) {
+        hot_->Delete(JournalKey(record.seq)).IgnoreError();
+        {
+          std::lock_guard lock(state_mu_);
+          state_ = BasinState::FromCheckpoint(c);
+        }
+        BASIN_RETURN_IF_ERROR(CatchUp());
+        continue;
+      }
+    } else if (!g.IsNotFound()) {
+      return g;
+    }
+    {
+      std::lock_guard lock(state_mu_);
+      if (state_.seq + 1 == record.seq) Applied(record);
+    }
+    BASIN_RETURN_IF_ERROR(CatchUp());  // reads nothing unless others committed meanwhile
+    if (record.seq % config_.settings.checkpoint_interval == 0) {
+      // A commit has landed either way; a checkpoint that fails is written by a later one.
+      MaybeCheckpoint(record.seq).IgnoreError();
+    }
+    return record.seq;
+  }
+}
+
+Status BasinImpl::MaybeCheckpoint(uint64_t seq) {
+  BasinState st = state();
+  if (st.seq < seq) return Status::OK();
+  std::string old;
+  ObjectInfo info;
+  Status g = hot_->Get(kCheckpointKey, ByteRange::All(), {}, &old, &info);
+  const std::string bytes = EncodeCheckpoint(st.ToCheckpoint(), keys_, basin_id());
+  if (g.IsNotFound()) return hot_->Put(kCheckpointKey, bytes, PutMode::kCreateOnly);
+  BASIN_RETURN_IF_ERROR(g);
+  BASIN_ASSIGN_OR_RETURN(Checkpoint c, DecodeCheckpoint(old, keys_, basin_id()));
+  if (c.seq >= st.seq) return Status::OK();  // only ever forward
+  return hot_->PutIfMatch(kCheckpointKey, bytes, info.etag);
+}
+
+Result<std::optional<GrainLocation>> BasinImpl::Find(const GrainId& id) {
+  auto loc = index_.Find(id);
+  if (loc.status().IsNotFound()) {
+    // An index table is gone: another process merged it away. Read what replaced it.
+    BASIN_RETURN_IF_ERROR(CatchUp());
+    return index_.Find(id);
+  }
+  return loc;
+}
+
+Result<bool> BasinImpl::Has(const GrainId& id) {
+  BASIN_ASSIGN_OR_RETURN(auto loc, Find(id));
+  return loc.has_value();
+}
+
+Status BasinImpl::ReadGrain(const GrainLocation& loc, std::string* data, GrainType* type) {
+  BASIN_ASSIGN_OR_RETURN(ObjectStore * store, StoreFor(loc.stream));
+  const std::string key = StratumKey(loc.stream, loc.stratum);
+  std::string stored;
+  BASIN_RETURN_IF_ERROR(
+      store->Get(key, ByteRange::Span(loc.entry.offset, loc.entry.length), &stored));
+  const std::string what = fmt::format("{} at offset {}", key, loc.entry.offset);
+  auto codec = codecs_.Take();
+  GrainHeader header;
+  Status s = OpenGrain(keys_, basin_id(), stored, what, codec.get(), &header, data);
+  codecs_.Give(std::move(codec));
+  BASIN_RETURN_IF_ERROR(s);
+  if (header.id != loc.entry.id || header.type != loc.entry.type) {
+    data->clear();
+    return Status::Corruption(fmt::format("{}: holds grain {}, the index says {}", what,
+                                          header.id.ToHex(), loc.entry.id.ToHex()));
+  }
+  if (type != nullptr) *type = static_cast<GrainType>(header.type);
+  return Status::OK();
+}
+
+Status BasinImpl::Get(const GrainId& id, std::string* data, GrainType* type) {
+  BASIN_ASSIGN_OR_RETURN(auto loc, Find(id));
+  if (!loc) return Status::NotFound(fmt::format("no grain {} in this basin", id.ToHex()));
+  return ReadGrain(*loc, data, type);
+}
+
+Status BasinImpl::ReadBlob(const GrainId& id, const std::function<Status(std::string_view)>& sink) {
+  std::string data;
+  GrainType type;
+  BASIN_RETURN_IF_ERROR(Get(id, &data, &type));
+  if (type != GrainType::kClastList) return sink(data);
+  BASIN_ASSIGN_OR_RETURN(ClastList list, DecodeClastList(data, "blob " + id.ToHex()));
+  for (const ClastEntry& e : list.entries) {
+    if (list.level > 0) {
+      BASIN_RETURN_IF_ERROR(ReadBlob(e.id, sink));
+      continue;
+    }
+    BASIN_RETURN_IF_ERROR(Get(e.id, &data, &type));
+    if (data.size() != e.size) {
+      return Status::Corruption(fmt::format("blob {}: chunk {} holds {} bytes, the list says {}",
+                                            id.ToHex(), e.id.ToHex(), data.size(), e.size));
+    }
+    BASIN_RETURN_IF_ERROR(sink(data));
+  }
+  return Status::OK();
+}
+
+Result<std::vector<std::pair<GrainId, uint64_t>>> BasinImpl::ReadClastList(const GrainId& id) {
+  std::vector<std::pair<GrainId, uint64_t>> out;
+  std::function<Status(const GrainId&, int)> walk = [&](const GrainId& list_id,
+                                                        int depth) -> Status {
+    std::string data;
+    GrainType type;
+    BASIN_RETURN_IF_ERROR(Get(list_id, &data, &type));
+    if (type != GrainType::kClastList) {
+      return Status::Corruption(fmt::format("{} is not a clast list", list_id.ToHex()));
+    }
+    BASIN_ASSIGN_OR_RETURN(ClastList list, DecodeClastList(data, "clast list " + list_id.ToHex()));
+    if (list.level + depth > 8) return Status::Corruption("clast lists nest too deep");
+    for (const ClastEntry& e : list.entries) {
+      if (list.level > 0) {
+        BASIN_RETURN_IF_ERROR(walk(e.id, depth + 1));
+      } else {
+        out.emplace_back(e.id, e.size);
+      }
+    }
+    return Status::OK();
+  };
+  BASIN_RETURN_IF_ERROR(walk(id, 0));
+  return out;
+}
+
+Result<std::unique_ptr<BasinWriter>> BasinImpl::NewWriter() { return NewBasinWriter(this); }
+
+// ---- key slots ----
+
+Result<std::vector<KeySlotInfo>> BasinImpl::ListKeys() {
+  std::string bytes, sealed;
+  BASIN_RETURN_IF_ERROR(hot_->Get(kConfigKey, ByteRange::All(), &bytes));
+  BASIN_ASSIGN_OR_RETURN(Config c, ParseConfig(bytes, &sealed));
+  std::vector<KeySlotInfo> out;
+  for (const KeySlot& s : c.slots) {
+    out.push_back(KeySlotInfo{s.IdHex(), s.label, s.kdf, s.IdHex() == slot_in_use_});
+  }
+  return out;
+}
+
+Status BasinImpl::UpdateSlots(const std::function<Status(std::vector<KeySlot>*)>& change) {
+  if (!keys_.encrypted()) {
+    return Status::InvalidArgument("this basin is not encrypted: it has no keys");
+  }
+  std::lock_guard lock(config_mu_);
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    std::string bytes, sealed;
+    ObjectInfo info;
+    BASIN_RETURN_IF_ERROR(hot_->Get(kConfigKey, ByteRange::All(), {}, &bytes, &info));
+    BASIN_ASSIGN_OR_RETURN(Config c, ParseConfig(bytes, &sealed));
+    BASIN_RETURN_IF_ERROR(OpenConfig(bytes, sealed, keys_, &c));
+    BASIN_RETURN_IF_ERROR(change(&c.slots));
+    Status s = hot_->PutIfMatch(kConfigKey, EncodeConfig(c, keys_), info.etag);
+    if (s.IsAlreadyExists()) continue;  // another key command changed it: redo on the new one
+    BASIN_RETURN_IF_ERROR(s);
+    config_.slots = c.slots;
+    return Status::OK();
+  }
+  return Status::IOError("the config kept changing while the key slots were being updated");
+}
+
+Result<std::string> BasinImpl::AddKey(std::string_view password, const KdfParams& kdf) {
+  std::string id;
+  BASIN_RETURN_IF_ERROR(UpdateSlots([&](std::vector<KeySlot>* slots) -> Status {
+    if (slots->size() >= kMaxSlots) {
+      return Status::InvalidArgument(fmt::format("a basin holds at most {} keys", kMaxSlots));
+    }
+    BASIN_ASSIGN_OR_RETURN(
+        KeySlot slot, WrapMasterKey(keys_.master(), password, kdf, basin_id(), SlotLabel(host_)));
+    id = slot.IdHex();
+    slots->push_back(std::move(slot));
+    return Status::OK();
+  }));
+  return id;
+}
+
+Status BasinImpl::RemoveKey(std::string_view slot_id) {
+  return UpdateSlots([&](std::vector<KeySlot>* slots) -> Status {
+    auto it = std::find_if(slots->begin(), slots->end(),
+                           [&](const KeySlot& s) { return s.IdHex() == slot_id; });
+    if (it == slots->end()) return Status::NotFound(fmt::format("no key {}", slot_id));
+    if (slot_id == slot_in_use_) {
+      return Status::InvalidArgument(
+          "this key is the one in use: open the basin with another password to remove it");
+    }
+    if (slots->size() == 1) return Status::InvalidArgument("the last key cannot be removed");
+    slots->erase(it);
+    return Status::OK();
+  });
+}
+
+Status BasinImpl::ChangePassword(std::string_view new_password, const KdfParams& kdf) {
+  std::string new_id;
+  BASIN_RETURN_IF_ERROR(UpdateSlots([&](std::vector<KeySlot>* slots) -> Status {
+    auto it = std::find_if(slots->begin(), slots->end(),
+                           [&](const KeySlot& s) { return s.IdHex() == slot_in_use_; });
+    if (it == slots->end()) return Status::NotFound("the key in use was removed meanwhile");
+    BASIN_ASSIGN_OR_RETURN(KeySlot slot, WrapMasterKey(keys_.master(), new_password, kdf,
+                                                       basin_id(), SlotLabel(host_)));
+    new_id = slot.IdHex();
+    *it = std::move(slot);
+    return Status::OK();
+  }));
+  slot_in_use_ = new_id;
+  return Status::OK();
+}
+
+}  // namespace basin::repo
+
+namespace basin {
+
+Result<std::unique_ptr<Basin>> Basin::Init(const BasinOptions& options, const InitOptions& init) {
+  using namespace repo;
+  if (!options.store) return Status::InvalidArgument("no store to create the basin in");
+  BASIN_RETURN_IF_ERROR(ValidateChunkerParams(init.settings.chunker));
+  if (init.encrypted && init.password.empty()) {
+    return Status::InvalidArgument("an encrypted basin needs a password");
+  }
+  auto existing = options.store->Stat(kConfigKey);
+  if (existing.ok()) {
+    return Status::AlreadyExists(
+        fmt::format("{} already holds a basin (its config)", options.store->url()));
+  }
+  if (!existing.status().IsNotFound()) return existing.status();
+  Config config;
+  RandomBytes(config.basin_id);
+  config.encrypted = init.encrypted;
+  config.settings = init.settings;
+  Keys keys = Keys::Unencrypted();
+  if (init.encrypted) {
+    const SecretKey master = SecretKey::Random();
+    keys = Keys::FromMaster(master);
+    const std::string host = options.host.empty() ? Hostname() : options.host;
+    BASIN_ASSIGN_OR_RETURN(KeySlot slot, WrapMasterKey(master, init.password, init.kdf,
+                                                       config.basin_id_bytes(), SlotLabel(host)));
+    config.slots.push_back(std::move(slot));
+  }
+  BASIN_RETURN_IF_ERROR(
+      options.store->Put(kConfigKey, EncodeConfig(config, keys), PutMode::kCreateOnly));
+  return Open(options, init.password);
+}
+
+Result<std::unique_ptr<Basin>> Basin::Open(const BasinOptions& options, std::string_view password) {
+  return Open(options, [&]() -> Result<std::string> { return std::string(password); });
+}
+
+Result<std::unique_ptr<Basin>> Basin::Open(
+    const BasinOptions& options, const std::function<Result<std::string>()>& ask_password) {
+  using namespace repo;
+  if (!options.store) return Status::InvalidArgument("no store to open the basin from");
+  std::string bytes, sealed;
+  Status s = options.store->Get(kConfigKey, ByteRange::All(), &bytes);
+  if (s.IsNotFound()) {
+    return Status::NotFound(fmt::format(
+        "{} holds no basin (no config): create one with 'basin init'", options.store->url()));
+  }
+  BASIN_RETURN_IF_ERROR(s);
+  BASIN_ASSIGN_OR_RETURN(Config config, ParseConfig(bytes, &sealed));
+  Keys keys = Keys::Unencrypted();
+  std::string slot_in_use;
+  if (config.encrypted) {
+    BASIN_ASSIGN_OR_RETURN(std::string password, ask_password());
+    if (password.empty()) {
+      return Status::PermissionDenied("this basin is encrypted: a password is needed");
+    }
+    for (const KeySlot& slot : config.slots) {
+      auto master = UnwrapMasterKey(slot, password, config.basin_id_bytes());
+      if (master.ok()) {
+        keys = Keys::FromMaster(*master);
+        slot_in_use = slot.IdHex();
+        break;
+      }
+      if (!master.status().IsPermissionDenied()) return master.status();
+    }
+    WipeSecret(password);
+    if (slot_in_use.empty()) {
+      return Status::PermissionDenied("wrong password: no key of this basin opens with it");
+    }
+  }
+  BASIN_RETURN_IF_ERROR(OpenConfig(bytes, sealed, keys, &config));
+  auto basin = std::make_unique<BasinImpl>(options, std::move(config), std::move(keys),
+                                           std::move(slot_in_use));
+  BASIN_RETURN_IF_ERROR(basin->Load());
+  return std::unique_ptr<Basin>(std::move(basin));
+}
+
+}  // namespace basin

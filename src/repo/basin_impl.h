@@ -1,0 +1,115 @@
+// The Basin and BasinWriter implementations (include/basin/basin.h), shared by basin.cc
+// (opening, reading, committing, keys) and basin_writer.cc (putting grains).
+#ifndef BASIN_REPO_BASIN_IMPL_H_
+#define BASIN_REPO_BASIN_IMPL_H_
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "basin/basin.h"
+#include "repo/config.h"
+#include "repo/grain.h"
+#include "repo/index.h"
+#include "repo/journal.h"
+#include "repo/keys.h"
+
+namespace basin::repo {
+
+// Per-thread scratch for grains, handed out and taken back (contexts are costly to make).
+class CodecPool {
+ public:
+  explicit CodecPool(CompressionOptions compression) : compression_(compression) {}
+  std::unique_ptr<GrainCodec> Take();
+  void Give(std::unique_ptr<GrainCodec> codec);
+
+ private:
+  const CompressionOptions compression_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<GrainCodec>> free_;
+};
+
+class BasinImpl : public Basin {
+ public:
+  BasinImpl(const BasinOptions& options, Config config, Keys keys, std::string slot_in_use);
+
+  // Reads the checkpoint and the journal after it.
+  Status Load();
+
+  std::string id_hex() const override;
+  bool encrypted() const override { return keys_.encrypted(); }
+  const BasinSettings& settings() const override { return config_.settings; }
+  GrainId IdOf(std::string_view plaintext) const override {
+    return keys_.GrainId(static_cast<uint8_t>(GrainType::kChunk), plaintext);
+  }
+  const std::array<uint64_t, 256>& GearTable() const override { return gear_; }
+
+  Result<bool> Has(const GrainId& id) override;
+  Status Get(const GrainId& id, std::string* data, GrainType* type) override;
+  Status ReadBlob(const GrainId& id, const std::function<Status(std::string_view)>& sink) override;
+
+  Result<std::vector<std::pair<GrainId, uint64_t>>> ReadClastList(const GrainId& id) override;
+  uint64_t sequence() const override;
+  std::vector<SnapshotEntry> Snapshots() const override;
+  std::vector<CommitInfo> Commits() const override;
+  Status Refresh() override { return CatchUp(); }
+
+  Result<std::unique_ptr<BasinWriter>> NewWriter() override;
+
+  Result<std::vector<KeySlotInfo>> ListKeys() override;
+  Result<std::string> AddKey(std::string_view password, const KdfParams& kdf) override;
+  Status RemoveKey(std::string_view slot_id) override;
+  Status ChangePassword(std::string_view new_password, const KdfParams& kdf) override;
+
+  // For writers, checks and maintenance.
+  const Keys& keys() const { return keys_; }
+  std::string_view basin_id() const { return config_.basin_id_bytes(); }
+  ObjectStore* hot() const { return hot_.get(); }
+  // The store of a stream's strata; InvalidArgument when it is a cold store not given.
+  Result<ObjectStore*> StoreFor(uint8_t stream) const;
+  CodecPool& codecs() { return codecs_; }
+  IndexSet& index() { return index_; }
+  Executor* executor() const { return executor_; }
+  const std::string& host() const { return host_; }
+  std::shared_ptr<BlockCache> cache() const { return cache_; }
+  BasinState state() const;
+
+  // Writes `record` at the next free sequence number (the commit protocol's steps 3 to 6)
+  // and applies it. Returns the sequence number. A merge that became void fails with
+  // AlreadyExists (its inputs were merged by another process).
+  Result<uint64_t> CommitRecord(JournalRecord record);
+  // Where a committed grain is; reads new journal records once when an index table is
+  // gone (merged away by another process).
+  Result<std::optional<GrainLocation>> Find(const GrainId& id);
+  // Reads and checks the grain at `loc`.
+  Status ReadGrain(const GrainLocation& loc, std::string* data, GrainType* type);
+
+ private:
+  Status CatchUp();
+  Status MaybeCheckpoint(uint64_t seq);
+  // Rewrites the config with changed slots (compare-and-swap on its entity tag).
+  Status UpdateSlots(const std::function<Status(std::vector<KeySlot>*)>& change);
+  void Applied(const JournalRecord& r);  // REQUIRES: state_mu_ held
+
+  std::shared_ptr<ObjectStore> hot_, cold_;
+  std::shared_ptr<BlockCache> cache_;
+  Executor* executor_;
+  std::string host_;
+  Config config_;
+  const Keys keys_;
+  std::string slot_in_use_;
+  std::array<uint64_t, 256> gear_;
+  CodecPool codecs_;
+  IndexSet index_;
+  mutable std::mutex state_mu_;
+  BasinState state_;
+  std::vector<CommitInfo> commits_;
+  std::mutex config_mu_;
+};
+
+Result<std::unique_ptr<BasinWriter>> NewBasinWriter(BasinImpl* basin);
+
+}  // namespace basin::repo
+
+#endif  // BASIN_REPO_BASIN_IMPL_H_

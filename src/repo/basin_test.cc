@@ -1,0 +1,411 @@
+// The content store, end to end, on every store: memory, a local directory, and S3
+// (radosgw, started by scripts/test.sh).
+#include "basin/basin.h"
+
+#include <gtest/gtest.h>
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
+
+#include <atomic>
+#include <cstring>
+#include <thread>
+
+#include "basin/counting_store.h"
+#include "basin/fault_injecting_store.h"
+#include "basin/file_store.h"
+#include "basin/maintenance.h"
+#include "basin/memory_store.h"
+#include "repo/basin_format.h"
+#include "s3_test_store.h"
+#include "test_util.h"
+
+namespace basin {
+namespace {
+
+using basin::testing::RandomBytes;
+using basin::testing::TempDir;
+
+struct StoreKind {
+  std::string name;
+  std::function<std::shared_ptr<ObjectStore>(TempDir*)> make;
+};
+
+void PrintTo(const StoreKind& k, std::ostream* os) { *os << k.name; }
+
+// Small chunks and strata, so that tests cross every boundary with little data.
+InitOptions SmallBasin(bool encrypted = true) {
+  InitOptions o;
+  o.encrypted = encrypted;
+  o.password = "correct horse";
+  o.kdf = {1, 8 << 10};  // tests need no real cost
+  o.settings.chunker = {16 << 10, 64 << 10, 256 << 10};
+  o.settings.data_stratum_size = 1 << 20;
+  o.settings.meta_stratum_size = 1 << 20;
+  o.settings.checkpoint_interval = 4;
+  return o;
+}
+
+Result<GrainId> PutBlob(BasinWriter& w, std::string_view data) {
+  size_t at = 0;
+  return w.PutBlob([&](char* buf, size_t n) -> Result<size_t> {
+    const size_t k = std::min(n, data.size() - at);
+    std::memcpy(buf, data.data() + at, k);
+    at += k;
+    return k;
+  });
+}
+
+std::string ReadBlob(Basin& b, const GrainId& id) {
+  std::string out;
+  Status s = b.ReadBlob(id, [&](std::string_view piece) {
+    out.append(piece);
+    return Status::OK();
+  });
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return out;
+}
+
+CheckOptions ReadData() {
+  CheckOptions o;
+  o.read_data = true;
+  return o;
+}
+
+class BasinTest : public ::testing::TestWithParam<StoreKind> {
+ protected:
+  void SetUp() override {
+    store_ = GetParam().make(&dir_);
+    ASSERT_NE(store_, nullptr) << GetParam().name << " could not be set up";
+  }
+  BasinOptions Options() {
+    BasinOptions o;
+    o.store = store_;
+    o.host = "test-host";
+    return o;
+  }
+  std::unique_ptr<Basin> Create(const InitOptions& init = SmallBasin()) {
+    auto b = Basin::Init(Options(), init);
+    EXPECT_TRUE(b.ok()) << b.status().ToString();
+    return b.ok() ? std::move(b).value() : nullptr;
+  }
+  std::unique_ptr<Basin> Reopen(std::string_view password = "correct horse") {
+    auto b = Basin::Open(Options(), password);
+    EXPECT_TRUE(b.ok()) << b.status().ToString();
+    return b.ok() ? std::move(b).value() : nullptr;
+  }
+
+  TempDir dir_;
+  std::shared_ptr<ObjectStore> store_;
+};
+
+TEST_P(BasinTest, GrainsPutAndCommittedAreThereAfterReopening) {
+  auto b = Create();
+  ASSERT_NE(b, nullptr);
+  auto w = *b->NewWriter();
+  std::vector<std::pair<GrainId, std::string>> put;
+  for (int i = 0; i < 50; ++i) {
+    const std::string data = RandomBytes(1000 + 997 * i, i);
+    auto id = w->Put(i % 5 == 0 ? GrainType::kTree : GrainType::kChunk, data);
+    ASSERT_TRUE(id.ok()) << id.status().ToString();
+    put.emplace_back(*id, data);
+  }
+  EXPECT_FALSE(*b->Has(put[0].first)) << "visible before its commit";
+  EXPECT_TRUE(*w->Has(put[0].first));
+  auto seq = w->Commit();
+  ASSERT_TRUE(seq.ok()) << seq.status().ToString();
+  EXPECT_EQ(*seq, 1u);
+  auto again = Reopen();
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(again->sequence(), 1u);
+  for (const auto& [id, data] : put) {
+    std::string out;
+    GrainType type;
+    ASSERT_OK(again->Get(id, &out, &type));
+    EXPECT_EQ(out, data);
+  }
+  std::string out;
+  EXPECT_TRUE(again->Get(Blake3Hash("absent"), &out).IsNotFound());
+}
+
+TEST_P(BasinTest, DuplicatesAreStoredOnce) {
+  auto b = Create();
+  auto w = *b->NewWriter();
+  const std::string data = RandomBytes(3 << 20, 5);
+  auto first = PutBlob(*w, data);
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(w->Commit().ok());
+  const WriterStats before = w->stats();
+  auto w2 = *b->NewWriter();
+  auto second = PutBlob(*w2, data);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(*first, *second);
+  EXPECT_EQ(w2->stats().grains_new, 0u);
+  EXPECT_EQ(w2->stats().bytes_stored, 0u);
+  EXPECT_EQ(w2->stats().grains_known, before.grains_new);
+  // Nothing to commit: no new record.
+  EXPECT_EQ(*w2->Commit(), 1u);
+}
+
+TEST_P(BasinTest, BlobsOfEverySizeRoundTrip) {
+  auto b = Create();
+  auto w = *b->NewWriter();
+  std::vector<std::pair<GrainId, std::string>> blobs;
+  for (size_t n : {size_t{0}, size_t{1}, size_t{16 << 10}, size_t{(16 << 10) + 1}, size_t{100000},
+                   size_t{3 << 20}}) {
+    const std::string data = RandomBytes(n, n + 1);
+    auto id = PutBlob(*w, data);
+    ASSERT_TRUE(id.ok()) << id.status().ToString();
+    blobs.emplace_back(*id, data);
+  }
+  ASSERT_TRUE(w->Commit().ok());
+  auto again = Reopen();
+  for (const auto& [id, data] : blobs) EXPECT_EQ(ReadBlob(*again, id), data) << data.size();
+}
+
+TEST_P(BasinTest, TwoWritersCommittingAtOnceBothLand) {
+  auto a = Create();
+  auto b = Reopen();  // a second process, in effect: its own state
+  std::vector<GrainId> ids(2);
+  std::atomic<int> failures{0};
+  auto work = [&](Basin* basin, int k) {
+    auto w = *basin->NewWriter();
+    for (int round = 0; round < 5; ++round) {
+      auto id = w->Put(GrainType::kChunk, RandomBytes(5000, 100 * k + round));
+      if (!id.ok() || !w->Commit().ok()) ++failures;
+      if (id.ok()) ids[k] = *id;
+    }
+  };
+  std::thread t1(work, a.get(), 0), t2(work, b.get(), 1);
+  t1.join();
+  t2.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto c = Reopen();
+  EXPECT_EQ(c->sequence(), 10u);
+  EXPECT_TRUE(*c->Has(ids[0]));
+  EXPECT_TRUE(*c->Has(ids[1]));
+  auto report = CheckBasin(*c, ReadData());
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->problems.empty()) << report->problems[0].message;
+}
+
+TEST_P(BasinTest, OpeningCostsThreeRequestsPlusOnePerCommitSinceTheCheckpoint) {
+  auto b = Create();  // checkpoint every 4 commits
+  auto w = *b->NewWriter();
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(w->Put(GrainType::kChunk, RandomBytes(100, i)).ok());
+    ASSERT_TRUE(w->Commit().ok());
+  }
+  auto counting = std::make_shared<CountingStore>(store_);
+  BasinOptions o = Options();
+  o.store = counting;
+  auto opened = Basin::Open(o, "correct horse");
+  ASSERT_TRUE(opened.ok());
+  EXPECT_EQ((*opened)->sequence(), 10u);
+  // config, checkpoint (at 8), records 9 and 10, and the absent 11.
+  EXPECT_EQ(counting->counts().total_requests(), 3u + 2u);
+  EXPECT_EQ(counting->counts()[StoreOp::kList].requests, 0u);
+}
+
+TEST_P(BasinTest, AWrongPasswordIsRefusedAsPermissionDenied) {
+  Create();
+  auto b = Basin::Open(Options(), "wrong");
+  EXPECT_TRUE(b.status().IsPermissionDenied()) << b.status().ToString();
+  auto none = Basin::Open(Options(), "");
+  EXPECT_TRUE(none.status().IsPermissionDenied()) << none.status().ToString();
+  auto again = Basin::Init(Options(), SmallBasin());
+  EXPECT_TRUE(again.status().IsAlreadyExists()) << again.status().ToString();
+}
+
+TEST_P(BasinTest, KeysCanBeAddedChangedAndRemoved) {
+  auto b = Create();
+  auto added = b->AddKey("second password", {1, 8 << 10});
+  ASSERT_TRUE(added.ok()) << added.status().ToString();
+  auto keys = *b->ListKeys();
+  ASSERT_EQ(keys.size(), 2u);
+  EXPECT_TRUE(Basin::Open(Options(), "second password").ok());
+  EXPECT_TRUE(b->RemoveKey(keys[0].current ? keys[0].id : keys[1].id).IsInvalidArgument());
+  ASSERT_OK(b->RemoveKey(*added));
+  EXPECT_TRUE(Basin::Open(Options(), "second password").status().IsPermissionDenied());
+  ASSERT_OK(b->ChangePassword("third", {1, 8 << 10}));
+  EXPECT_TRUE(Basin::Open(Options(), "correct horse").status().IsPermissionDenied());
+  EXPECT_TRUE(Basin::Open(Options(), "third").ok());
+  EXPECT_TRUE(b->RemoveKey(b->ListKeys()->at(0).id).IsInvalidArgument());  // the last one
+}
+
+TEST_P(BasinTest, AnUnencryptedBasinNeedsNoPasswordAndUsesPlainIds) {
+  auto b = Create(SmallBasin(/*encrypted=*/false));
+  ASSERT_NE(b, nullptr);
+  EXPECT_FALSE(b->encrypted());
+  auto w = *b->NewWriter();
+  auto id = w->Put(GrainType::kChunk, "plain");
+  ASSERT_TRUE(id.ok());
+  EXPECT_EQ(*id, Blake3Hash("plain"));
+  ASSERT_TRUE(w->Commit().ok());
+  auto again = Basin::Open(Options(), "");
+  ASSERT_TRUE(again.ok());
+  std::string out;
+  ASSERT_OK((*again)->Get(*id, &out));
+  EXPECT_EQ(out, "plain");
+}
+
+TEST_P(BasinTest, SnapshotsAreListedFromTheJournalAlone) {
+  auto b = Create();
+  auto w = *b->NewWriter();
+  auto snap = *w->Put(GrainType::kSnapshot, "snapshot grain");
+  ASSERT_OK(w->AddSnapshot(snap, "summary: host x"));
+  ASSERT_TRUE(w->Commit().ok());
+  auto again = Reopen();
+  auto snaps = again->Snapshots();
+  ASSERT_EQ(snaps.size(), 1u);
+  EXPECT_EQ(snaps[0].id, snap);
+  EXPECT_EQ(snaps[0].summary, "summary: host x");
+  EXPECT_EQ(snaps[0].seq, 1u);
+  auto w2 = *again->NewWriter();
+  ASSERT_OK(w2->RemoveSnapshot(snap));
+  ASSERT_TRUE(w2->Commit().ok());
+  EXPECT_TRUE(Reopen()->Snapshots().empty());
+}
+
+TEST_P(BasinTest, IndexCompactionMergesTablesAndLookupsStillWork) {
+  auto b = Create();
+  std::vector<GrainId> ids;
+  for (int i = 0; i < 6; ++i) {
+    auto w = *b->NewWriter();
+    ids.push_back(*w->Put(GrainType::kChunk, RandomBytes(2000, i)));
+    ASSERT_TRUE(w->Commit().ok());
+  }
+  auto report = CompactIndex(*b);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->tables_before, 6u);
+  EXPECT_EQ(report->tables_after, 1u);
+  auto again = Reopen();
+  for (const auto& id : ids) EXPECT_TRUE(*again->Has(id));
+  auto check = CheckBasin(*again, ReadData());
+  ASSERT_TRUE(check.ok());
+  EXPECT_TRUE(check->problems.empty())
+      << check->problems[0].object << ": " << check->problems[0].message;
+  // A basin opened before the merge finds the merged table when its own are gone.
+  EXPECT_TRUE(*b->Has(ids[0]));
+}
+
+TEST_P(BasinTest, CheckIsCleanOnASoundBasin) {
+  auto b = Create();
+  auto w = *b->NewWriter();
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(PutBlob(*w, RandomBytes(400000, i)).ok());
+  ASSERT_TRUE(w->Commit().ok());
+  auto report = CheckBasin(*b, ReadData());
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE(report->problems.empty()) << report->problems[0].message;
+  EXPECT_GT(report->grains, 4u);
+  EXPECT_EQ(report->grains_opened, report->grains);
+  EXPECT_TRUE(report->unreferenced.empty());
+}
+
+TEST_P(BasinTest, AnUncommittedWriterLeavesNothingVisibleAndCheckStaysClean) {
+  auto b = Create();
+  {
+    auto w = *b->NewWriter();
+    for (int i = 0; i < 30; ++i)
+      ASSERT_TRUE(w->Put(GrainType::kChunk, RandomBytes(100000, i)).ok());
+  }  // destroyed without Commit: strata uploaded, never committed
+  auto again = Reopen();
+  EXPECT_EQ(again->sequence(), 0u);
+  auto report = CheckBasin(*again, ReadData());
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->problems.empty());
+  EXPECT_FALSE(report->unreferenced.empty());
+}
+
+std::shared_ptr<ObjectStore> FileStoreIn(TempDir* dir) {
+  return *OpenFileStore(dir->path() + "/basin");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Stores, BasinTest,
+    ::testing::Values(StoreKind{"Memory", [](TempDir*) { return NewMemoryStore(); }},
+                      StoreKind{"File", FileStoreIn},
+                      StoreKind{"S3", [](TempDir*) { return basin::testing::NewS3TestStore(); }}),
+    [](const auto& info) { return info.param.name; });
+
+// Data strata on a cold store that fails every call: nothing but data reads and writes
+// may touch it.
+TEST(BasinColdStoreTest, MetadataOperationsNeverTouchTheColdStore) {
+  auto hot = NewMemoryStore(), cold = NewMemoryStore();
+  InitOptions init = SmallBasin();
+  init.settings.cold_url = "mem://cold";
+  BasinOptions o;
+  o.store = hot;
+  o.cold_store = cold;
+  auto b = *Basin::Init(o, init);
+  auto w = *b->NewWriter();
+  auto blob = PutBlob(*w, RandomBytes(2 << 20, 3));
+  ASSERT_TRUE(blob.ok());
+  auto snap = *w->Put(GrainType::kSnapshot, "s");
+  ASSERT_OK(w->AddSnapshot(snap, "x"));
+  ASSERT_TRUE(w->Commit().ok());
+  auto data_keys = cold->ListAll("strata/data/");
+  ASSERT_TRUE(data_keys.ok());
+  EXPECT_FALSE(data_keys->empty());
+  EXPECT_TRUE(hot->ListAll("strata/data/")->empty());
+
+  FaultPlan fail_all;
+  fail_all.probability = 1.0;
+  fail_all.retryable = false;
+  auto failing = std::make_shared<FaultInjectingStore>(cold, fail_all);
+  o.cold_store = failing;
+  auto opened = Basin::Open(o, "correct horse");
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EXPECT_EQ((*opened)->Snapshots().size(), 1u);
+  EXPECT_TRUE(*(*opened)->Has(*blob));
+  std::string meta;
+  ASSERT_OK((*opened)->Get(snap, &meta));  // a metadata grain: hot
+  auto w2 = *(*opened)->NewWriter();
+  ASSERT_TRUE(w2->Put(GrainType::kTree, "a tree").ok());
+  ASSERT_TRUE(w2->Commit().ok());
+  auto report = CheckBasin(**opened, CheckOptions{});
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE(report->problems.empty()) << report->problems[0].message;
+  ASSERT_TRUE(ComputeStats(**opened).ok());
+  EXPECT_EQ(failing->faults_injected(), 0u) << "the cold store was touched";
+  // Reading data does need it, and says so.
+  std::string out;
+  EXPECT_FALSE((*opened)->ReadBlob(*blob, [](std::string_view) { return Status::OK(); }).ok());
+}
+
+// Any set of blobs, over any number of commits, comes back byte for byte after reopening.
+RC_GTEST_PROP(BasinProperty, BlobsRoundTripOverCommits, ()) {
+  auto store = NewMemoryStore();
+  BasinOptions o;
+  o.store = store;
+  auto b = *Basin::Init(o, SmallBasin());
+  const auto sizes = *rc::gen::container<std::vector<size_t>>(
+      rc::gen::oneOf(rc::gen::inRange<size_t>(0, 100), rc::gen::inRange<size_t>(0, 300000),
+                     rc::gen::inRange<size_t>(0, 2 << 20)));
+  const int commits = *rc::gen::inRange(1, 4);
+  std::vector<std::pair<GrainId, std::string>> blobs;
+  auto w = *b->NewWriter();
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    // Some blobs repeat: they must be stored once.
+    const std::string data = RandomBytes(sizes[i], i % 3 == 2 ? 7 : i);
+    auto id = PutBlob(*w, data);
+    RC_ASSERT(id.ok());
+    blobs.emplace_back(*id, data);
+    if (i % commits == 0) RC_ASSERT(w->Commit().ok());
+  }
+  RC_ASSERT(w->Commit().ok());
+  auto again = *Basin::Open(o, "correct horse");
+  for (const auto& [id, data] : blobs) {
+    std::string out;
+    RC_ASSERT(again
+                  ->ReadBlob(id,
+                             [&](std::string_view p) {
+                               out.append(p);
+                               return Status::OK();
+                             })
+                  .ok());
+    RC_ASSERT(out == data);
+  }
+}
+
+}  // namespace
+}  // namespace basin

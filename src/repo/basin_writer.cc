@@ -1,0 +1,333 @@
+// BasinWriter: grains into strata, strata sealed in the background, commits
+// (docs/format/repository.md, "Commit protocol", steps 1-2).
+//
+// Put: the id is computed and the grain sealed on the calling thread (so several callers
+// compress and encrypt in parallel); appending to a stream's open stratum is serialized.
+// A stratum that reaches its target size is sealed (index, footer, close: the upload) on
+// the executor, at most two at a time, while puts fill the next one.
+#include <absl/container/flat_hash_set.h>
+#include <fmt/format.h>
+
+#include <atomic>
+#include <deque>
+#include <thread>
+
+#include "repo/basin_format.h"
+#include "repo/basin_impl.h"
+#include "repo/chunker.h"
+#include "repo/clast.h"
+#include "repo/stratum.h"
+#include "util/read_window.h"
+#include "util/task_group.h"
+
+namespace basin::repo {
+namespace {
+
+struct HashOf {
+  size_t operator()(const Hash256& h) const {
+    size_t v;
+    std::memcpy(&v, h.bytes.data(), sizeof v);
+    return v;
+  }
+};
+
+constexpr size_t kSealsInFlight = 2;
+
+class Writer : public BasinWriter {
+ public:
+  explicit Writer(BasinImpl* basin)
+      : basin_(basin), sealing_(kSealsInFlight, kSealsInFlight, basin->executor()) {}
+
+  ~Writer() override {
+    sealing_.Wait().IgnoreError();  // uncommitted strata stay behind, unreferenced
+  }
+
+  Result<GrainId> Put(GrainType type, std::string_view data, bool* stored) override;
+  Result<GrainId> PutBlob(const std::function<Result<size_t>(char*, size_t)>& read) override;
+  Result<bool> Has(const GrainId& id) override;
+  Result<GrainId> PutClastList(const std::vector<std::pair<GrainId, uint64_t>>& pieces) override {
+    std::vector<ClastEntry> entries;
+    entries.reserve(pieces.size());
+    for (const auto& [id, size] : pieces) entries.push_back(ClastEntry{id, size});
+    return PutClastLists(std::move(entries), 0);
+  }
+  Status AddSnapshot(const GrainId& id, std::string summary) override;
+  Status RemoveSnapshot(const GrainId& id) override;
+  Result<uint64_t> Commit() override;
+  WriterStats stats() const override;
+
+ private:
+  struct Stream {
+    std::mutex mu;  // serializes appends to `open`
+    std::unique_ptr<StratumWriter> open;
+  };
+
+  Stream& StreamOf(GrainType type) { return IsDataGrain(type) ? data_ : meta_; }
+  uint64_t TargetSize(const Stream& s) const {
+    return &s == &data_ ? basin_->settings().data_stratum_size
+                        : basin_->settings().meta_stratum_size;
+  }
+  bool Pending(const GrainId& id) {
+    std::lock_guard lock(mu_);
+    return pending_.contains(id);
+  }
+  // Hands `w` to the sealing tasks. REQUIRES: w not null.
+  Status SealInBackground(std::unique_ptr<StratumWriter> w);
+  Status Seal(StratumWriter* w);
+  // Clast lists for `entries`, nested until one list is left; its id.
+  Result<GrainId> PutClastLists(std::vector<ClastEntry> entries, uint8_t level);
+
+  BasinImpl* const basin_;
+  Stream data_, meta_;
+  TaskGroup sealing_;
+  std::mutex mu_;
+  absl::flat_hash_set<Hash256, HashOf> pending_;  // put, not yet committed
+  std::vector<IndexInput> sealed_;                // sealed strata for the next commit
+  std::vector<SnapshotEntry> snapshots_added_;
+  std::vector<Hash256> snapshots_removed_;
+  std::mutex commit_mu_;
+  std::atomic<uint64_t> grains_new_{0}, grains_known_{0}, bytes_new_{0}, bytes_known_{0},
+      bytes_stored_{0}, strata_written_{0};
+};
+
+Result<GrainId> Writer::Put(GrainType type, std::string_view data, bool* stored) {
+  if (data.size() > kMaxGrainDataSize) {
+    return Status::InvalidArgument(
+        fmt::format("a grain holds at most {} bytes ({} given)", kMaxGrainDataSize, data.size()));
+  }
+  const auto t = static_cast<uint8_t>(type);
+  const GrainId id = basin_->keys().GrainId(t, data);
+  auto known = [&]() -> Result<GrainId> {
+    if (stored != nullptr) *stored = false;
+    ++grains_known_;
+    bytes_known_ += data.size();
+    return id;
+  };
+  if (Pending(id)) return known();
+  BASIN_ASSIGN_OR_RETURN(bool committed, basin_->Has(id));
+  if (committed) return known();
+
+  auto codec = basin_->codecs().Take();
+  std::string grain;
+  EncodeGrain(basin_->keys(), basin_->basin_id(), t, id, data, codec.get(), &grain);
+  basin_->codecs().Give(std::move(codec));
+
+  Stream& s = StreamOf(type);
+  std::unique_ptr<StratumWriter> full;
+  {
+    std::lock_guard lock(s.mu);
+    {
+      std::lock_guard plock(mu_);
+      if (!pending_.insert(id).second) return known();  // another thread stored it meanwhile
+    }
+    if (!s.open) {
+      const uint8_t stream = IsDataGrain(type) ? kStreamData : kStreamMeta;
+      BASIN_ASSIGN_OR_RETURN(ObjectStore * store, basin_->StoreFor(stream));
+      auto w =
+          StratumWriter::Open(store, stream, RandomName(), &basin_->keys(), basin_->basin_id());
+      if (!w.ok()) {
+        std::lock_guard plock(mu_);
+        pending_.erase(id);
+        return w.status();
+      }
+      s.open = std::move(w).value();
+    }
+    GrainEntry e;
+    e.id = id;
+    e.type = t;
+    e.raw_length = data.size();
+    if (Status a = s.open->Add(grain, e); !a.ok()) {
+      std::lock_guard plock(mu_);
+      pending_.erase(id);
+      s.open.reset();  // aborts it; its grains were never committed
+      return a;
+    }
+    if (s.open->size() >= TargetSize(s)) full = std::move(s.open);
+  }
+  if (full) BASIN_RETURN_IF_ERROR(SealInBackground(std::move(full)));
+  if (stored != nullptr) *stored = true;
+  ++grains_new_;
+  bytes_new_ += data.size();
+  bytes_stored_ += grain.size();
+  return id;
+}
+
+Status Writer::SealInBackground(std::unique_ptr<StratumWriter> w) {
+  std::shared_ptr<StratumWriter> held(std::move(w));
+  return sealing_.Run([this, held](size_t) { return Seal(held.get()); });
+}
+
+Status Writer::Seal(StratumWriter* w) {
+  std::string tail;
+  BASIN_ASSIGN_OR_RETURN(StratumRef ref, w->Seal(&tail));
+  if (ref.stream == kStreamData) {
+    // The tail copy on the hot store: checks and stats never read the cold one.
+    BASIN_RETURN_IF_ERROR(basin_->hot()->Put(TailKey(ref.id), tail));
+  }
+  ++strata_written_;
+  std::lock_guard lock(mu_);
+  sealed_.push_back(IndexInput{ref, w->entries()});
+  return Status::OK();
+}
+
+Result<bool> Writer::Has(const GrainId& id) {
+  if (Pending(id)) return true;
+  return basin_->Has(id);
+}
+
+Status Writer::AddSnapshot(const GrainId& id, std::string summary) {
+  if (summary.size() > (64 << 10)) {
+    return Status::InvalidArgument("a snapshot summary holds at most 64 KiB");
+  }
+  std::lock_guard lock(mu_);
+  snapshots_added_.push_back(SnapshotEntry{id, std::move(summary), 0});
+  return Status::OK();
+}
+
+Status Writer::RemoveSnapshot(const GrainId& id) {
+  std::lock_guard lock(mu_);
+  snapshots_removed_.push_back(id);
+  return Status::OK();
+}
+
+Result<uint64_t> Writer::Commit() {
+  std::lock_guard commit_lock(commit_mu_);
+  // Step 1: seal what is open, and wait for every seal.
+  for (Stream* s : {&data_, &meta_}) {
+    std::unique_ptr<StratumWriter> w;
+    {
+      std::lock_guard lock(s->mu);
+      w = std::move(s->open);
+    }
+    if (w) BASIN_RETURN_IF_ERROR(SealInBackground(std::move(w)));
+  }
+  BASIN_RETURN_IF_ERROR(sealing_.Wait());
+  JournalRecord record;
+  std::vector<IndexInput> inputs;
+  {
+    std::lock_guard lock(mu_);
+    inputs.swap(sealed_);
+    record.snapshots_added.swap(snapshots_added_);
+    record.snapshots_removed.swap(snapshots_removed_);
+  }
+  auto restore = [&] {  // a failed commit leaves everything for the next attempt
+    std::lock_guard lock(mu_);
+    for (auto& in : inputs) sealed_.push_back(std::move(in));
+    for (auto& s : record.snapshots_added) snapshots_added_.push_back(std::move(s));
+    for (auto& s : record.snapshots_removed) snapshots_removed_.push_back(s);
+  };
+  if (inputs.empty() && record.snapshots_added.empty() && record.snapshots_removed.empty()) {
+    return basin_->sequence();
+  }
+  // Step 2: the index table of this commit's grains.
+  if (!inputs.empty()) {
+    auto table = WriteIndexTable(basin_->hot(), inputs, basin_->keys());
+    if (!table.ok()) {
+      restore();
+      return table.status();
+    }
+    record.tables.push_back(*table);
+    for (const auto& in : inputs) record.strata.push_back(in.stratum);
+  }
+  // Steps 3-6.
+  auto seq = basin_->CommitRecord(record);
+  if (!seq.ok()) {
+    record.tables.clear();
+    restore();
+    return seq.status();
+  }
+  std::lock_guard lock(mu_);
+  for (const auto& in : inputs) {
+    for (const auto& g : in.grains) pending_.erase(g.id);
+  }
+  return seq;
+}
+
+WriterStats Writer::stats() const {
+  WriterStats s;
+  s.grains_new = grains_new_;
+  s.grains_known = grains_known_;
+  s.bytes_new = bytes_new_;
+  s.bytes_known = bytes_known_;
+  s.bytes_stored = bytes_stored_;
+  s.strata_written = strata_written_;
+  return s;
+}
+
+Result<GrainId> Writer::PutClastLists(std::vector<ClastEntry> entries, uint8_t level) {
+  while (true) {
+    if (entries.size() <= kMaxClastEntries) {
+      ClastList list{level, std::move(entries)};
+      return Put(GrainType::kClastList, EncodeClastList(list), nullptr);
+    }
+    std::vector<ClastEntry> upper;
+    for (size_t i = 0; i < entries.size(); i += kMaxClastEntries) {
+      ClastList list{level, {}};
+      list.entries.assign(entries.begin() + i,
+                          entries.begin() + std::min(entries.size(), i + kMaxClastEntries));
+      const uint64_t size = list.total_size();
+      BASIN_ASSIGN_OR_RETURN(GrainId id,
+                             Put(GrainType::kClastList, EncodeClastList(list), nullptr));
+      upper.push_back(ClastEntry{id, size});
+    }
+    entries = std::move(upper);
+    ++level;
+  }
+}
+
+Result<GrainId> Writer::PutBlob(const std::function<Result<size_t>(char*, size_t)>& read) {
+  const ChunkerParams& params = basin_->settings().chunker;
+  const Chunker chunker(basin_->GearTable(), params);
+  // The window holds at least one largest chunk ahead, unless the input ends.
+  ReadWindow window(params.max_size + (1 << 20));
+  bool eof = false;
+  auto fill = [&]() -> Status {
+    while (!eof && window.size() < params.max_size) {
+      const std::span<char> room = window.Room();
+      auto n = read(room.data(), room.size());
+      if (!n.ok()) return n.status();
+      if (*n == 0) eof = true;
+      window.Commit(*n);
+    }
+    return Status::OK();
+  };
+  BASIN_RETURN_IF_ERROR(fill());
+  if (eof && window.size() <= params.min_size) {
+    return Put(GrainType::kBlob, window.data(), nullptr);
+  }
+
+  // Chunks are stored on the executor, several at once, their ids kept in order.
+  const size_t parallel = std::max<size_t>(2, std::thread::hardware_concurrency());
+  TaskGroup group(parallel, parallel, basin_->executor());
+  std::deque<ClastEntry> entries;
+  std::mutex entries_mu;
+  while (true) {
+    if (window.size() < params.max_size && !eof) BASIN_RETURN_IF_ERROR(fill());
+    if (window.size() == 0) break;
+    const size_t n = chunker.Cut(window.data());
+    size_t slot;
+    {
+      std::lock_guard lock(entries_mu);
+      slot = entries.size();
+      entries.push_back(ClastEntry{{}, n});
+    }
+    auto chunk = std::make_shared<std::string>(window.data().substr(0, n));
+    window.Consume(n);
+    BASIN_RETURN_IF_ERROR(group.Run([this, chunk, slot, &entries, &entries_mu](size_t) -> Status {
+      BASIN_ASSIGN_OR_RETURN(GrainId id, Put(GrainType::kChunk, *chunk, nullptr));
+      std::lock_guard lock(entries_mu);
+      entries[slot].id = id;
+      return Status::OK();
+    }));
+  }
+  BASIN_RETURN_IF_ERROR(group.Wait());
+  return PutClastLists(std::vector<ClastEntry>(entries.begin(), entries.end()), 0);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<BasinWriter>> NewBasinWriter(BasinImpl* basin) {
+  return std::unique_ptr<BasinWriter>(std::make_unique<Writer>(basin));
+}
+
+}  // namespace basin::repo

@@ -1,0 +1,421 @@
+// Restore (include/basin/backup.h): the tree is walked on the calling thread, which creates
+// directories, links and special files; files are written by tasks on the executor, each
+// under a temporary name in its directory, renamed into place once whole. Hard links, and
+// then directory metadata (deepest first, so that setting a directory's times is the last
+// change inside it), come after every file is in place.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "basin/backup.h"
+#include "snapshot/fs_meta.h"
+#include "snapshot/fs_path.h"
+#include "util/task_group.h"
+
+namespace basin {
+namespace {
+
+using snap::ErrnoStatus;
+
+std::string Join(const std::string& dir, std::string_view name) {
+  return dir.empty() || dir.back() == '/' ? dir + std::string(name) : dir + "/" + std::string(name);
+}
+
+std::string TempName() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return fmt::format(".basin-restore-{:016x}", rng());
+}
+
+timespec ToTimespec(const Timespec& t) {
+  timespec ts;
+  ts.tv_sec = t.sec;
+  ts.tv_nsec = t.nsec;
+  return ts;
+}
+
+class Restorer {
+ public:
+  Restorer(Basin& basin, const RestoreOptions& o)
+      : basin_(basin),
+        o_(o),
+        files_(o.parallelism > 0 ? o.parallelism
+                                 : std::max<size_t>(4, 2 * std::thread::hardware_concurrency()),
+               32),
+        root_(::geteuid() == 0) {}
+
+  Result<RestoreResult> Run(const Snapshot& snapshot);
+
+ private:
+  struct PendingDir {
+    std::string path;
+    TreeEntry entry;
+  };
+
+  bool Wanted(const std::string& snapshot_path, bool is_dir) const;
+  Status Walk(const TreeEntry& dir, const std::string& snapshot_path, const std::string& target);
+  Status RestoreEntry(const TreeEntry& e, const std::string& snapshot_path,
+                      const std::string& target);
+  Status WriteFile(const TreeEntry& e, const std::string& target);
+  Status WriteContent(int fd, const TreeEntry& e);
+  Status VerifyFile(const TreeEntry& e, const std::string& target);
+  // Owner, mode, times and xattrs of `path` (fd >= 0: through the descriptor).
+  void SetMetadata(const TreeEntry& e, const std::string& path, int fd);
+  bool Skip(const TreeEntry& e, const std::string& target);
+  Result<std::vector<ContentPiece>> Pieces(const TreeEntry& e);
+  void Warn(const std::string& path, const Status& why) {
+    ++result_warnings_;
+    if (o_.warning) o_.warning(path, why);
+  }
+  void Fail(Status s) {
+    std::lock_guard lock(mu_);
+    if (status_.ok()) status_ = std::move(s);
+  }
+
+  Basin& basin_;
+  const RestoreOptions& o_;
+  TaskGroup files_;
+  const bool root_;
+  std::mutex mu_;
+  Status status_;
+  std::vector<PendingDir> dirs_;
+  std::map<std::pair<uint64_t, uint64_t>, std::string> links_;  // (device, inode) -> path
+  std::vector<std::pair<std::string, std::string>> hardlinks_;  // (existing, new)
+  std::atomic<uint64_t> files_done_{0}, dir_count_{0}, others_{0}, bytes_{0}, skipped_{0},
+      result_warnings_{0}, verified_{0};
+};
+
+bool Restorer::Wanted(const std::string& path, bool is_dir) const {
+  for (const auto& p : o_.excludes) {
+    if (snap::GlobMatch(p, path)) return false;
+  }
+  if (o_.includes.empty() || is_dir) return true;  // directories: what is below may match
+  for (const auto& p : o_.includes) {
+    if (snap::GlobMatch(p, path)) return true;
+  }
+  return false;
+}
+
+bool Restorer::Skip(const TreeEntry& e, const std::string& target) {
+  struct stat st;
+  auto at = snap::PathAt::Of(target);
+  if (!at.ok() || ::fstatat(at->dir(), at->name(), &st, AT_SYMLINK_NOFOLLOW) != 0) return false;
+  switch (o_.overwrite) {
+    case Overwrite::kAlways:
+      return false;
+    case Overwrite::kNever:
+      return true;
+    case Overwrite::kIfChanged:
+      return S_ISREG(st.st_mode) && e.type == EntryType::kFile &&
+             static_cast<uint64_t>(st.st_size) == e.size && st.st_mtim.tv_sec == e.mtime.sec &&
+             static_cast<uint32_t>(st.st_mtim.tv_nsec) == e.mtime.nsec;
+  }
+  return false;
+}
+
+void Restorer::SetMetadata(const TreeEntry& e, const std::string& path, int fd) {
+  const bool link = e.type == EntryType::kSymlink;
+  auto at = snap::PathAt::Of(path);
+  if (!at.ok()) {
+    Warn(path, at.status());
+    return;
+  }
+  const std::string short_path = at->ShortPath();
+  if (root_) {
+    const int rc = fd >= 0 ? ::fchown(fd, e.uid, e.gid)
+                           : ::fchownat(at->dir(), at->name(), e.uid, e.gid, AT_SYMLINK_NOFOLLOW);
+    if (rc != 0) Warn(path, ErrnoStatus(errno, "setting the owner of", path));
+  }
+  for (const auto& [name, value] : e.xattrs) {
+    const int rc =
+        fd >= 0 ? ::fsetxattr(fd, name.c_str(), value.data(), value.size(), 0)
+                : ::lsetxattr(short_path.c_str(), name.c_str(), value.data(), value.size(), 0);
+    if (rc != 0 && errno != ENOTSUP && (root_ || name.rfind("user.", 0) == 0)) {
+      Warn(path, ErrnoStatus(errno, "setting extended attribute " + name + " of", path));
+    }
+  }
+  if (!link) {
+    // After chown: it clears setuid and setgid.
+    const int rc = fd >= 0 ? ::fchmod(fd, e.mode) : ::fchmodat(at->dir(), at->name(), e.mode, 0);
+    if (rc != 0) Warn(path, ErrnoStatus(errno, "setting the mode of", path));
+  }
+  const timespec times[2] = {ToTimespec(e.atime), ToTimespec(e.mtime)};
+  const int rc = fd >= 0 ? ::futimens(fd, times)
+                         : ::utimensat(at->dir(), at->name(), times, AT_SYMLINK_NOFOLLOW);
+  if (rc != 0) Warn(path, ErrnoStatus(errno, "setting the times of", path));
+}
+
+Result<std::vector<ContentPiece>> Restorer::Pieces(const TreeEntry& e) {
+  if (!e.content_list) return e.content;
+  BASIN_ASSIGN_OR_RETURN(auto list, basin_.ReadClastList(*e.content_list));
+  std::vector<ContentPiece> pieces;
+  pieces.reserve(list.size());
+  for (const auto& [id, size] : list) pieces.push_back(ContentPiece{id, size});
+  return pieces;
+}
+
+Status Restorer::WriteContent(int fd, const TreeEntry& e) {
+  BASIN_ASSIGN_OR_RETURN(auto pieces, Pieces(e));
+  uint64_t offset = 0;
+  std::string data;
+  for (const ContentPiece& p : pieces) {
+    if (!p.hole()) {
+      BASIN_RETURN_IF_ERROR(basin_.Get(p.id, &data));
+      if (data.size() != p.size) {
+        return Status::Corruption(fmt::format("chunk {} holds {} bytes, the file says {}",
+                                              p.id.ToHex(), data.size(), p.size));
+      }
+      size_t done = 0;
+      while (done < data.size()) {
+        const ssize_t n =
+            ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return ErrnoStatus(n < 0 ? errno : ENOSPC, "writing", "restored file");
+        done += static_cast<size_t>(n);
+      }
+      bytes_ += p.size;
+    }
+    offset += p.size;
+  }
+  if (offset != e.size) {
+    return Status::Corruption(
+        fmt::format("the file's pieces hold {} bytes, its entry says {}", offset, e.size));
+  }
+  // Holes at the end, and the size: ftruncate keeps them holes.
+  if (::ftruncate(fd, static_cast<off_t>(offset)) != 0) {
+    return ErrnoStatus(errno, "setting the size of", "restored file");
+  }
+  return Status::OK();
+}
+
+Status Restorer::WriteFile(const TreeEntry& e, const std::string& target) {
+  BASIN_ASSIGN_OR_RETURN(snap::PathAt at, snap::PathAt::Of(target));
+  const std::string temp = TempName();
+  const int fd = ::openat(at.dir(), temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return ErrnoStatus(errno, "creating a temporary file for", target);
+  Status s = WriteContent(fd, e);
+  if (s.ok()) SetMetadata(e, target, fd);
+  // No fsync per file (as cp and tar): a restore that a crash interrupts is run again.
+  if (::close(fd) != 0 && s.ok()) s = ErrnoStatus(errno, "closing", target);
+  if (s.ok() && ::renameat(at.dir(), temp.c_str(), at.dir(), at.name()) != 0) {
+    s = ErrnoStatus(errno, "renaming into place", target);
+  }
+  if (!s.ok()) {
+    ::unlinkat(at.dir(), temp.c_str(), 0);
+    return s.WithContext(target);
+  }
+  ++files_done_;
+  if (o_.verify) BASIN_RETURN_IF_ERROR(VerifyFile(e, target));
+  return Status::OK();
+}
+
+// Reads the file back and checks every piece against its id (holes: zeros).
+Status Restorer::VerifyFile(const TreeEntry& e, const std::string& target) {
+  BASIN_ASSIGN_OR_RETURN(auto pieces, Pieces(e));
+  BASIN_ASSIGN_OR_RETURN(snap::PathAt at, snap::PathAt::Of(target));
+  const int fd = ::openat(at.dir(), at.name(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return ErrnoStatus(errno, "opening for verification", target);
+  std::string buf;
+  uint64_t offset = 0;
+  Status s;
+  for (const ContentPiece& p : pieces) {
+    bool good = true;
+    if (p.hole()) {
+      // A hole restored as a hole holds no data; anything written there must be zeros.
+      const off_t data = ::lseek(fd, static_cast<off_t>(offset), SEEK_DATA);
+      for (uint64_t at = data < 0 ? offset + p.size : static_cast<uint64_t>(data);
+           good && at < offset + p.size;) {
+        buf.resize(std::min<uint64_t>(1 << 20, offset + p.size - at));
+        const ssize_t n = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(at));
+        good = n == static_cast<ssize_t>(buf.size()) &&
+               buf.find_first_not_of('\0') == std::string::npos;
+        at += buf.size();
+      }
+    } else {
+      buf.resize(p.size);
+      size_t done = 0;
+      while (done < p.size) {
+        const ssize_t n =
+            ::pread(fd, buf.data() + done, p.size - done, static_cast<off_t>(offset + done));
+        if (n <= 0) break;
+        done += static_cast<size_t>(n);
+      }
+      good = done == p.size && basin_.IdOf(buf) == p.id;
+    }
+    if (!good) {
+      s = Status::Corruption(
+          fmt::format("'{}' differs from the snapshot at offset {}", target, offset));
+      break;
+    }
+    offset += p.size;
+  }
+  ::close(fd);
+  if (s.ok()) ++verified_;
+  return s;
+}
+
+Status Restorer::RestoreEntry(const TreeEntry& e, const std::string& snapshot_path,
+                              const std::string& target) {
+  if (!Wanted(snapshot_path, e.type == EntryType::kDirectory)) return Status::OK();
+  if (e.type != EntryType::kDirectory && Skip(e, target)) {
+    ++skipped_;
+    return Status::OK();
+  }
+  BASIN_ASSIGN_OR_RETURN(snap::PathAt at, snap::PathAt::Of(target));
+  switch (e.type) {
+    case EntryType::kDirectory: {
+      if (::mkdirat(at.dir(), at.name(), 0700) != 0 && errno != EEXIST) {
+        return ErrnoStatus(errno, "creating directory", target);
+      }
+      struct stat st;
+      if (::fstatat(at.dir(), at.name(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode)) {
+        return Status::InvalidArgument(fmt::format("'{}' exists and is not a directory", target));
+      }
+      ++dir_count_;
+      dirs_.push_back(PendingDir{target, e});
+      return Walk(e, snapshot_path, target);
+    }
+    case EntryType::kFile: {
+      if (e.links > 1) {
+        const auto key = std::make_pair(e.device, e.inode);
+        auto [it, first] = links_.try_emplace(key, target);
+        if (!first) {
+          hardlinks_.emplace_back(it->second, target);
+          return Status::OK();
+        }
+      }
+      auto entry = std::make_shared<TreeEntry>(e);
+      return files_.Run([this, entry, target](size_t) {
+        Status s = WriteFile(*entry, target);
+        if (!s.ok() && !s.IsCorruption() && !s.IsNotFound()) {
+          Warn(target, s);
+          return Status::OK();
+        }
+        return s;  // damaged or missing data stops the restore
+      });
+    }
+    case EntryType::kSymlink: {
+      ::unlinkat(at.dir(), at.name(), 0);
+      if (::symlinkat(e.symlink_target.c_str(), at.dir(), at.name()) != 0) {
+        Warn(target, ErrnoStatus(errno, "creating symlink", target));
+        return Status::OK();
+      }
+      ++others_;
+      SetMetadata(e, target, -1);
+      return Status::OK();
+    }
+    case EntryType::kFifo:
+    case EntryType::kCharDevice:
+    case EntryType::kBlockDevice: {
+      ::unlinkat(at.dir(), at.name(), 0);
+      const mode_t type = e.type == EntryType::kFifo         ? S_IFIFO
+                          : e.type == EntryType::kCharDevice ? S_IFCHR
+                                                             : S_IFBLK;
+      if (e.type != EntryType::kFifo && !root_) {
+        Warn(target, Status::PermissionDenied("device files are restored only by root"));
+        return Status::OK();
+      }
+      if (::mknodat(at.dir(), at.name(), type | 0600, static_cast<dev_t>(e.rdev)) != 0) {
+        Warn(target, ErrnoStatus(errno, "creating", target));
+        return Status::OK();
+      }
+      ++others_;
+      SetMetadata(e, target, -1);
+      return Status::OK();
+    }
+    case EntryType::kSocket:
+      ++others_;  // a socket is its server's to create; nothing to restore
+      return Status::OK();
+  }
+  return Status::OK();
+}
+
+Status Restorer::Walk(const TreeEntry& dir, const std::string& snapshot_path,
+                      const std::string& target) {
+  BASIN_ASSIGN_OR_RETURN(Tree tree, ReadTree(basin_, *dir.subtree));
+  for (const TreeEntry& e : tree.entries) {
+    BASIN_RETURN_IF_ERROR(RestoreEntry(e, Join(snapshot_path, e.name), Join(target, e.name)));
+    {
+      std::lock_guard lock(mu_);
+      BASIN_RETURN_IF_ERROR(status_);
+    }
+    if (o_.progress) {
+      Progress p;
+      p.files_done = files_done_;
+      p.bytes_done = bytes_;
+      p.current = snapshot_path;
+      o_.progress(p);
+    }
+  }
+  return Status::OK();
+}
+
+Result<RestoreResult> Restorer::Run(const Snapshot& snapshot) {
+  if (o_.target.empty()) return Status::InvalidArgument("restore needs a target directory");
+  BASIN_ASSIGN_OR_RETURN(TreeEntry top, FindPath(basin_, snapshot.root, o_.path));
+  if (::mkdir(o_.target.c_str(), 0700) != 0 && errno != EEXIST) {
+    return ErrnoStatus(errno, "creating the target", o_.target);
+  }
+  const std::string base = o_.path == "/" ? "" : o_.path;
+  Status walked;
+  if (top.type == EntryType::kDirectory) {
+    walked = Walk(top, base.empty() ? "/" : base, o_.target);
+    if (o_.path != "/") dirs_.push_back(PendingDir{o_.target, top});
+  } else {
+    walked = RestoreEntry(top, base, Join(o_.target, top.name));
+  }
+  Status waited = files_.Wait();
+  BASIN_RETURN_IF_ERROR(walked);
+  BASIN_RETURN_IF_ERROR(waited);
+  {
+    std::lock_guard lock(mu_);
+    BASIN_RETURN_IF_ERROR(status_);
+  }
+  for (const auto& [existing, path] : hardlinks_) {
+    auto from = snap::PathAt::Of(existing);
+    auto to = snap::PathAt::Of(path);
+    if (!from.ok() || !to.ok()) {
+      Warn(path, from.ok() ? to.status() : from.status());
+      continue;
+    }
+    ::unlinkat(to->dir(), to->name(), 0);
+    if (::linkat(from->dir(), from->name(), to->dir(), to->name(), 0) != 0) {
+      Warn(path, ErrnoStatus(errno, "creating hard link", path));
+    } else {
+      ++files_done_;
+    }
+  }
+  // Deepest first: a directory's times are set after everything inside it.
+  std::sort(dirs_.begin(), dirs_.end(),
+            [](const PendingDir& a, const PendingDir& b) { return a.path > b.path; });
+  for (const PendingDir& d : dirs_) SetMetadata(d.entry, d.path, -1);
+  RestoreResult r;
+  r.files = files_done_;
+  r.dirs = dir_count_;
+  r.others = others_;
+  r.bytes = bytes_;
+  r.skipped = skipped_;
+  r.warnings = result_warnings_;
+  r.verified = verified_;
+  return r;
+}
+
+}  // namespace
+
+Result<RestoreResult> Restore(Basin& basin, const Snapshot& snapshot,
+                              const RestoreOptions& options) {
+  Restorer r(basin, options);
+  return r.Run(snapshot);
+}
+
+}  // namespace basin
