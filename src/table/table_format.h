@@ -1,6 +1,6 @@
 // The sorted table's on-disk constants and small structures: docs/format/table.md.
 // FROZEN at format version 2: change a layout only by adding a version below; add
-// properties as new tagged fields (table_properties.h), never by changing these.
+// properties as new tagged fields (meta_block.h), never by changing these.
 #ifndef BASIN_TABLE_TABLE_FORMAT_H_
 #define BASIN_TABLE_TABLE_FORMAT_H_
 
