@@ -36,6 +36,7 @@
 
 #include "basin/file_store.h"
 #include "basin/table.h"
+#include "bench_check.h"
 
 namespace {
 
@@ -165,18 +166,8 @@ Row Measure(const std::string& name, const Workload& w, Ops ops) {
   return r;
 }
 
-void Check(const basin::Status& s) {
-  if (!s.ok()) {
-    std::fprintf(stderr, "basin: %s\n", s.ToString().c_str());
-    std::exit(1);
-  }
-}
-
-template <typename T>
-T Must(basin::Result<T> r) {
-  Check(r.status());
-  return std::move(r).value();
-}
+using basin::bench::Check;
+using basin::bench::Must;
 
 Row Basin(const Workload& w, const std::string& dir, bool zstd) {
   auto store = Must(basin::OpenFileStore(dir));

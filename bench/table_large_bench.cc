@@ -26,6 +26,7 @@
 #include "basin/counting_store.h"
 #include "basin/file_store.h"
 #include "basin/table.h"
+#include "bench_check.h"
 
 namespace {
 
@@ -57,18 +58,8 @@ std::string ValueOf(const char* key) {
   return v;
 }
 
-void Check(const basin::Status& s) {
-  if (!s.ok()) {
-    std::fprintf(stderr, "basin: %s\n", s.ToString().c_str());
-    std::exit(1);
-  }
-}
-
-template <typename T>
-T Must(basin::Result<T> r) {
-  Check(r.status());
-  return std::move(r).value();
-}
+using basin::bench::Check;
+using basin::bench::Must;
 
 // VmRSS, RssAnon and RssFile from /proc/self/status, in MiB.
 std::string Memory() {

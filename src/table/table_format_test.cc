@@ -18,15 +18,7 @@ namespace {
 
 using table::MetaBlock;
 using testing::KV;
-
-std::string Unhex(std::string_view hex) {
-  auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
-  std::string out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-    out.push_back(static_cast<char>(nibble(hex[i]) << 4 | nibble(hex[i + 1])));
-  }
-  return out;
-}
+using testing::Unhex;
 
 // `printf 'apple\t1\napricot\t2\n' | basin table build ex.tbl` with the format of before
 // the freeze (version 1), as docs/format/table.md showed it.
