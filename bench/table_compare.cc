@@ -1,10 +1,15 @@
 // The sorted table against RocksDB and LevelDB (Debian's librocksdb-dev and libleveldb-dev),
-// in one run, on the same keys: 16-byte keys, 100-byte values, same block size (4 KiB),
-// 10-bit bloom filters, a 64 MiB block cache each, files in the page cache.
+// in one run, on the same keys: 16-byte keys, 100-byte values (or 32-byte random keys and
+// 16-byte values), same block size (4 KiB), 10-bit bloom filters, a 64 MiB block cache
+// each, files in the page cache.
 //   table_compare [--entries N] [--lookups N] [--dir DIR] [--block-size B] [--basin-only 1]
+//                 [--keys decimal16|random32] [--compression none|zstd|both]
+//                 [--partition-size B] [--restart-interval N] (basin's, for measuring them)
 // Rows: build MB/s (finished and synced), random point lookups per second for present and
 // absent keys, full scan MB/s, file size, bytes of heap per key taken by opening the table
 // held in memory by a reader (the index and filter blocks, as each table reports them).
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -31,6 +36,7 @@
 
 #include "basin/file_store.h"
 #include "basin/table.h"
+#include "bench_check.h"
 
 namespace {
 
@@ -38,13 +44,52 @@ using Clock = std::chrono::steady_clock;
 double Seconds(Clock::time_point a) {
   return std::chrono::duration<double>(Clock::now() - a).count();
 }
-constexpr size_t kKey = 16, kValue = 100;
+// The entries' shape: 16-byte decimal keys and 100-byte values (the default), or 32-byte
+// random keys, as content ids, with 16-byte values (--keys random32).
+struct Shape {
+  size_t key = 16, value = 100;
+  bool random = false;
+  std::vector<std::array<char, 32>> sorted;  // random: the keys, in bytewise order
+};
+Shape g;
+constexpr size_t kMaxKey = 32, kMaxValue = 100;
+
+uint64_t SplitMix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+void RandomKey(uint64_t seed, char* out) {
+  for (int w = 0; w < 4; ++w) {
+    const uint64_t v = SplitMix(seed * 4 + w);
+    std::memcpy(out + 8 * w, &v, 8);
+  }
+}
+
+void MakeRandomKeys(uint64_t n) {
+  g = {32, 16, true, {}};
+  g.sorted.resize(n);
+  for (uint64_t i = 0; i < n; ++i) RandomKey(i, g.sorted[i].data());
+  std::sort(g.sorted.begin(), g.sorted.end(),
+            [](const auto& a, const auto& b) { return std::memcmp(a.data(), b.data(), 32) < 0; });
+}
 
 void Key(uint64_t i, char* out) {
-  std::snprintf(out, kKey + 1, "%016llu", static_cast<unsigned long long>(i * 2));
+  if (g.random) {
+    std::memcpy(out, g.sorted[i].data(), 32);
+  } else {
+    std::snprintf(out, g.key + 1, "%016llu", static_cast<unsigned long long>(i * 2));
+  }
 }
+// Absent: odd numbers, or random keys of other seeds (a collision has chance 2^-200).
 void AbsentKey(uint64_t i, char* out) {
-  std::snprintf(out, kKey + 1, "%016llu", static_cast<unsigned long long>(i * 2 + 1));
+  if (g.random) {
+    RandomKey(i + (uint64_t{1} << 61), out);  // seeds never used for present keys
+  } else {
+    std::snprintf(out, g.key + 1, "%016llu", static_cast<unsigned long long>(i * 2 + 1));
+  }
 }
 // Values of random letters (compressible about 1.6x, as text-like data is), cut from a
 // pool made once, so that making them costs the benchmark nothing.
@@ -55,7 +100,7 @@ void Value(uint64_t i, char* out) {
     for (char& c : s) c = static_cast<char>('a' + rng() % 26);
     return s;
   }();
-  std::memcpy(out, pool.data() + (i * 7919) % (pool.size() - kValue), kValue);
+  std::memcpy(out, pool.data() + (i * 7919) % (pool.size() - g.value), g.value);
 }
 
 struct Row {
@@ -68,8 +113,10 @@ struct Row {
 struct Workload {
   uint64_t entries, lookups;
   uint32_t block_size = 4096;
+  uint32_t partition_size = basin::TableOptions{}.partition_size;
+  int restart_interval = basin::TableOptions{}.restart_interval;
   std::vector<uint64_t> order;  // random entry numbers to look up
-  double MB() const { return entries * double(kKey + kValue) / 1e6; }
+  double MB() const { return entries * double(g.key + g.value) / 1e6; }
 };
 
 // Runs the shared measurements given a system's callbacks.
@@ -91,7 +138,7 @@ Row Measure(const std::string& name, const Workload& w, Ops ops) {
   r.file_size = ops.file_size();
   ops.open();
   r.heap_per_key = double(ops.metadata_bytes()) / double(w.entries);
-  char key[kKey + 1];
+  char key[kMaxKey + 1];
   uint64_t found = 0;
   t = Clock::now();
   for (uint64_t i = 0; i < w.lookups; ++i) {
@@ -114,40 +161,32 @@ Row Measure(const std::string& name, const Workload& w, Ops ops) {
   t = Clock::now();
   const uint64_t bytes = ops.scan();
   r.scan_mbs = double(bytes) / 1e6 / Seconds(t);
-  if (bytes != w.entries * (kKey + kValue))
+  if (bytes != w.entries * (g.key + g.value))
     std::fprintf(stderr, "%s: scan saw %llu bytes\n", name.c_str(), (unsigned long long)bytes);
   return r;
 }
 
-void Check(const basin::Status& s) {
-  if (!s.ok()) {
-    std::fprintf(stderr, "basin: %s\n", s.ToString().c_str());
-    std::exit(1);
-  }
-}
-
-template <typename T>
-T Must(basin::Result<T> r) {
-  Check(r.status());
-  return std::move(r).value();
-}
+using basin::bench::Check;
+using basin::bench::Must;
 
 Row Basin(const Workload& w, const std::string& dir, bool zstd) {
   auto store = Must(basin::OpenFileStore(dir));
   basin::TableOptions o;
   o.compression.type = zstd ? basin::CompressionType::kZstd : basin::CompressionType::kNone;
   o.block_size = w.block_size;
+  o.partition_size = w.partition_size;
+  o.restart_interval = w.restart_interval;
   o.block_cache = std::make_shared<basin::BlockCache>(64 << 20);
   std::unique_ptr<basin::TableReader> reader;
   std::string value;
   Ops ops;
   ops.build = [&] {
     auto b = Must(basin::TableBuilder::Open(store, "basin.tbl", o));
-    char k[kKey + 1], v[kValue];
+    char k[kMaxKey + 1], v[kMaxValue];
     for (uint64_t i = 0; i < w.entries; ++i) {
       Key(i, k);
       Value(i, v);
-      Check(b->Add(std::string_view(k, kKey), std::string_view(v, kValue)));
+      Check(b->Add(std::string_view(k, g.key), std::string_view(v, g.value)));
     }
     Check(b->Finish());
   };
@@ -156,7 +195,7 @@ Row Basin(const Workload& w, const std::string& dir, bool zstd) {
     reader = Must(basin::TableReader::Open(store, "basin.tbl", o));
     Check(reader->FetchAndLoadMetadata().status());
   };
-  ops.get = [&](const char* k) { return reader->GetRow(std::string_view(k, kKey), &value).ok(); };
+  ops.get = [&](const char* k) { return reader->GetRow(std::string_view(k, g.key), &value).ok(); };
   ops.metadata_bytes = [&] {
     auto p = *reader->Properties();
     return p.index_bytes + p.filter_bytes;
@@ -193,11 +232,11 @@ std::vector<Row> Rocks(const Workload& w, const std::string& dir, bool zstd) {
   ops.build = [&] {
     rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), options);
     if (!writer.Open(path).ok()) std::abort();
-    char k[kKey + 1], v[kValue];
+    char k[kMaxKey + 1], v[kMaxValue];
     for (uint64_t i = 0; i < w.entries; ++i) {
       Key(i, k);
       Value(i, v);
-      if (!writer.Put(rocksdb::Slice(k, kKey), rocksdb::Slice(v, kValue)).ok()) std::abort();
+      if (!writer.Put(rocksdb::Slice(k, g.key), rocksdb::Slice(v, g.value)).ok()) std::abort();
     }
     if (!writer.Finish().ok()) std::abort();
   };
@@ -208,8 +247,8 @@ std::vector<Row> Rocks(const Workload& w, const std::string& dir, bool zstd) {
     iter.reset(reader->NewIterator(rocksdb::ReadOptions()));
   };
   ops.get = [&](const char* k) {
-    iter->Seek(rocksdb::Slice(k, kKey));
-    return iter->Valid() && iter->key() == rocksdb::Slice(k, kKey);
+    iter->Seek(rocksdb::Slice(k, g.key));
+    return iter->Valid() && iter->key() == rocksdb::Slice(k, g.key);
   };
   ops.metadata_bytes = [&] {
     auto tp = reader->GetTableProperties();
@@ -240,18 +279,18 @@ std::vector<Row> Rocks(const Workload& w, const std::string& dir, bool zstd) {
   Row get = rows[0];
   get.system = zstd ? "RocksDB DB::Get (zstd)" : "RocksDB DB::Get";
 
-  char key[kKey + 1];
+  char key[kMaxKey + 1];
   std::string value;
   auto t = Clock::now();
   for (uint64_t i = 0; i < w.lookups; ++i) {
     Key(w.order[i], key);
-    if (!db->Get(rocksdb::ReadOptions(), rocksdb::Slice(key, kKey), &value).ok()) std::abort();
+    if (!db->Get(rocksdb::ReadOptions(), rocksdb::Slice(key, g.key), &value).ok()) std::abort();
   }
   get.present = w.lookups / Seconds(t);
   t = Clock::now();
   for (uint64_t i = 0; i < w.lookups; ++i) {
     AbsentKey(w.order[i], key);
-    if (!db->Get(rocksdb::ReadOptions(), rocksdb::Slice(key, kKey), &value).IsNotFound())
+    if (!db->Get(rocksdb::ReadOptions(), rocksdb::Slice(key, g.key), &value).IsNotFound())
       std::abort();
   }
   get.absent = w.lookups / Seconds(t);
@@ -316,11 +355,11 @@ Row Level(const Workload& w, const std::string& dir) {
     leveldb::WritableFile* out = nullptr;
     if (!leveldb::Env::Default()->NewWritableFile(path, &out).ok()) std::abort();
     leveldb::TableBuilder b(o, out);
-    char k[kKey + 1], v[kValue];
+    char k[kMaxKey + 1], v[kMaxValue];
     for (uint64_t i = 0; i < w.entries; ++i) {
       Key(i, k);
       Value(i, v);
-      b.Add(leveldb::Slice(k, kKey), leveldb::Slice(v, kValue));
+      b.Add(leveldb::Slice(k, g.key), leveldb::Slice(v, g.value));
     }
     if (!b.Finish().ok() || !out->Sync().ok() || !out->Close().ok()) std::abort();
     delete out;
@@ -332,8 +371,8 @@ Row Level(const Workload& w, const std::string& dir) {
     iter.reset(table->NewIterator(leveldb::ReadOptions()));
   };
   ops.get = [&](const char* k) {
-    iter->Seek(leveldb::Slice(k, kKey));
-    return iter->Valid() && iter->key() == leveldb::Slice(k, kKey);
+    iter->Seek(leveldb::Slice(k, g.key));
+    return iter->Valid() && iter->key() == leveldb::Slice(k, g.key);
   };
   ops.metadata_bytes = [&] { return LevelDbMetadataBytes(path); };
   ops.scan = [&] {
@@ -371,28 +410,46 @@ void Print(const std::vector<Row>& rows) {
 
 int main(int argc, char** argv) {
   Workload w{5000000, 500000};
-  std::string dir = "/tmp/basin-table-compare";
+  std::string dir = "/tmp/basin-table-compare", keys = "decimal16", compression = "both";
   bool basin_only = false;  // --basin-only 1: for profiling basin alone
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--entries"))
-      w.entries = std::stoull(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--lookups"))
-      w.lookups = std::stoull(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--dir"))
-      dir = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--block-size"))
-      w.block_size = static_cast<uint32_t>(std::stoul(argv[i + 1]));
-    else if (!std::strcmp(argv[i], "--basin-only"))
-      basin_only = std::strcmp(argv[i + 1], "0") != 0;
+    const std::string a = argv[i], v = argv[i + 1];
+    const uint64_t n = std::strtoull(v.c_str(), nullptr, 10);
+    if (a == "--entries") {
+      w.entries = n;
+    } else if (a == "--lookups") {
+      w.lookups = n;
+    } else if (a == "--dir") {
+      dir = v;
+    } else if (a == "--block-size") {
+      w.block_size = static_cast<uint32_t>(n);
+    } else if (a == "--partition-size") {
+      w.partition_size = static_cast<uint32_t>(n);
+    } else if (a == "--restart-interval") {
+      w.restart_interval = static_cast<int>(n);
+    } else if (a == "--basin-only") {
+      basin_only = v != "0";
+    } else if (a == "--keys" && (v == "decimal16" || v == "random32")) {
+      keys = v;
+    } else if (a == "--compression" && (v == "none" || v == "zstd" || v == "both")) {
+      compression = v;
+    } else {
+      std::fprintf(stderr, "unknown option or value: %s %s\n", a.c_str(), v.c_str());
+      return 2;
+    }
   }
+  if (w.entries == 0 || w.lookups == 0) return 2;
+  if (keys == "random32") MakeRandomKeys(w.entries);
   std::filesystem::create_directories(dir);
   std::mt19937_64 rng(42);
   for (uint64_t i = 0; i < w.lookups; ++i) w.order.push_back(rng() % w.entries);
   std::printf(
-      "%llu entries of 16-byte keys and 100-byte values (%.0f MB), %llu random lookups, "
+      "%llu entries of %zu-byte %s keys and %zu-byte values (%.0f MB), %llu random lookups, "
       "%u-byte blocks\n\n",
-      (unsigned long long)w.entries, w.MB(), (unsigned long long)w.lookups, w.block_size);
+      (unsigned long long)w.entries, g.key, g.random ? "random" : "decimal", g.value, w.MB(),
+      (unsigned long long)w.lookups, w.block_size);
   for (bool zstd : {false, true}) {
+    if (compression != "both" && zstd != (compression == "zstd")) continue;
     std::printf("### %s\n\n", zstd ? "zstd (level 3)" : "no compression");
     std::vector<Row> rows{Basin(w, dir, zstd)};
     if (!basin_only) {

@@ -47,14 +47,15 @@ struct TableOptions {
   // Limits a builder enforces; at most 65535 and 2^32 - 1, the format's limits.
   uint64_t max_key_size = 4096;
   uint64_t max_value_size = uint64_t{16} << 20;
-  // Target size of a filter or index partition, 256 B to 1 GiB (BENCHMARKS.md: why 16 KiB).
+  // Target size of a partition's filter (or index, without a filter), 256 B to 1 GiB
+  // (BENCHMARKS.md: why 16 KiB).
   // A table whose filter and index fit in one partition (about 13,000 keys with 10 bits
   // per key) is single-level: its reader holds filter and index. A larger one is
   // partitioned: its reader holds only a top-level index, and reads partitions on demand.
   uint32_t partition_size = 16384;
   // Readers: a cache shared by readers (optional) for decoded blocks and partitions.
-  // Readers of partitioned tables want one: without it, every lookup reads its filter and
-  // index partition again.
+  // Readers of partitioned tables want one: without it, every lookup reads its partition
+  // (filter and index) again.
   std::shared_ptr<BlockCache> block_cache;
 };
 
@@ -106,8 +107,8 @@ struct TableProperties {
   uint32_t restart_interval = 16;
   std::string first_key, last_key;
   uint64_t file_size = 0;     // the table's length (of its range, for an embedded table)
-  uint64_t partitions = 0;    // 0: single-level; else filter and index partitions each
-  uint64_t index_bytes = 0;   // the index (every partition and the top level), decoded
+  uint64_t partitions = 0;    // 0: single-level; else partitions of filter and index
+  uint64_t index_bytes = 0;   // the index: its block in memory, plus partitions as stored
   uint64_t filter_bytes = 0;  // the filter (every partition) (0: no filter)
   int filter_probes = 0;
   // The filter's false-positive rate, estimated from how full its lines are (from the
@@ -187,8 +188,8 @@ class TableReader {
   virtual void LoadCachedMetadata(std::shared_ptr<const TableMetadata> metadata) = 0;
 
   // The value of `key` in *value; NotFound when absent (the filter answers most absent
-  // keys without reading a block). In a partitioned table a lookup also reads its filter
-  // partition and (for keys the filter passes) its index partition, through the cache.
+  // keys without reading a block). In a partitioned table a lookup also reads the
+  // partition its key falls in (its filter and index, in one read) through the cache.
   virtual Status GetRow(std::string_view key, std::string* value) = 0;
   // Calls fn(key, value) for each key in [from, to) in order (no `to`: to the end), until
   // fn returns false.
@@ -196,7 +197,7 @@ class TableReader {
                           const std::function<bool(std::string_view, std::string_view)>& fn) = 0;
   virtual std::unique_ptr<TableIterator> NewIterator() = 0;
   virtual Result<TableProperties> Properties() = 0;
-  // Every data block (reads the index partitions of a partitioned table).
+  // Every data block (reads every partition of a partitioned table).
   virtual Result<std::vector<TableBlock>> Blocks() = 0;
   // Reads every block and checks every checksum, the order of the keys, and that the
   // filter passes every key; Corruption naming the first bad block.

@@ -22,6 +22,13 @@ class Block {
                                                         std::shared_ptr<const void> pin,
                                                         std::string_view what);
 
+  // Makes a block (one on the stack) view `contents`, which must outlive it; Corruption
+  // when the restart array is malformed.
+  Status SetView(std::string_view contents) {
+    view_ = contents;
+    return Init("");
+  }
+
   const char* data() const { return view_.data(); }
   uint32_t restarts_offset() const { return restarts_offset_; }
   uint32_t num_restarts() const { return num_restarts_; }
@@ -49,11 +56,21 @@ class BlockIter {
   const Status& status() const { return status_; }
   std::string_view key() const { return key_; }
   std::string_view value() const { return value_; }
+  // The restart point at or before the current entry: in a block with a restart point at
+  // every entry (an index block), the current entry's number.
+  uint32_t restart_index() const { return restart_index_; }
 
   void SeekToFirst();
   void SeekToLast();
   // The first entry whose key is >= target.
   void Seek(std::string_view target);
+  // The entry at restart point `index` (in a block with a restart point at every entry,
+  // entry `index`). REQUIRES: index < the block's number of restart points.
+  void SeekToRestartEntry(uint32_t index) {
+    if (!status_.ok()) return;
+    SeekToRestart(index);
+    ParseNext();
+  }
   void Next();
   void Prev();
 

@@ -5,9 +5,10 @@
 // and its filter is finished at once (the builder holds 8 bytes of hash only for the keys
 // of the open partition). The index side closes its partition when it reaches the block
 // of the next cut. At Finish, a table of one partition is written single-level:
-//   single-level: filter block?            meta.index = index block over data blocks
-//   two-level:    filter partition* index partition*   meta.index = top-level index
-// with top-level entries  separator -> (index handle, filter handle, data span).
+//   single-level: filter block?                    meta.index = index over data blocks
+//   two-level:    (filter block? index block)*     meta.index = top-level index
+// with top-level entries  separator -> (partition offset, filter size, index size, data
+// span): a partition's filter and index lie together, so one read fetches both.
 #include "table/index_builder.h"
 
 #include <utility>
@@ -86,6 +87,7 @@ Status IndexBuilder::Finish(const WriteBlock& write, Footer* footer, MetaBlock* 
       BlockHandle h;
       BASIN_RETURN_IF_ERROR(write(filter, /*compress=*/false, &h));
       footer->filter_size = h.size;
+      meta->filter_bytes = h.size;
     }
     meta->index_levels = kSingleLevelIndex;
     meta->index = partitions_.empty() ? std::string(index_.Finish()) : partitions_[0].index;
@@ -97,25 +99,25 @@ Status IndexBuilder::Finish(const WriteBlock& write, Footer* footer, MetaBlock* 
 }
 
 Status IndexBuilder::WriteTwoLevel(const WriteBlock& write, Footer* footer, MetaBlock* meta) {
-  std::vector<PartitionHandle> handles(partitions_.size());
-  if (bloom_) {
-    for (size_t i = 0; i < partitions_.size(); ++i) {
-      BASIN_RETURN_IF_ERROR(write(partitions_[i].filter, /*compress=*/false, &handles[i].filter));
-      footer->filter_size += handles[i].filter.size;
-      std::string().swap(partitions_[i].filter);
-    }
-  }
-  for (size_t i = 0; i < partitions_.size(); ++i) {
-    BASIN_RETURN_IF_ERROR(write(partitions_[i].index, /*compress=*/true, &handles[i].index));
-    footer->index_size += handles[i].index.size;
-    std::string().swap(partitions_[i].index);
-  }
   BlockBuilder top(1);
-  for (size_t i = 0; i < partitions_.size(); ++i) {
-    handles[i].data = partitions_[i].data;
+  for (Partition& part : partitions_) {
+    PartitionHandle p;
+    BlockHandle h;
+    if (bloom_) {
+      BASIN_RETURN_IF_ERROR(write(part.filter, /*compress=*/false, &h));
+      p.offset = h.offset;
+      p.filter_size = h.size;
+      meta->filter_bytes += h.size;
+    }
+    BASIN_RETURN_IF_ERROR(write(part.index, /*compress=*/true, &h));
+    if (!bloom_) p.offset = h.offset;
+    p.index_size = h.size;
+    p.data = part.data;
+    footer->partitions_size += p.size();
     handle_buf_.clear();
-    handles[i].EncodeTo(&handle_buf_);
-    top.Add(partitions_[i].separator, handle_buf_);
+    p.EncodeTo(&handle_buf_);
+    top.Add(part.separator, handle_buf_);
+    part = {};  // its memory is no longer needed
   }
   meta->index_levels = kTwoLevelIndex;
   meta->index.assign(top.Finish());

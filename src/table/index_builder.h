@@ -35,8 +35,8 @@ class IndexBuilder {
   // Writes a block at the end of the table and gives its handle.
   using WriteBlock =
       std::function<Status(std::string_view contents, bool compress, BlockHandle* handle)>;
-  // Once every entry is added: writes the filter and the index partitions through `write`,
-  // sets the sizes of those regions in *footer and the index fields of *meta.
+  // Once every entry is added: writes the filter block or the partitions through `write`,
+  // sets the size of that region in *footer and the index fields of *meta.
   Status Finish(const WriteBlock& write, Footer* footer, MetaBlock* meta);
 
  private:

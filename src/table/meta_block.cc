@@ -52,6 +52,8 @@ std::string_view FieldName(uint32_t tag) {
       return "partitions";
     case kTagFilterFpPpb:
       return "filter_fp_ppb";
+    case kTagFilterBytes:
+      return "filter_bytes";
     default:
       return "";
   }
@@ -117,6 +119,8 @@ Status DecodeField(uint32_t tag, std::string_view v, MetaBlock* m) {
       if (n > 1000000000) return Bad(tag, "is above 1");
       m->filter_fp_ppb = n;
       return Status::OK();
+    case kTagFilterBytes:
+      return Varint(tag, v, &m->filter_bytes);
     default:
       return Status::OK();
   }
@@ -144,6 +148,7 @@ std::string MetaBlock::Encode() const {
   PutField(&s, kTagIndex, index);
   if (index_levels == kTwoLevelIndex) PutVarintField(&s, kTagPartitions, partitions);
   if (filter_fp_ppb) PutVarintField(&s, kTagFilterFpPpb, *filter_fp_ppb);
+  if (filter_bytes != 0) PutVarintField(&s, kTagFilterBytes, filter_bytes);
   return s;
 }
 

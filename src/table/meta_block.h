@@ -31,6 +31,7 @@ enum MetaTag : uint32_t {
   kTagIndex = 11 << 1 | 1,        // an index block's contents (see docs)
   kTagPartitions = 12 << 1,       // varint: entries of a two-level index's top level
   kTagFilterFpPpb = 13 << 1,      // varint: the filter's estimated false-positive rate * 1e9
+  kTagFilterBytes = 14 << 1,      // varint: the filter blocks' stored bytes (all partitions)
 };
 inline constexpr uint32_t kTagMustUnderstand = 1;
 
@@ -47,6 +48,7 @@ struct MetaBlock {
   std::string index;  // contents of the index block
   uint64_t partitions = 0;
   std::optional<uint64_t> filter_fp_ppb;
+  uint64_t filter_bytes = 0;
 
   // The fields in tag order.
   std::string Encode() const;

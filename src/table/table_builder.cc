@@ -35,7 +35,11 @@ namespace {
 
 using table::BlockHandle;
 
-// A short key k with a <= k < b (LevelDB's shortest separator). REQUIRES: a < b.
+// A short key k with a <= k < b. REQUIRES: a < b. Past their common prefix, a's next
+// byte plus one when that stays below b's; else (adjacent keys of a dense random set,
+// where b's byte is a's plus one) a's bytes up to its first byte after that which can be
+// incremented, incremented: still below b, and 2 bytes past the prefix instead of a's
+// whole length (LevelDB keeps the whole key there).
 std::string Separator(std::string_view a, std::string_view b) {
   size_t n = 0;
   while (n < a.size() && n < b.size() && a[n] == b[n]) ++n;
@@ -45,6 +49,13 @@ std::string Separator(std::string_view a, std::string_view b) {
       std::string s(a.substr(0, n + 1));
       s[n] = static_cast<char>(c + 1);
       return s;
+    }
+    for (size_t i = n + 1; i < a.size(); ++i) {
+      if (static_cast<uint8_t>(a[i]) != 0xff) {
+        std::string s(a.substr(0, i + 1));
+        s[i] = static_cast<char>(a[i] + 1);
+        return s;
+      }
     }
   }
   return std::string(a);

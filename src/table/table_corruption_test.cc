@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "basin/file_store.h"
 #include "basin/memory_store.h"
 #include "basin/table.h"
 #include "table/block.h"
@@ -12,6 +13,7 @@
 #include "table/meta_block.h"
 #include "table/table_format.h"
 #include "table/table_test_util.h"
+#include "test_util.h"
 
 namespace basin {
 namespace {
@@ -77,9 +79,9 @@ TEST(TableCorruptionTest, AFlippedByteInEachSectionIsCorruptionNamingIt) {
   } cases[] = {
       {b.bytes.size() - 40, "footer checksum mismatch"},
       {f.meta_offset() + f.meta_size / 2, "meta block: checksum mismatch"},
-      {p.filter.offset + 10,
-       fmt::format("filter partition at offset {}: checksum", p.filter.offset)},
-      {p.index.offset + 10, fmt::format("index partition at offset {}: checksum", p.index.offset)},
+      {p.offset + 10, fmt::format("filter partition at offset {}: checksum", p.offset)},
+      {p.index().offset + 10,
+       fmt::format("index partition at offset {}: checksum", p.index().offset)},
       {p.data.offset + 10, fmt::format("data block at offset {}: checksum", p.data.offset)},
   };
   for (const auto& c : cases) {
@@ -95,6 +97,30 @@ TEST(TableCorruptionTest, AFlippedByteInEachSectionIsCorruptionNamingIt) {
   ExpectCorruption(ReadAll(small, {}), "filter block: checksum mismatch");
 }
 
+// A mapped table's data blocks are checked once and then used where they lie: a damaged
+// block must fail its check every time, never become "checked".
+TEST(TableCorruptionTest, ADamagedBlockOfAMappedTableFailsEveryLookup) {
+  for (uint32_t partition_size : {16384u, 2048u}) {
+    KV kv = testing::RandomIds(5000);
+    TableOptions o;
+    o.partition_size = partition_size;
+    auto mem = NewMemoryStore();
+    ASSERT_OK(testing::Build(mem, "t", kv, o));
+    std::string bytes = *mem->Get("t");
+    bytes[100] ^= 1;  // in the first data block
+    basin::testing::TempDir dir;
+    auto files = *OpenFileStore(dir.path());
+    ASSERT_OK(files->Put("t", bytes));
+    auto r = *TableReader::Open(files, "t", o);
+    for (int i = 0; i < 3; ++i) {
+      std::string v;
+      ExpectCorruption(r->GetRow(kv.begin()->first, &v), "data block at offset 0: checksum");
+    }
+    std::string v;  // other blocks are fine
+    EXPECT_OK(r->GetRow(kv.rbegin()->first, &v));
+  }
+}
+
 TEST(TableCorruptionTest, ATopLevelEntryOutOfPlaceIsRefusedAtOpen) {
   const Built b = BuildPartitioned();
   const table::Footer f = testing::FooterOf(b.bytes);
@@ -106,7 +132,7 @@ TEST(TableCorruptionTest, ATopLevelEntryOutOfPlaceIsRefusedAtOpen) {
   int n = 0;
   for (it.SeekToFirst(); it.Valid(); it.Next(), ++n) {
     PartitionHandle p = b.partitions[n];
-    if (n == 2) p.index.offset += 1;  // not where partition 1's index ends
+    if (n == 2) p.offset += 1;  // not where partition 1 ends
     std::string v;
     p.EncodeTo(&v);
     rebuilt.Add(it.key(), v);
@@ -120,25 +146,25 @@ TEST(TableCorruptionTest, ATopLevelEntryOutOfPlaceIsRefusedAtOpen) {
 TEST(TableCorruptionTest, AnIndexPartitionNamingTheWrongBlocksIsRefused) {
   const Built b = BuildPartitioned();
   const PartitionHandle& p = b.partitions[4];
-  std::string contents = testing::BlockContents(b.bytes, p.index.offset, p.index.size);
+  std::string contents = testing::BlockContents(b.bytes, p.index().offset, p.index_size);
   // Entry 0: shared 0, unshared n, value length, the key, then the handle's offset.
   const size_t offset_at = 3 + static_cast<uint8_t>(contents[1]);
   ASSERT_NE(static_cast<uint8_t>(contents[offset_at]) & 0x7f, 0x7f);
   contents[offset_at] = static_cast<char>(contents[offset_at] + 1);
   std::string bad = b.bytes;
-  testing::ReplaceBlock(&bad, p.index.offset, p.index.size, contents);  // same size
+  testing::ReplaceBlock(&bad, p.index().offset, p.index_size, contents);  // same size
   ExpectCorruption(
       ReadAll(bad, b.kv),
-      fmt::format("index partition at offset {}: entry 0 is out of place", p.index.offset));
+      fmt::format("index partition at offset {}: entry 0 is out of place", p.index().offset));
 }
 
 TEST(TableCorruptionTest, AFilterThatLosesKeysIsFoundByVerify) {
   const Built b = BuildPartitioned();
   const PartitionHandle& p = b.partitions[1];
-  std::string contents = testing::BlockContents(b.bytes, p.filter.offset, p.filter.size);
+  std::string contents = testing::BlockContents(b.bytes, p.offset, p.filter_size);
   std::fill(contents.begin(), contents.end() - table::kFilterSuffixSize, '\0');
   std::string bad = b.bytes;
-  testing::ReplaceBlock(&bad, p.filter.offset, p.filter.size, contents);
+  testing::ReplaceBlock(&bad, p.offset, p.filter_size, contents);
   auto store = NewMemoryStore();
   ASSERT_OK(store->Put("t", bad));
   auto r = *TableReader::Open(store, "t");
@@ -165,7 +191,7 @@ TEST(TableCorruptionTest, PropertiesThatContradictTheTableAreRefused) {
                      m.index_levels = table::kTwoLevelIndex;
                      m.partitions = 2;
                    }),
-                   "a 2-level index, but the footer gives 0 bytes of index partitions");
+                   "a 2-level index, but the footer gives 0 bytes of partitions");
   ExpectCorruption(with([](table::MetaBlock& m) { m.entries = 5; }),
                    "2 entries in 1 data blocks found, the properties say 5 in 1");
 }

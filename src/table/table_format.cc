@@ -23,13 +23,15 @@ bool BlockHandle::DecodeFrom(std::string_view* in) {
 }
 
 void PartitionHandle::EncodeTo(std::string* dst) const {
-  index.EncodeTo(dst);
-  filter.EncodeTo(dst);
+  PutVarint64(dst, offset);
+  PutVarint64(dst, filter_size);
+  PutVarint64(dst, index_size);
   data.EncodeTo(dst);
 }
 
 bool PartitionHandle::DecodeFrom(std::string_view* in) {
-  return index.DecodeFrom(in) && filter.DecodeFrom(in) && data.DecodeFrom(in);
+  return GetVarint64(in, &offset) && GetVarint64(in, &filter_size) &&
+         GetVarint64(in, &index_size) && data.DecodeFrom(in);
 }
 
 namespace {
@@ -45,7 +47,7 @@ std::string Footer::Encode() const {
   std::string s;
   PutFixed64(&s, data_size);
   PutFixed64(&s, filter_size);
-  PutFixed64(&s, index_size);
+  PutFixed64(&s, partitions_size);
   PutFixed64(&s, meta_size);
   PutFixed32(&s, static_cast<uint32_t>(kFormatVersion));
   PutFixed32(&s, FooterChecksum(s));
@@ -81,25 +83,30 @@ Result<Footer> Footer::Decode(std::string_view b, uint64_t table_size) {
   Footer f;
   f.data_size = DecodeFixed64(b.data());
   f.filter_size = DecodeFixed64(b.data() + 8);
-  f.index_size = DecodeFixed64(b.data() + 16);
+  f.partitions_size = DecodeFixed64(b.data() + 16);
   f.meta_size = DecodeFixed64(b.data() + 24);
   // Each region lies inside the table and together with the footer they fill it exactly.
   const uint64_t room = table_size - kFooterSize;
   const bool fits = table_size < kMaxTableSize && f.data_size <= room &&
                     f.filter_size <= room - f.data_size &&
-                    f.index_size <= room - f.data_size - f.filter_size &&
-                    f.meta_size == room - f.data_size - f.filter_size - f.index_size;
+                    f.partitions_size <= room - f.data_size - f.filter_size &&
+                    f.meta_size == room - f.data_size - f.filter_size - f.partitions_size;
   if (!fits) {
     return Status::Corruption(fmt::format(
         "table footer: regions of {} + {} + {} + {} bytes and a footer do not make the {} "
         "bytes read as the table (a truncated table, or a range that does not start where "
         "the table starts)",
-        f.data_size, f.filter_size, f.index_size, f.meta_size, table_size));
+        f.data_size, f.filter_size, f.partitions_size, f.meta_size, table_size));
   }
   if (f.meta_size < kBlockTrailerSize ||
       (f.filter_size != 0 && f.filter_size < kBlockTrailerSize) ||
-      (f.index_size != 0 && f.index_size < kBlockTrailerSize)) {
+      (f.partitions_size != 0 && f.partitions_size < kBlockTrailerSize)) {
     return Status::Corruption("table footer: a region is too small to hold a block");
+  }
+  if (f.filter_size != 0 && f.partitions_size != 0) {
+    return Status::Corruption(
+        "table footer: both a filter block and partitions (a partitioned table keeps its "
+        "filter in its partitions)");
   }
   return f;
 }

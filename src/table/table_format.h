@@ -1,6 +1,6 @@
 // The sorted table's on-disk constants and small structures: docs/format/table.md.
 // FROZEN at format version 2: change a layout only by adding a version below; add
-// properties as new tagged fields (table_properties.h), never by changing these.
+// properties as new tagged fields (meta_block.h), never by changing these.
 #ifndef BASIN_TABLE_TABLE_FORMAT_H_
 #define BASIN_TABLE_TABLE_FORMAT_H_
 
@@ -24,9 +24,10 @@ enum class FormatVersion : uint32_t {
   kV1Development = 1,
   // 2 (2026-11, frozen): offsets are relative to the table's first byte, so a table may
   // follow other bytes in an object; the footer gives the size of each region (data,
-  // filter, index partitions, meta), hence the table's length. Properties are tagged,
-  // skippable fields. A table whose filter and index exceed one partition has them
-  // partitioned under a top-level index kept in the meta block.
+  // filter, partitions, meta), hence the table's length. Properties are tagged, skippable
+  // fields. A table whose filter and index exceed one partition has them partitioned
+  // (each partition a filter block and an index block) under a top-level index kept in
+  // the meta block.
   kV2 = 2,
 };
 inline constexpr FormatVersion kFormatVersion = FormatVersion::kV2;
@@ -36,7 +37,7 @@ inline constexpr std::string_view kMagic = "basintbl";
 // Stored block: [contents][type: u8][xxh3-64 of contents and type: u64].
 inline constexpr size_t kBlockTrailerSize = 1 + 8;
 
-// Footer v2: data, filter, index and meta region sizes, then version, checksum, magic.
+// Footer v2: data, filter, partitions and meta region sizes, then version, checksum, magic.
 inline constexpr size_t kFooterSize = 8 + 8 + 8 + 8 + 4 + 4 + 8;  // 48
 inline constexpr size_t kFooterVersionOffset = 8 + 8 + 8 + 8;     // 32, in every version
 // Offsets and sizes stay below 2^56: the block cache keeps a block's kind in the top byte.
@@ -44,7 +45,7 @@ inline constexpr uint64_t kMaxTableSize = uint64_t{1} << 56;
 
 // Index levels (meta field kIndexLevels).
 inline constexpr uint64_t kSingleLevelIndex = 1;  // the meta's index names data blocks
-inline constexpr uint64_t kTwoLevelIndex = 2;     // it names index and filter partitions
+inline constexpr uint64_t kTwoLevelIndex = 2;     // it names partitions
 
 // Bloom filter block: [lines * kBloomLineBytes][lines: u32][probes: u8][kind: u8].
 // For a key, h = XXH3-64(key) (seed 0); its line is ((h >> 32) * lines) >> 32; its probes
@@ -73,28 +74,35 @@ struct BlockHandle {
   uint64_t end() const { return offset + size; }
 };
 
-// A top-level index entry's value in a two-level table: where partition i's index and
-// filter blocks are, and the span of data blocks its index covers.
+// A top-level index entry's value in a two-level table: partition i is its filter block
+// (when the table has a filter) followed by its index block, read together; its index
+// names the data blocks of span `data`.
 struct PartitionHandle {
-  BlockHandle index;
-  BlockHandle filter;  // size 0: no filter
-  BlockHandle data;    // the data blocks its index names, as one span
+  uint64_t offset = 0;       // the partition's first byte
+  uint64_t filter_size = 0;  // its stored filter block (0: the table has no filter)
+  uint64_t index_size = 0;   // its stored index block
+  BlockHandle data;          // the data blocks its index names, as one span
+
+  BlockHandle filter() const { return {offset, filter_size}; }
+  BlockHandle index() const { return {offset + filter_size, index_size}; }
+  uint64_t size() const { return filter_size + index_size; }
+  uint64_t end() const { return offset + size(); }
   void EncodeTo(std::string* dst) const;
-  // Consumes six varints from *in.
+  // Consumes five varints from *in.
   bool DecodeFrom(std::string_view* in);
 };
 
-// The table's regions, in order: data blocks, filter (one block or the filter partitions),
-// index partitions, meta block; then the footer.
+// The table's regions, in order: data blocks, filter block (single-level tables with a
+// filter), partitions (two-level tables), meta block; then the footer.
 struct Footer {
   uint64_t data_size = 0;
-  uint64_t filter_size = 0;  // 0: no filter
-  uint64_t index_size = 0;   // 0: a single-level table (its index is in the meta block)
-  uint64_t meta_size = 0;    // the stored meta block, trailer included
+  uint64_t filter_size = 0;      // single-level: its filter block (0: none); two-level: 0
+  uint64_t partitions_size = 0;  // two-level: its partitions; single-level: 0
+  uint64_t meta_size = 0;        // the stored meta block, trailer included
 
   uint64_t filter_offset() const { return data_size; }
-  uint64_t index_offset() const { return data_size + filter_size; }
-  uint64_t meta_offset() const { return index_offset() + index_size; }
+  uint64_t partitions_offset() const { return data_size + filter_size; }
+  uint64_t meta_offset() const { return partitions_offset() + partitions_size; }
   uint64_t table_size() const { return meta_offset() + meta_size + kFooterSize; }
 
   std::string Encode() const;

@@ -44,6 +44,10 @@ Status CheckHandles(const Block& index, const BlockHandle& span,
     prev.assign(it.key());
   }
   BASIN_RETURN_IF_ERROR(it.status().WithContext(what));
+  if (n != index.num_restarts() && n > 0) {
+    return Status::Corruption(fmt::format("{}: {} entries but {} restart points (one per entry)",
+                                          what, n, index.num_restarts()));
+  }
   if (expect != span.end()) {
     return Status::Corruption(
         fmt::format("{}: its {} blocks end at {}, not at {}", what, n, expect, span.end()));
@@ -52,31 +56,44 @@ Status CheckHandles(const Block& index, const BlockHandle& span,
   return Status::OK();
 }
 
-// A partition's handles follow the previous partition's in each region.
-bool PartitionInPlace(const PartitionHandle& p, const Footer& f, const PartitionHandle& prev) {
-  const bool filter_ok = f.filter_size == 0 ? (p.filter.offset == 0 && p.filter.size == 0)
-                                            : (p.filter.offset == prev.filter.end() &&
-                                               p.filter.size >= kBlockTrailerSize &&
-                                               p.filter.size <= f.index_offset() - p.filter.offset);
-  return filter_ok && p.index.offset == prev.index.end() && p.index.size >= kBlockTrailerSize &&
-         p.index.size <= f.meta_offset() - p.index.offset && p.data.offset == prev.data.end() &&
-         p.data.size >= kBlockTrailerSize && p.data.size <= f.data_size - p.data.offset;
+// A partition follows the one before it, in the partition region and in the data.
+bool PartitionInPlace(const PartitionHandle& p, const Footer& f, const PartitionHandle& prev,
+                      bool filters) {
+  const uint64_t region_end = f.meta_offset();
+  return p.offset == prev.end() &&
+         (filters ? p.filter_size >= kBlockTrailerSize : p.filter_size == 0) &&
+         p.index_size >= kBlockTrailerSize && p.filter_size <= region_end - p.offset &&
+         p.index_size <= region_end - p.offset - p.filter_size &&
+         p.data.offset == prev.data.end() && p.data.size >= kBlockTrailerSize &&
+         p.data.size <= f.data_size - p.data.offset;
 }
 
-// A two-level table's top level: index partitions tile the index region, filter
-// partitions the filter region, data spans the data region, all in order.
-Status CheckTopLevel(const TableMetadata& m, uint64_t partitions) {
-  const Footer& f = m.footer;
-  BlockIter it(m.index.get());
+// Fills m->top_handles from the checked top level.
+void DecodeTopLevel(TableMetadata* m) {
+  BlockIter it(m->index.get());
+  for (it.SeekToFirst(); it.Valid(); it.Next()) {
+    std::string_view v = it.value();
+    m->top_handles.emplace_back();
+    m->top_handles.back().DecodeFrom(&v);  // checked
+  }
+}
+
+// A two-level table's top level: its partitions tile the partition region, their data
+// spans the data region, in order, with increasing keys.
+Status CheckTopLevel(TableMetadata* m, uint64_t partitions) {
+  const Footer& f = m->footer;
+  BlockIter it(m->index.get());
   PartitionHandle prev;  // an empty one at the start of each region
-  prev.index.offset = f.index_offset();
-  prev.filter.offset = f.filter_size == 0 ? 0 : f.filter_offset();
+  prev.offset = f.partitions_offset();
+  bool filters = false;
   uint64_t n = 0;
   std::string prev_key;
   for (it.SeekToFirst(); it.Valid(); it.Next(), ++n) {
     std::string_view v = it.value();
     PartitionHandle p;
-    if (!p.DecodeFrom(&v) || !v.empty() || !PartitionInPlace(p, f, prev) ||
+    if (n == 0 && p.DecodeFrom(&v)) filters = p.filter_size != 0;
+    v = it.value();
+    if (!p.DecodeFrom(&v) || !v.empty() || !PartitionInPlace(p, f, prev, filters) ||
         (n > 0 && it.key() <= std::string_view(prev_key))) {
       return Status::Corruption(fmt::format("top-level index: partition {} is out of place", n));
     }
@@ -84,13 +101,16 @@ Status CheckTopLevel(const TableMetadata& m, uint64_t partitions) {
     prev_key.assign(it.key());
   }
   BASIN_RETURN_IF_ERROR(it.status().WithContext("top-level index"));
-  if (n != partitions || n < 2 || prev.index.end() != f.meta_offset() ||
-      prev.data.end() != f.data_size ||
-      (f.filter_size != 0 && prev.filter.end() != f.index_offset())) {
+  if (n != m->index->num_restarts()) {
     return Status::Corruption(
-        fmt::format("top-level index: {} partitions (the properties say {}) do not cover the data, "
-                    "filter and index regions",
-                    n, partitions));
+        fmt::format("top-level index: {} entries but {} restart points (one per entry)", n,
+                    m->index->num_restarts()));
+  }
+  if (n != partitions || n < 2 || prev.end() != f.meta_offset() || prev.data.end() != f.data_size) {
+    return Status::Corruption(fmt::format(
+        "top-level index: {} partitions (the properties say {}) do not cover the data and "
+        "partition regions",
+        n, partitions));
   }
   return Status::OK();
 }
@@ -99,10 +119,10 @@ Status CheckTopLevel(const TableMetadata& m, uint64_t partitions) {
 Status ParseMeta(std::string_view contents, TableMetadata* m) {
   BASIN_ASSIGN_OR_RETURN(MetaBlock meta, MetaBlock::Decode(contents));
   m->two_level = meta.index_levels == kTwoLevelIndex;
-  if (m->two_level != (m->footer.index_size != 0)) {
+  if (m->two_level != (m->footer.partitions_size != 0)) {
     return Status::Corruption(fmt::format(
-        "table meta block: a {}-level index, but the footer gives {} bytes of index partitions",
-        meta.index_levels, m->footer.index_size));
+        "table meta block: a {}-level index, but the footer gives {} bytes of partitions",
+        meta.index_levels, m->footer.partitions_size));
   }
   m->file_id = meta.file_id;
   TableProperties& p = m->props;
@@ -117,9 +137,15 @@ Status ParseMeta(std::string_view contents, TableMetadata* m) {
   p.last_key = std::move(meta.last_key);
   p.partitions = m->two_level ? meta.partitions : 0;
   p.filter_fp_estimate = meta.filter_fp_ppb ? *meta.filter_fp_ppb / 1e9 : 0;
+  m->filter_bytes = meta.filter_bytes;
   BASIN_ASSIGN_OR_RETURN(m->index, Block::Parse(std::move(meta.index),
                                                 m->two_level ? "top-level index" : "table index"));
-  if (m->two_level) return CheckTopLevel(*m, meta.partitions);
+  if (m->two_level) {
+    BASIN_RETURN_IF_ERROR(CheckTopLevel(m, meta.partitions));
+    DecodeTopLevel(m);
+    m->search = SeparatorIndex(*m->index);
+    return Status::OK();
+  }
   uint64_t blocks = 0;
   BASIN_RETURN_IF_ERROR(
       CheckHandles(*m->index, {0, m->footer.data_size}, std::nullopt, "table index", &blocks));
@@ -127,20 +153,24 @@ Status ParseMeta(std::string_view contents, TableMetadata* m) {
     return Status::Corruption(fmt::format("table index lists {} data blocks; the properties say {}",
                                           blocks, p.data_blocks));
   }
+  m->search = SeparatorIndex(*m->index);
   return Status::OK();
 }
 
 void FillSizes(TableMetadata* m) {
   TableProperties& p = m->props;
   p.file_size = m->footer.table_size();
-  p.filter_bytes = m->footer.filter_size;  // stored; the exact size when single-level below
-  p.index_bytes = m->index->charge() + m->footer.index_size;
+  // Two-level: as the builder recorded them (the partitions hold both).
+  p.filter_bytes = std::min(m->filter_bytes, m->footer.partitions_size);
+  p.index_bytes =
+      m->index->charge() + (m->two_level ? m->footer.partitions_size - p.filter_bytes : 0);
   if (m->bloom) {
     p.filter_bytes = m->bloom->size_bytes();
     p.filter_probes = m->bloom->probes();
     p.filter_fp_estimate = m->bloom->EstimateFalsePositiveRate();
   }
   p.metadata_memory = sizeof(TableMetadata) + m->index->charge() + m->filter_contents.capacity() +
+                      m->search.bytes() + m->top_handles.capacity() * sizeof(PartitionHandle) +
                       p.first_key.capacity() + p.last_key.capacity();
 }
 
@@ -161,7 +191,7 @@ Status Load(const TableFile& file, std::string_view known, uint64_t known_offset
   const Footer& f = m->footer;
   // The meta block, and a single-level table's filter just before it: one more read at
   // most (a two-level table's filter region holds partitions, read on demand).
-  const uint64_t need = f.index_size == 0 ? f.filter_offset() : f.meta_offset();
+  const uint64_t need = f.partitions_size == 0 ? f.filter_offset() : f.meta_offset();
   const uint64_t need_size = size - kFooterSize - need;
   if (!w.Covers(need, need_size)) {
     BASIN_RETURN_IF_ERROR(file.Read(need, need_size, &more));
@@ -198,10 +228,9 @@ Result<std::shared_ptr<const TableMetadata>> LoadMetadata(const TableFile& file,
 }
 
 Status CheckIndexPartition(const Block& partition, std::string_view separator,
-                           const PartitionHandle& p) {
-  uint64_t n = 0;
+                           const PartitionHandle& p, uint64_t* blocks) {
   return CheckHandles(partition, p.data, separator,
-                      fmt::format("index partition at offset {}", p.index.offset), &n);
+                      fmt::format("index partition at offset {}", p.index().offset), blocks);
 }
 
 }  // namespace basin::table

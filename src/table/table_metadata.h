@@ -9,11 +9,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "basin/block_cache.h"
 #include "basin/table.h"
 #include "table/block.h"
 #include "table/bloom.h"
+#include "table/separator_index.h"
 #include "table/table_file.h"
 #include "table/table_format.h"
 
@@ -26,8 +28,11 @@ struct TableMetadata {
   std::array<uint8_t, 16> file_id{};
   bool two_level = false;
   // Single-level: separators -> data block handles. Two-level: the top level, separators
-  // -> PartitionHandle.
+  // -> PartitionHandle, and the handles decoded.
   std::shared_ptr<const table::Block> index;
+  table::SeparatorIndex search;  // over `index`
+  std::vector<table::PartitionHandle> top_handles;
+  uint64_t filter_bytes = 0;                // the meta block's filter_bytes
   std::string filter_contents;              // single-level
   std::optional<table::BloomReader> bloom;  // points into filter_contents
 
@@ -41,7 +46,8 @@ inline constexpr uint64_t kSuffixProbe = 64 << 10;
 
 // Kinds of cached block: the block cache keeps data blocks and partitions of one table
 // apart by the top byte of the offset in their key.
-enum class CachedKind : uint8_t { kDataBlock = 0, kIndexPartition = 1, kFilterPartition = 2 };
+enum class CachedKind : uint8_t { kDataBlock = 0, kPartition = 1 };
+
 BlockCache::Key CacheKey(const TableMetadata& m, CachedKind kind, uint64_t offset);
 
 // Loads and checks a table's metadata. `known` holds bytes [known_offset, known_offset +
@@ -53,10 +59,11 @@ Result<std::shared_ptr<const TableMetadata>> LoadMetadata(const TableFile& file,
                                                           std::string_view known,
                                                           uint64_t known_offset);
 
-// Checks an index partition loaded for the top-level entry (`separator`, `p`): its keys
-// increase and stay <= separator, its handles tile p.data.
+// Checks a partition's index block, loaded for the top-level entry (`separator`, `p`): its
+// keys increase and stay <= separator, its handles tile p.data, a restart point at each
+// entry. Gives the number of data blocks it names.
 Status CheckIndexPartition(const Block& partition, std::string_view separator,
-                           const PartitionHandle& p);
+                           const PartitionHandle& p, uint64_t* blocks);
 
 }  // namespace table
 }  // namespace basin

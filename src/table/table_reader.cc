@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "basin/table.h"
 #include "table/table_reader_impl.h"
@@ -14,13 +15,34 @@ namespace {
 // Once an iterator reads blocks in file order, it reads this much at a time.
 constexpr uint64_t kReadahead = 256 << 10;
 
+// A stored block's contents, checked: its body when uncompressed (*in_place), else
+// decompressed into *owned.
+Status CheckedContents(std::string_view stored, Decompressor& decompressor, std::string* owned,
+                       std::string_view* contents, bool* in_place) {
+  CompressionType type;
+  std::string_view body;
+  BASIN_RETURN_IF_ERROR(CheckStoredBlock(stored, "", &type, &body));
+  *in_place = type == CompressionType::kNone;
+  if (*in_place) {
+    *contents = body;
+    return Status::OK();
+  }
+  BASIN_RETURN_IF_ERROR(DecompressBody(type, body, "", decompressor, owned));
+  *contents = *owned;
+  return Status::OK();
+}
+
 bool Sequential(const BlockHandle& h, Readahead* ra) {
   ra->run = h.offset == ra->next_expected ? ra->run + 1 : 0;
   ra->next_expected = h.offset + h.size;
   return ra->run >= 2;
 }
 
-Status NotFound() { return Status::NotFound("key not in the table"); }
+// Made once: an absent key costs no allocation.
+const Status& NotFound() {
+  static const Status kNotFound = Status::NotFound("key not in the table");
+  return kNotFound;
+}
 
 }  // namespace
 
@@ -71,36 +93,54 @@ Status Reader::GetRow(std::string_view key, std::string* value) {
   const TableMetadata& m = *meta;
   if (!m.two_level) {
     if (m.bloom && !m.bloom->MayContain(BloomHash(key))) return NotFound();
-    return Find(m, *m.index, key, value);
+    BASIN_RETURN_IF_ERROR(OpenFile());
+    std::call_once(verified_once_, [&] {
+      if (!file_->Mapped().empty())
+        verified_ = std::make_unique<VerifiedBlocks>(m.props.data_blocks);
+    });
+    return Find(m, *m.index, m.search, verified_.get(), key, value);
   }
+  BASIN_RETURN_IF_ERROR(OpenFile());  // a cache hit below does not open it
   BlockIter top(m.index.get());
-  top.Seek(key);
-  if (!top.Valid()) {
-    BASIN_RETURN_IF_ERROR(top.status().WithContext(key_));
-    return NotFound();
-  }
-  std::string_view v = top.value();
-  PartitionHandle p;
-  if (!p.DecodeFrom(&v)) return Status::Corruption(key_ + ": bad top-level index entry");
-  if (p.filter.size != 0) {
-    BASIN_ASSIGN_OR_RETURN(auto filter, FilterPartitionOf(m, p, /*use_cache=*/true));
-    if (!filter->bloom.MayContain(BloomHash(key))) return NotFound();
-  }
-  BASIN_ASSIGN_OR_RETURN(auto partition, IndexPartition(m, top.key(), p, /*use_cache=*/true));
-  return Find(m, *partition, key, value);
+  size_t i = 0;
+  BASIN_RETURN_IF_ERROR(m.search.Seek(key, &top, &i).WithContext(key_));
+  if (i >= m.top_handles.size()) return NotFound();
+  BASIN_ASSIGN_OR_RETURN(auto part, PartitionOf(m, i, /*use_cache=*/true));
+  if (part->bloom && !part->bloom->MayContain(BloomHash(key))) return NotFound();
+  // Its checked blocks are of the mapping it was read from (another reader's copy of the
+  // table may have put it in the shared cache).
+  VerifiedBlocks* verified = part->pin == file_->object() ? part->verified.get() : nullptr;
+  return Find(m, *part->index, part->search, verified, key, value);
 }
 
-// Looks `key` up in the data block `index` names for it.
-Status Reader::Find(const TableMetadata& m, const Block& index_block, std::string_view key,
-                    std::string* value) {
+Status Reader::Find(const TableMetadata& m, const Block& index_block, const SeparatorIndex& search,
+                    VerifiedBlocks* verified, std::string_view key, std::string* value) {
   BlockIter index(&index_block);
-  index.Seek(key);
-  if (!index.Valid()) {
-    BASIN_RETURN_IF_ERROR(index.status().WithContext(key_));
-    return NotFound();
+  size_t entry = 0;
+  BASIN_RETURN_IF_ERROR(search.Seek(key, &index, &entry).WithContext(key_));
+  if (entry >= search.entries()) return NotFound();
+  const uint32_t n = static_cast<uint32_t>(entry);  // the data block's number in the index
+  index.SeekToRestartEntry(n);
+  if (!index.Valid()) return index.status().WithContext(key_);
+  std::shared_ptr<const Block> owned;
+  Block view;
+  const Block* block = &view;
+  if (verified != nullptr && verified->Test(n)) {
+    // Checked before, stored uncompressed: used where it lies, with no copy, no
+    // allocation and no cache.
+    std::string_view hv = index.value();
+    BlockHandle h;
+    h.DecodeFrom(&hv);  // checked when the index was loaded
+    Status s = view.SetView(file_->Mapped().substr(h.offset, h.size - kBlockTrailerSize));
+    if (!s.ok()) return s.WithContext(Where("data block", h.offset));
+  } else {
+    bool in_place = false;
+    BASIN_ASSIGN_OR_RETURN(owned,
+                           DataBlock(m, index.value(), /*use_cache=*/true, nullptr, &in_place));
+    if (verified != nullptr && in_place) verified->Set(n);
+    block = owned.get();
   }
-  BASIN_ASSIGN_OR_RETURN(auto block, DataBlock(m, index.value(), /*use_cache=*/true));
-  BlockIter it(block.get());
+  BlockIter it(block);
   it.Seek(key);
   if (!it.Valid()) {
     BASIN_RETURN_IF_ERROR(it.status().WithContext(key_));
@@ -146,32 +186,25 @@ Status Reader::ReadContents(const TableMetadata& m, const BlockHandle& h, Readah
                             std::string* owned, std::string_view* contents, bool* in_place) {
   thread_local Decompressor decompressor;
   const std::string_view mapped = file_->Mapped();
-  *in_place = false;
   if (!mapped.empty()) {
     if (h.offset > mapped.size() || h.size > mapped.size() - h.offset) {
       return Status::Corruption("lies outside the table");
     }
-    CompressionType type;
-    std::string_view body;
-    BASIN_RETURN_IF_ERROR(CheckStoredBlock(mapped.substr(h.offset, h.size), "", &type, &body));
-    if (type == CompressionType::kNone) {
-      *contents = body;
-      *in_place = true;
-      return Status::OK();
-    }
-    BASIN_RETURN_IF_ERROR(DecompressBody(type, body, "", decompressor, owned));
-  } else {
-    std::string stored;
-    BASIN_RETURN_IF_ERROR(ReadStored(m, h, ra, &stored));
-    BASIN_RETURN_IF_ERROR(DecodeStoredBlock(std::move(stored), "", decompressor, owned));
+    return CheckedContents(mapped.substr(h.offset, h.size), decompressor, owned, contents,
+                           in_place);
   }
+  std::string stored;
+  BASIN_RETURN_IF_ERROR(ReadStored(m, h, ra, &stored));
+  *in_place = false;
+  BASIN_RETURN_IF_ERROR(DecodeStoredBlock(std::move(stored), "", decompressor, owned));
   *contents = *owned;
   return Status::OK();
 }
 
 Result<std::shared_ptr<const Block>> Reader::DataBlock(const TableMetadata& m,
                                                        std::string_view handle_bytes,
-                                                       bool use_cache, Readahead* ra) {
+                                                       bool use_cache, Readahead* ra,
+                                                       bool* in_place_out) {
   BlockHandle h;
   if (!h.DecodeFrom(&handle_bytes) || h.offset > m.data_end() || h.size > m.data_end() - h.offset) {
     return Status::Corruption(key_ + ": a data block handle lies outside the data");
@@ -187,62 +220,74 @@ Result<std::shared_ptr<const Block>> Reader::DataBlock(const TableMetadata& m,
   bool in_place;
   Status s = ReadContents(m, h, ra, &owned, &contents, &in_place);
   if (!s.ok()) return s.WithContext(Where("data block", h.offset));
-  // An uncompressed block of a mapped table is used where it lies: the page cache holds
-  // it, so it is not cached again.
   auto block = in_place ? Block::ParseView(contents, file_->object(), "")
                         : Block::Parse(std::move(owned), "");
   if (!block.ok()) return block.status().WithContext(Where("data block", h.offset));
   if (cache != nullptr && !in_place) cache->Insert(ck, *block, (*block)->charge());
+  if (in_place_out != nullptr) *in_place_out = in_place;
   return block;
 }
 
-Result<std::shared_ptr<const Block>> Reader::IndexPartition(const TableMetadata& m,
-                                                            std::string_view separator,
-                                                            const PartitionHandle& p,
-                                                            bool use_cache) {
-  BlockCache* cache = use_cache ? options_.block_cache.get() : nullptr;
-  const BlockCache::Key ck = CacheKey(m, CachedKind::kIndexPartition, p.index.offset);
-  if (cache != nullptr) {
-    if (auto hit = cache->Lookup(ck)) return std::static_pointer_cast<const Block>(hit);
+Status Reader::DecodePartition(std::string_view bytes, std::string_view separator,
+                               const PartitionHandle& p, Partition* part) {
+  thread_local Decompressor decompressor;
+  std::string_view contents;
+  bool in_place;
+  if (p.filter_size != 0) {
+    auto where = [&](const Status& s) {
+      return s.WithContext(Where("filter partition", p.offset));
+    };
+    Status s = CheckedContents(bytes.substr(0, p.filter_size), decompressor, &part->filter_owned,
+                               &contents, &in_place);
+    if (!s.ok()) return where(s);
+    auto bloom = BloomReader::Parse(contents);
+    if (!bloom.ok()) return where(bloom.status());
+    part->bloom = *bloom;
   }
-  BASIN_RETURN_IF_ERROR(OpenFile());
+  auto where = [&](const Status& s) {
+    return s.WithContext(Where("index partition", p.index().offset));
+  };
   std::string owned;
-  std::string_view contents;
-  bool in_place;
-  Status s = ReadContents(m, p.index, nullptr, &owned, &contents, &in_place);
-  if (!s.ok()) return s.WithContext(Where("index partition", p.index.offset));
-  auto block = in_place ? Block::ParseView(contents, file_->object(), "")
-                        : Block::Parse(std::move(owned), "");
-  if (!block.ok()) return block.status().WithContext(Where("index partition", p.index.offset));
-  BASIN_RETURN_IF_ERROR(CheckIndexPartition(**block, separator, p).WithContext(key_));
-  if (cache != nullptr) cache->Insert(ck, *block, (*block)->charge());
-  return block;
+  Status s =
+      CheckedContents(bytes.substr(p.filter_size), decompressor, &owned, &contents, &in_place);
+  if (!s.ok()) return where(s);
+  // Viewed bytes are the partition's own (raw) or the mapped table's, which it pins.
+  auto block =
+      in_place ? Block::ParseView(contents, nullptr, "") : Block::Parse(std::move(owned), "");
+  if (!block.ok()) return where(block.status());
+  part->index = *std::move(block);
+  uint64_t blocks = 0;
+  BASIN_RETURN_IF_ERROR(CheckIndexPartition(*part->index, separator, p, &blocks).WithContext(key_));
+  part->search = SeparatorIndex(*part->index);
+  if (part->pin) part->verified = std::make_unique<VerifiedBlocks>(blocks);
+  return Status::OK();
 }
 
-Result<std::shared_ptr<const FilterPartition>> Reader::FilterPartitionOf(const TableMetadata& m,
-                                                                         const PartitionHandle& p,
-                                                                         bool use_cache) {
+Result<std::shared_ptr<const Partition>> Reader::PartitionOf(const TableMetadata& m, size_t i,
+                                                             bool use_cache) {
+  const PartitionHandle& p = m.top_handles[i];
   BlockCache* cache = use_cache ? options_.block_cache.get() : nullptr;
-  const BlockCache::Key ck = CacheKey(m, CachedKind::kFilterPartition, p.filter.offset);
+  const BlockCache::Key ck = CacheKey(m, CachedKind::kPartition, p.offset);
   if (cache != nullptr) {
-    if (auto hit = cache->Lookup(ck)) return std::static_pointer_cast<const FilterPartition>(hit);
+    if (auto hit = cache->Lookup(ck)) return std::static_pointer_cast<const Partition>(hit);
   }
   BASIN_RETURN_IF_ERROR(OpenFile());
-  auto f = std::make_shared<FilterPartition>();
-  std::string_view contents;
-  bool in_place;
-  Status s = ReadContents(m, p.filter, nullptr, &f->owned, &contents, &in_place);
-  if (!s.ok()) return s.WithContext(Where("filter partition", p.filter.offset));
-  if (in_place) {
-    f->pin = file_->object();
+  auto part = std::make_shared<Partition>();
+  std::string_view bytes;
+  const std::string_view mapped = file_->Mapped();
+  if (!mapped.empty() && p.end() <= mapped.size()) {
+    bytes = mapped.substr(p.offset, p.size());
+    part->pin = file_->object();
   } else {
-    contents = f->owned;  // the string may have moved
+    BASIN_RETURN_IF_ERROR(file_->Read(p.offset, p.size(), &part->raw));
+    bytes = part->raw;
   }
-  auto bloom = BloomReader::Parse(contents);
-  if (!bloom.ok()) return bloom.status().WithContext(Where("filter partition", p.filter.offset));
-  f->bloom = *bloom;
-  if (cache != nullptr) cache->Insert(ck, f, f->charge());
-  return std::shared_ptr<const FilterPartition>(std::move(f));
+  BlockIter top(m.index.get());  // the partition's separator, to check its index
+  top.SeekToRestartEntry(static_cast<uint32_t>(i));
+  if (!top.Valid()) return top.status().WithContext(key_);
+  BASIN_RETURN_IF_ERROR(DecodePartition(bytes, top.key(), p, part.get()));
+  if (cache != nullptr) cache->Insert(ck, part, part->charge());
+  return std::shared_ptr<const Partition>(std::move(part));
 }
 
 }  // namespace table

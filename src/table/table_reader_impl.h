@@ -3,14 +3,17 @@
 #ifndef BASIN_TABLE_TABLE_READER_IMPL_H_
 #define BASIN_TABLE_TABLE_READER_IMPL_H_
 
+#include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "basin/table.h"
 #include "table/block.h"
 #include "table/bloom.h"
+#include "table/separator_index.h"
 #include "table/table_file.h"
 #include "table/table_format.h"
 #include "table/table_metadata.h"
@@ -26,12 +29,42 @@ struct Readahead {
   int run = 0;
 };
 
-// A filter partition, decoded; its bloom reader points into `owned` or the mapped table.
-struct FilterPartition {
-  std::string owned;
-  std::shared_ptr<const void> pin;
-  BloomReader bloom;
-  size_t charge() const { return sizeof(*this) + owned.capacity(); }
+// Which data blocks of a mapped table were checked already, by their entry number in an
+// index block (one restart point per entry), so that a lookup uses such a block where it
+// lies without checking it again. Thread-safe.
+class VerifiedBlocks {
+ public:
+  explicit VerifiedBlocks(uint64_t blocks)
+      : words_((blocks + 63) / 64), bits_(new std::atomic<uint64_t>[words_]()) {}
+  bool Test(uint64_t i) const {
+    return i / 64 < words_ && (bits_[i / 64].load(std::memory_order_relaxed) >> (i % 64) & 1);
+  }
+  void Set(uint64_t i) {
+    if (i / 64 < words_) bits_[i / 64].fetch_or(uint64_t{1} << (i % 64), std::memory_order_relaxed);
+  }
+  size_t bytes() const { return sizeof(*this) + words_ * 8; }
+
+ private:
+  const uint64_t words_;
+  std::unique_ptr<std::atomic<uint64_t>[]> bits_;
+};
+
+// A two-level table's partition, decoded: its filter (when the table has one) and its
+// index, viewing `raw` (the bytes read) or the mapped table, which `pin` keeps alive.
+struct Partition {
+  std::string raw;
+  std::string filter_owned;  // a compressed filter, decompressed
+  std::shared_ptr<const ReadableObject> pin;
+  std::optional<BloomReader> bloom;
+  std::shared_ptr<const Block> index;  // hand out only as an alias of the partition
+  SeparatorIndex search;               // over `index`
+  // When read from a mapped table (`pin`): which of its data blocks, in that mapping, were
+  // checked.
+  std::unique_ptr<VerifiedBlocks> verified;
+  size_t charge() const {
+    return sizeof(*this) + raw.capacity() + filter_owned.capacity() + index->charge() +
+           search.bytes() + (verified ? verified->bytes() : 0);
+  }
 };
 
 class Reader : public TableReader {
@@ -59,24 +92,27 @@ class Reader : public TableReader {
  private:
   Result<std::shared_ptr<const TableMetadata>> Metadata();
   Status OpenFile();
-  Status Find(const TableMetadata& m, const Block& index, std::string_view key, std::string* value);
+  // Looks `key` up in the data block `index` names for it. `verified` (mapped tables):
+  // the blocks of that index checked already.
+  Status Find(const TableMetadata& m, const Block& index, const SeparatorIndex& search,
+              VerifiedBlocks* verified, std::string_view key, std::string* value);
 
   // A data block (its handle's encoding), through the cache; `readahead` (iterators) may
-  // read ahead.
+  // read ahead. *in_place: an uncompressed block of a mapped table, used where it lies
+  // (and, the page cache holding it, not cached again).
   Result<std::shared_ptr<const Block>> DataBlock(const TableMetadata& m,
                                                  std::string_view handle_bytes, bool use_cache,
-                                                 Readahead* readahead = nullptr);
-  // A two-level table's partitions, through the cache, checked when read.
-  Result<std::shared_ptr<const Block>> IndexPartition(const TableMetadata& m,
-                                                      std::string_view separator,
-                                                      const PartitionHandle& p, bool use_cache);
-  Result<std::shared_ptr<const FilterPartition>> FilterPartitionOf(const TableMetadata& m,
-                                                                   const PartitionHandle& p,
-                                                                   bool use_cache);
+                                                 Readahead* readahead = nullptr,
+                                                 bool* in_place = nullptr);
+  // Partition i of a two-level table, through the cache; in one read, checked when read.
+  Result<std::shared_ptr<const Partition>> PartitionOf(const TableMetadata& m, size_t i,
+                                                       bool use_cache);
   // A stored block's contents, checked: a view of the mapped table when it is stored
   // uncompressed there (*in_place), else decoded into *owned.
   Status ReadContents(const TableMetadata& m, const BlockHandle& h, Readahead* readahead,
                       std::string* owned, std::string_view* contents, bool* in_place);
+  Status DecodePartition(std::string_view bytes, std::string_view separator,
+                         const PartitionHandle& p, Partition* part);
   Status ReadStored(const TableMetadata& m, const BlockHandle& h, Readahead* readahead,
                     std::string* stored);
   std::string Where(std::string_view what, uint64_t offset) const;
@@ -97,6 +133,9 @@ class Reader : public TableReader {
   std::once_flag open_once_;
   Status open_status_;
   std::shared_ptr<TableFile> file_;
+  // A single-level mapped table's checked data blocks.
+  std::once_flag verified_once_;
+  std::unique_ptr<VerifiedBlocks> verified_;
 };
 
 }  // namespace basin::table

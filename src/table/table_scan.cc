@@ -1,6 +1,8 @@
 // Iteration, the block list and verification: everything that walks a whole table.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "table/table_reader_impl.h"
 #include "table/two_level_iterator.h"
 
@@ -12,11 +14,20 @@ std::unique_ptr<TableIterator> Reader::NewIndexIterator(std::shared_ptr<const Ta
   if (!m->two_level) return top;
   return std::make_unique<TwoLevelIterator>(
       std::move(top),
-      [this, m, use_cache](std::string_view separator,
+      [this, m, use_cache](std::string_view,
                            std::string_view value) -> Result<std::shared_ptr<const Block>> {
+        // The entry's number: by its partition's offset (they increase).
         PartitionHandle p;
-        if (!p.DecodeFrom(&value)) return Status::Corruption(key_ + ": bad top-level entry");
-        return IndexPartition(*m, separator, p, use_cache);
+        p.DecodeFrom(&value);  // checked at open
+        const auto& all = m->top_handles;
+        const size_t i = std::lower_bound(all.begin(), all.end(), p.offset,
+                                          [](const PartitionHandle& h, uint64_t offset) {
+                                            return h.offset < offset;
+                                          }) -
+                         all.begin();
+        BASIN_ASSIGN_OR_RETURN(auto part, PartitionOf(*m, i, use_cache));
+        const Block* index = part->index.get();
+        return std::shared_ptr<const Block>(std::move(part), index);  // keeps it alive
       });
 }
 
@@ -81,20 +92,11 @@ Status Reader::Verify() {
     BASIN_RETURN_IF_ERROR(
         VerifyBlocks(m, *m.index, m.bloom ? &*m.bloom : nullptr, &prev_key, &blocks, &entries));
   } else {
-    BlockIter top(m.index.get());
-    for (top.SeekToFirst(); top.Valid(); top.Next()) {
-      std::string_view v = top.value();
-      PartitionHandle p;
-      p.DecodeFrom(&v);  // checked at open
-      std::shared_ptr<const FilterPartition> filter;
-      if (p.filter.size != 0) {
-        BASIN_ASSIGN_OR_RETURN(filter, FilterPartitionOf(m, p, /*use_cache=*/false));
-      }
-      BASIN_ASSIGN_OR_RETURN(auto partition, IndexPartition(m, top.key(), p, /*use_cache=*/false));
-      BASIN_RETURN_IF_ERROR(VerifyBlocks(m, *partition, filter ? &filter->bloom : nullptr,
+    for (size_t i = 0; i < m.top_handles.size(); ++i) {
+      BASIN_ASSIGN_OR_RETURN(auto part, PartitionOf(m, i, /*use_cache=*/false));
+      BASIN_RETURN_IF_ERROR(VerifyBlocks(m, *part->index, part->bloom ? &*part->bloom : nullptr,
                                          &prev_key, &blocks, &entries));
     }
-    BASIN_RETURN_IF_ERROR(top.status().WithContext(key_));
   }
   if (entries != m.props.entries || blocks != m.props.data_blocks) {
     return Status::Corruption(

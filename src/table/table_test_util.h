@@ -21,6 +21,16 @@ namespace basin::testing {
 
 using KV = std::map<std::string, std::string>;
 
+// Bytes from lowercase hex (two digits a byte), as the format tests quote tables.
+inline std::string Unhex(std::string_view hex) {
+  auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+  std::string out;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    out.push_back(static_cast<char>(nibble(hex[i]) << 4 | nibble(hex[i + 1])));
+  }
+  return out;
+}
+
 inline Status AddAll(TableBuilder& b, const KV& kv) {
   for (const auto& [k, v] : kv) BASIN_RETURN_IF_ERROR(b.Add(k, v));
   return Status::OK();
