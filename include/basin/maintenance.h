@@ -3,6 +3,7 @@
 #ifndef BASIN_MAINTENANCE_H_
 #define BASIN_MAINTENANCE_H_
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -20,8 +21,7 @@ struct CheckOptions {
   double read_data_fraction = 1.0;
   // The grains a metadata grain refers to, for the reference check; the snapshot layer
   // supplies this for trees and snapshots (clast lists are the basin's own). May be null.
-  std::function<Status(GrainType type, std::string_view data, std::vector<GrainId>* refs)>
-      references;
+  ReferencesFn references;
   // Called with a short line now and then, for progress on a terminal. May be null.
   std::function<void(std::string_view)> progress;
 };
@@ -67,6 +67,50 @@ struct CompactReport {
 // the merge and deletes the merged tables. Safe while other processes write: a merge that
 // another process's merge overtook is void (AlreadyExists), and its output is deleted.
 Result<CompactReport> CompactIndex(Basin& basin, size_t min_tables = 2);
+
+struct PruneOptions {
+  // Repack partly used strata, emptiest first, until unused bytes are at most this share
+  // of the basin's stored bytes (restic's --max-unused; 0 repacks every partly used one).
+  double max_unused = 0.05;
+  // At most this many live bytes copied by repacking.
+  uint64_t max_repack_bytes = UINT64_MAX;
+  // Repack data strata on a cold store too (reading them); wholly unused ones are deleted
+  // either way, unread.
+  bool repack_cold = false;
+  // An uncommitted stratum (a pending marker, or a stratum object no record names) older
+  // than this on the store's own clock is taken for abandoned and collected.
+  std::chrono::seconds abandoned_after{24 * 3600};
+  bool dry_run = false;  // plan and report; change nothing
+  // Required: the grains a tree or snapshot refers to (the snapshot layer's
+  // SnapshotReferences).
+  ReferencesFn references;
+  // Called with a short line now and then, for progress on a terminal. May be null.
+  std::function<void(std::string_view)> progress;
+};
+
+struct PruneReport {
+  uint64_t snapshots = 0;                 // live snapshots marked from
+  uint64_t grains = 0, grains_live = 0;   // indexed grains, and those reachable
+  uint64_t strata = 0, strata_bytes = 0;  // committed strata before, and their bytes
+  uint64_t live_bytes = 0;                // stored bytes of the live grains
+  uint64_t strata_deleted = 0;            // wholly unused: deleted unread
+  uint64_t strata_repacked = 0;           // partly used: live grains copied, then deleted
+  uint64_t strata_rescued = 0;            // condemned, then referenced by a new snapshot
+  uint64_t strata_abandoned = 0;          // uncommitted and older than abandoned_after
+  uint64_t strata_written = 0;            // new strata of repacked grains
+  uint64_t bytes_freed = 0;               // stored bytes deleted
+  uint64_t bytes_repack_read = 0, bytes_written = 0;
+  uint64_t objects_deleted = 0;
+  uint64_t intent_seq = 0, deletion_seq = 0;  // the journal records (0: none written)
+};
+
+// Removes what no live snapshot references (docs/format/maintenance.md, "Prune"): deletes
+// wholly unused strata, repacks partly used ones, collects abandoned uploads, and rewrites
+// the index without their entries. Safe while backups and restores run in other processes
+// (no locks). NotFound/Corruption when a live snapshot references a grain the basin lacks
+// (nothing is changed: run check); AlreadyExists when another prune took over meanwhile
+// (nothing was deleted by this one). When it returns OK, the space is freed.
+Result<PruneReport> Prune(Basin& basin, const PruneOptions& options);
 
 }  // namespace basin
 

@@ -1,10 +1,13 @@
 // basin snapshots, ls, diff, find, dump, forget: browsing and pruning the history.
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <map>
 
 #include "basin/backup.h"
 #include "basin/forget.h"
+#include "basin/maintenance.h"
 #include "cli/command.h"
 #include "cli/repo_common.h"
 #include "cli/snapshot_util.h"
@@ -30,9 +33,12 @@ struct Filter {
 };
 
 void AddFilterOptions(CLI::App* cmd, Filter* f) {
-  cmd->add_option("--host", f->hosts, "Only snapshots of this host (repeatable)")->allow_extra_args(false);
-  cmd->add_option("--tag", f->tags, "Only snapshots with this tag (repeatable)")->allow_extra_args(false);
-  cmd->add_option("--path", f->paths, "Only snapshots of this path (repeatable)")->allow_extra_args(false);
+  cmd->add_option("--host", f->hosts, "Only snapshots of this host (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("--tag", f->tags, "Only snapshots with this tag (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("--path", f->paths, "Only snapshots of this path (repeatable)")
+      ->allow_extra_args(false);
 }
 
 Status Snapshots(const GlobalOptions& g, const Filter& f) {
@@ -136,11 +142,118 @@ Status Find(const GlobalOptions& g, const std::string& pattern, const Filter& f)
   return Status::OK();
 }
 
+struct PruneArgs {
+  std::string max_unused = "5%";
+  std::string max_repack_size;
+  std::string abandoned_after = "24h";
+  bool repack_cold = false;
+};
+
+// "5%" or "0.05" as a share; "512M", "10G", "1T" or bytes as a size.
+Result<double> ParseShare(const std::string& text) {
+  char* end = nullptr;
+  double v = std::strtod(text.c_str(), &end);
+  if (end == text.c_str()) return Status::InvalidArgument("not a share: " + text);
+  if (std::string_view(end) == "%") {
+    v /= 100;
+  } else if (*end != '\0') {
+    return Status::InvalidArgument("not a share: " + text + " (say 5% or 0.05)");
+  }
+  if (!(v >= 0 && v <= 1)) return Status::InvalidArgument("a share between 0% and 100%: " + text);
+  return v;
+}
+
+Result<uint64_t> ParseSize(const std::string& text) {
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  const std::string_view unit(end);
+  double scale = 1;
+  if (unit == "K" || unit == "KiB")
+    scale = 1024.0;
+  else if (unit == "M" || unit == "MiB")
+    scale = 1024.0 * 1024;
+  else if (unit == "G" || unit == "GiB")
+    scale = 1024.0 * 1024 * 1024;
+  else if (unit == "T" || unit == "TiB")
+    scale = 1024.0 * 1024 * 1024 * 1024;
+  else if (!unit.empty())
+    return Status::InvalidArgument("not a size: " + text + " (say 10G)");
+  if (end == text.c_str() || !(v >= 0) || v * scale > 1.8e19) {
+    return Status::InvalidArgument("not a size: " + text);
+  }
+  return static_cast<uint64_t>(v * scale);
+}
+
+Status RunPrune(const GlobalOptions& g, OpenedBasin& b, const PruneArgs& a, bool dry_run) {
+  PruneOptions o;
+  BASIN_ASSIGN_OR_RETURN(o.max_unused, ParseShare(a.max_unused));
+  if (!a.max_repack_size.empty()) {
+    BASIN_ASSIGN_OR_RETURN(o.max_repack_bytes, ParseSize(a.max_repack_size));
+  }
+  BASIN_ASSIGN_OR_RETURN(o.abandoned_after, ParseDuration(a.abandoned_after));
+  o.repack_cold = a.repack_cold;
+  o.dry_run = dry_run;
+  o.references = SnapshotReferences;
+  const bool live = ::isatty(2) == 1 && !g.quiet && !g.json;
+  if (live) {
+    o.progress = [](std::string_view what) { fmt::print(stderr, "\r\033[Kprune: {}", what); };
+  }
+  auto r = Prune(*b.basin, o);
+  if (live) fmt::print(stderr, "\r\033[K");
+  BASIN_RETURN_IF_ERROR(r.status());
+  if (g.json) {
+    fmt::print("{}\n", JsonText(json({{"dry_run", dry_run},
+                                      {"snapshots", r->snapshots},
+                                      {"grains", r->grains},
+                                      {"grains_live", r->grains_live},
+                                      {"strata", r->strata},
+                                      {"strata_bytes", r->strata_bytes},
+                                      {"live_bytes", r->live_bytes},
+                                      {"strata_deleted", r->strata_deleted},
+                                      {"strata_repacked", r->strata_repacked},
+                                      {"strata_rescued", r->strata_rescued},
+                                      {"strata_abandoned", r->strata_abandoned},
+                                      {"strata_written", r->strata_written},
+                                      {"bytes_freed", r->bytes_freed},
+                                      {"bytes_repack_read", r->bytes_repack_read},
+                                      {"bytes_written", r->bytes_written},
+                                      {"objects_deleted", r->objects_deleted},
+                                      {"intent_seq", r->intent_seq},
+                                      {"deletion_seq", r->deletion_seq},
+                                      {"requests", RequestSummaryJson(b)}})));
+    return Status::OK();
+  }
+  if (g.quiet) return Status::OK();
+  fmt::print("{} snapshots mark {} of {} grains live: {} of {} in {} strata\n", r->snapshots,
+             r->grains_live, r->grains, HumanBytes(r->live_bytes), HumanBytes(r->strata_bytes),
+             r->strata);
+  fmt::print("{} {} unused strata, {} {} partly used ones ({} of live grains {}){}\n",
+             dry_run ? "would delete" : "deleted", r->strata_deleted,
+             dry_run ? "would repack" : "repacked", r->strata_repacked,
+             HumanBytes(r->bytes_repack_read), dry_run ? "to copy" : "copied",
+             r->strata_abandoned > 0
+                 ? fmt::format(", {} abandoned uploads collected", r->strata_abandoned)
+                 : "");
+  if (r->strata_rescued > 0) {
+    fmt::print("kept {} strata that backups running meanwhile need\n", r->strata_rescued);
+  }
+  fmt::print("{} {}\n", dry_run ? "would free" : "freed", HumanBytes(r->bytes_freed));
+  fmt::print("{}", RequestSummary(b));
+  return Status::OK();
+}
+
+Status PruneCommand(const GlobalOptions& g, const PruneArgs& a, bool dry_run) {
+  BASIN_ASSIGN_OR_RETURN(OpenedBasin b, OpenBasin(g));
+  return RunPrune(g, b, a, dry_run);
+}
+
 struct ForgetArgs {
   ForgetPolicy policy;
   std::string within;
   std::vector<std::string> ids;
   bool dry_run = false;
+  bool prune = false;
+  PruneArgs prune_args;
   Filter filter;
 };
 
@@ -200,9 +313,23 @@ Status Forget(const GlobalOptions& g, ForgetArgs a) {
                JsonText(json({{"snapshots", out}, {"removed", removed}, {"dry_run", a.dry_run}})));
   } else if (!g.quiet) {
     fmt::print("{} {} snapshots{}\n", a.dry_run ? "would remove" : "removed", removed,
-               removed > 0 ? " (their data stays until 'basin prune')" : "");
+               removed > 0 && !a.prune ? " (their data stays until 'basin prune')" : "");
   }
+  // A dry run's prune cannot see the removals (they are not committed): it shows what
+  // prune would do now.
+  if (a.prune) return RunPrune(g, b, a.prune_args, a.dry_run);
   return Status::OK();
+}
+
+void AddPruneOptions(CLI::App* cmd, PruneArgs* a) {
+  cmd->add_option("--max-unused", a->max_unused,
+                  "Repack partly used strata until unused space is at most this share (5%)");
+  cmd->add_option("--max-repack-size", a->max_repack_size,
+                  "Copy at most this much live data when repacking (e.g. 10G)");
+  cmd->add_flag("--repack-cold", a->repack_cold,
+                "Repack data strata on a cold store too (reads them)");
+  cmd->add_option("--abandoned-after", a->abandoned_after,
+                  "Collect uncommitted uploads older than this on the store's clock (24h)");
 }
 
 }  // namespace
@@ -250,11 +377,26 @@ void RegisterHistoryCommands(CLI::App& app, GlobalOptions* g, Outcome* outcome) 
   forget->add_option("--keep-yearly", f->policy.keep_yearly, "Keep the newest of N years");
   forget->add_option("--keep-within", f->within,
                      "Keep all newer than the newest minus this (1y2m3d)");
-  forget->add_option("--keep-tag", f->policy.keep_tags, "Keep all with this tag")->allow_extra_args(false);
+  forget->add_option("--keep-tag", f->policy.keep_tags, "Keep all with this tag")
+      ->allow_extra_args(false);
   forget->add_flag("-n,--dry-run", f->dry_run, "Show what would be removed");
+  forget->add_flag("--prune", f->prune, "Then prune: free the space of what was removed");
+  AddPruneOptions(forget, &f->prune_args);
   AddFilterOptions(forget, &f->filter);
   forget->footer("Snapshots are grouped by host and paths; the rules apply to each group.");
   forget->callback([g, f, outcome] { outcome->status = Forget(*g, *f); });
+
+  auto p = std::make_shared<PruneArgs>();
+  auto p_dry = std::make_shared<bool>(false);
+  CLI::App* prune = app.add_subcommand(
+      "prune", "Free the space of data no snapshot references (safe while backups run)");
+  AddPruneOptions(prune, p.get());
+  prune->add_flag("-n,--dry-run", *p_dry, "Show what would be done, with bytes");
+  prune->footer(
+      "Deletes unused strata, repacks partly used ones, collects abandoned uploads and "
+      "rewrites the index. No locks: backups and restores may run meanwhile, anywhere. "
+      "Protocol: docs/format/maintenance.md.");
+  prune->callback([g, p, p_dry, outcome] { outcome->status = PruneCommand(*g, *p, *p_dry); });
 }
 
 }  // namespace basin::cli

@@ -302,11 +302,12 @@ Status BasinImpl::ReadGrain(const GrainLocation& loc, std::string* data, GrainTy
 Status BasinImpl::Get(const GrainId& id, std::string* data, GrainType* type) {
   for (int attempt = 0;; ++attempt) {
     BASIN_ASSIGN_OR_RETURN(auto loc, Find(id));
-    if (!loc) return Status::NotFound(fmt::format("no grain {} in this basin", id.ToHex()));
-    Status s = ReadGrain(*loc, data, type);
+    Status s = loc ? ReadGrain(*loc, data, type)
+                   : Status::NotFound(fmt::format("no grain {} in this basin", id.ToHex()));
     if (!s.IsNotFound() || attempt > 0) return s;
-    // The stratum is gone: a prune repacked the grain elsewhere and deleted it (R1). The
-    // record that says where it went came first: read it, and look again.
+    // The stratum (or the index table that listed the grain) is gone: a prune repacked the
+    // grain elsewhere and deleted it (R1). The record that says where it went came first:
+    // read it, and look again.
     BASIN_RETURN_IF_ERROR(CatchUp());
   }
 }

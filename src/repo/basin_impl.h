@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "basin/basin.h"
+#include "basin/maintenance.h"
 #include "repo/config.h"
 #include "repo/grain.h"
 #include "repo/index.h"
@@ -126,6 +127,10 @@ class BasinImpl : public Basin {
 };
 
 Result<std::unique_ptr<BasinWriter>> NewBasinWriter(BasinImpl* basin);
+
+// Merges the live index tables when there are at least `min_tables` (1: rewrites a single
+// one), leaving out entries of deleted strata; commits the merge and deletes the inputs.
+Result<CompactReport> CompactIndexTables(BasinImpl& basin, size_t min_tables);
 
 }  // namespace basin::repo
 

@@ -16,6 +16,7 @@
 #include "basin/maintenance.h"
 #include "basin/memory_store.h"
 #include "repo/basin_format.h"
+#include "repo/basin_test_util.h"
 #include "s3_test_store.h"
 #include "test_util.h"
 
@@ -24,79 +25,6 @@ namespace {
 
 using basin::testing::RandomBytes;
 using basin::testing::TempDir;
-
-struct StoreKind {
-  std::string name;
-  std::function<std::shared_ptr<ObjectStore>(TempDir*)> make;
-};
-
-void PrintTo(const StoreKind& k, std::ostream* os) { *os << k.name; }
-
-// Small chunks and strata, so that tests cross every boundary with little data.
-InitOptions SmallBasin(bool encrypted = true) {
-  InitOptions o;
-  o.encrypted = encrypted;
-  o.password = "correct horse";
-  o.kdf = {1, 8 << 10};  // tests need no real cost
-  o.settings.chunker = {16 << 10, 64 << 10, 256 << 10};
-  o.settings.data_stratum_size = 1 << 20;
-  o.settings.meta_stratum_size = 1 << 20;
-  o.settings.checkpoint_interval = 4;
-  return o;
-}
-
-Result<GrainId> PutBlob(BasinWriter& w, std::string_view data) {
-  size_t at = 0;
-  return w.PutBlob([&](char* buf, size_t n) -> Result<size_t> {
-    const size_t k = std::min(n, data.size() - at);
-    std::memcpy(buf, data.data() + at, k);
-    at += k;
-    return k;
-  });
-}
-
-std::string ReadBlob(Basin& b, const GrainId& id) {
-  std::string out;
-  Status s = b.ReadBlob(id, [&](std::string_view piece) {
-    out.append(piece);
-    return Status::OK();
-  });
-  EXPECT_TRUE(s.ok()) << s.ToString();
-  return out;
-}
-
-CheckOptions ReadData() {
-  CheckOptions o;
-  o.read_data = true;
-  return o;
-}
-
-class BasinTest : public ::testing::TestWithParam<StoreKind> {
- protected:
-  void SetUp() override {
-    store_ = GetParam().make(&dir_);
-    ASSERT_NE(store_, nullptr) << GetParam().name << " could not be set up";
-  }
-  BasinOptions Options() {
-    BasinOptions o;
-    o.store = store_;
-    o.host = "test-host";
-    return o;
-  }
-  std::unique_ptr<Basin> Create(const InitOptions& init = SmallBasin()) {
-    auto b = Basin::Init(Options(), init);
-    EXPECT_TRUE(b.ok()) << b.status().ToString();
-    return b.ok() ? std::move(b).value() : nullptr;
-  }
-  std::unique_ptr<Basin> Reopen(std::string_view password = "correct horse") {
-    auto b = Basin::Open(Options(), password);
-    EXPECT_TRUE(b.ok()) << b.status().ToString();
-    return b.ok() ? std::move(b).value() : nullptr;
-  }
-
-  TempDir dir_;
-  std::shared_ptr<ObjectStore> store_;
-};
 
 TEST_P(BasinTest, GrainsPutAndCommittedAreThereAfterReopening) {
   auto b = Create();
@@ -316,16 +244,7 @@ TEST_P(BasinTest, AnUncommittedWriterLeavesNothingVisibleAndCheckStaysClean) {
   EXPECT_FALSE(report->unreferenced.empty());
 }
 
-std::shared_ptr<ObjectStore> FileStoreIn(TempDir* dir) {
-  return *OpenFileStore(dir->path() + "/basin");
-}
-
-INSTANTIATE_TEST_SUITE_P(
-    Stores, BasinTest,
-    ::testing::Values(StoreKind{"Memory", [](TempDir*) { return NewMemoryStore(); }},
-                      StoreKind{"File", FileStoreIn},
-                      StoreKind{"S3", [](TempDir*) { return basin::testing::NewS3TestStore(); }}),
-    [](const auto& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Stores, BasinTest, AllStores(), StoreName);
 
 // Data strata on a cold store that fails every call: nothing but data reads and writes
 // may touch it.

@@ -174,8 +174,7 @@ Status Writer::CheckAgainstDeletions(const JournalRecord& record) {
           id.ToHex()));
     }
     const auto type = static_cast<GrainType>(loc->entry.type);
-    if (type != GrainType::kTree && type != GrainType::kSnapshot &&
-        type != GrainType::kClastList) {
+    if (type != GrainType::kTree && type != GrainType::kSnapshot && type != GrainType::kClastList) {
       continue;
     }
     GrainType got;
@@ -327,8 +326,8 @@ Result<uint64_t> Writer::Commit() {
     for (const auto& in : inputs) record.strata.push_back(in.stratum);
   }
   // Steps 3-6, and W3 before each attempt.
-  auto seq = basin_->CommitRecord(
-      record, [this](JournalRecord* r) { return CheckAgainstDeletions(*r); });
+  auto seq =
+      basin_->CommitRecord(record, [this](JournalRecord* r) { return CheckAgainstDeletions(*r); });
   if (!seq.ok()) {
     record.tables.clear();
     restore();

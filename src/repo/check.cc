@@ -117,13 +117,14 @@ class Checker {
     Progress("strata tails");
     std::vector<StratumRef> listed;
     Status s = b_.index().ForEachStratum([&](const StratumRef& st) {
+      if (state_.deleted.contains(st.id)) return Status::OK();  // pruned; entries go next merge
       if (!strata_.contains(st.id)) listed.push_back(st);
       strata_[st.id];  // placeholder until its tail is read
       return Status::OK();
     });
     BASIN_RETURN_IF_ERROR(bad_tables_ ? Status::OK() : s);
     for (const StratumRef& j : journal_strata_) {
-      if (!strata_.contains(j.id)) {
+      if (!strata_.contains(j.id) && !state_.deleted.contains(j.id)) {
         Problem(StratumKey(j.stream, j.id), 0,
                 "a journal record names this stratum, but no index table lists it");
       }
@@ -262,7 +263,7 @@ class Checker {
     }
     for (const GrainId& ref : refs) {
       ++r_.references;
-      BASIN_ASSIGN_OR_RETURN(auto loc, b_.index().Find(ref));
+      BASIN_ASSIGN_OR_RETURN(auto loc, b_.Find(ref));
       if (!loc) {
         Problem(key, e.offset,
                 fmt::format("grain {} refers to {}, which is not in the basin", e.id.ToHex(),
@@ -274,7 +275,7 @@ class Checker {
 
   Status Snapshots() {
     for (const SnapshotEntry& s : state_.snapshots) {
-      BASIN_ASSIGN_OR_RETURN(auto loc, b_.index().Find(s.id));
+      BASIN_ASSIGN_OR_RETURN(auto loc, b_.Find(s.id));
       if (!loc || loc->entry.type != static_cast<uint8_t>(GrainType::kSnapshot)) {
         Problem(JournalKey(s.seq), 0, fmt::format("snapshot {} is not in the basin", s.id.ToHex()));
       }
@@ -337,9 +338,17 @@ Result<BasinStats> ComputeStats(Basin& basin) {
   out.commits = st.seq;
   out.snapshots = st.snapshots.size();
   out.index_tables = st.tables.size();
-  out.strata = st.strata;
-  out.strata_bytes = st.strata_bytes;
+  absl::flat_hash_set<std::string> strata;
+  BASIN_RETURN_IF_ERROR(b.index().ForEachStratum([&](const StratumRef& s) {
+    if (st.deleted.contains(s.id) || !strata.insert(std::string(NameBytes(s.id))).second) {
+      return Status::OK();
+    }
+    ++out.strata;
+    out.strata_bytes += s.size;
+    return Status::OK();
+  }));
   BASIN_RETURN_IF_ERROR(b.index().ForEach([&](const GrainLocation& loc) {
+    if (st.deleted.contains(loc.stratum)) return Status::OK();
     // A grain in several tables (a concurrent duplicate) counts once per table: rare.
     ++out.grains;
     out.raw_bytes += loc.entry.raw_length;
@@ -355,15 +364,20 @@ Result<BasinStats> ComputeStats(Basin& basin) {
 namespace basin {
 
 Result<CompactReport> CompactIndex(Basin& basin, size_t min_tables) {
-  using namespace repo;
-  auto& b = static_cast<BasinImpl&>(basin);
+  return repo::CompactIndexTables(static_cast<repo::BasinImpl&>(basin),
+                                  std::max<size_t>(min_tables, 2));
+}
+
+Result<CompactReport> repo::CompactIndexTables(BasinImpl& b, size_t min_tables) {
   BASIN_RETURN_IF_ERROR(b.Refresh());
   const BasinState st = b.state();
   CompactReport report;
   report.tables_before = report.tables_after = st.tables.size();
-  if (st.tables.size() < std::max<size_t>(min_tables, 2)) return report;
+  if (st.tables.empty() || st.tables.size() < min_tables) return report;
+  // Entries of deleted strata are always left out (lookups skip them anyway).
   BASIN_ASSIGN_OR_RETURN(TableRef merged,
-                         MergeIndexTables(b.hot(), b.cache(), st.tables, b.keys()));
+                         MergeIndexTables(b.hot(), b.cache(), st.tables, b.keys(),
+                                          st.deleted.empty() ? nullptr : &st.deleted));
   JournalRecord record;
   MergeRef m;
   m.output = merged;

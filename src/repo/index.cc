@@ -271,7 +271,9 @@ Status IndexSet::ForEachTableObject(
 }
 
 Result<TableRef> MergeIndexTables(ObjectStore* store, std::shared_ptr<BlockCache> cache,
-                                  const std::vector<TableRef>& inputs, const Keys& keys) {
+                                  const std::vector<TableRef>& inputs, const Keys& keys,
+                                  const std::set<ObjectName>* drop) {
+  constexpr uint32_t kDropped = UINT32_MAX;
   // A streaming k-way merge: memory is the joint stratum list and one block per input.
   std::shared_ptr<ObjectStore> shared(store, [](ObjectStore*) {});
   IndexSet set(shared, cache);
@@ -284,6 +286,10 @@ Result<TableRef> MergeIndexTables(ObjectStore* store, std::shared_ptr<BlockCache
     BASIN_RETURN_IF_ERROR(t->LoadStrata());
     std::vector<uint32_t> m;
     for (const StratumRef& s : t->strata) {
+      if (drop != nullptr && drop->contains(s.id)) {
+        m.push_back(kDropped);
+        continue;
+      }
       auto [it, added] = ordinals.try_emplace(s.id, static_cast<uint32_t>(strata.size()));
       if (added) strata.push_back(s);
       m.push_back(it->second);
@@ -291,16 +297,29 @@ Result<TableRef> MergeIndexTables(ObjectStore* store, std::shared_ptr<BlockCache
     remap.push_back(std::move(m));
     tables.push_back(std::move(t));
   }
+  // Moves past stratum entries and grain entries of dropped strata.
   struct Cursor {
     std::unique_ptr<TableIterator> it;
     size_t input;
+    const std::vector<uint32_t>* remap;
     void SkipStrata() {
-      while (it->Valid() && it->key().size() == kStratumEntryKeySize) it->Next();
+      while (it->Valid()) {
+        if (it->key().size() != kStratumEntryKeySize) {
+          std::string_view v = it->value();
+          uint32_t ordinal = 0;
+          // A malformed entry stops here, for the merge to report.
+          if (!GetVarint32(&v, &ordinal) || ordinal >= remap->size() ||
+              (*remap)[ordinal] != kDropped) {
+            return;
+          }
+        }
+        it->Next();
+      }
     }
   };
   std::vector<Cursor> cursors;
   for (size_t i = 0; i < tables.size(); ++i) {
-    Cursor c{tables[i]->reader->NewIterator(), i};
+    Cursor c{tables[i]->reader->NewIterator(), i, &remap[i]};
     c.it->SeekToFirst();
     c.SkipStrata();
     cursors.push_back(std::move(c));

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <vector>
@@ -69,7 +70,8 @@ class IndexSet {
 
  private:
   friend Result<TableRef> MergeIndexTables(ObjectStore*, std::shared_ptr<BlockCache>,
-                                           const std::vector<TableRef>&, const Keys&);
+                                           const std::vector<TableRef>&, const Keys&,
+                                           const std::set<ObjectName>*);
   struct Table;
   Result<std::shared_ptr<Table>> OpenTable(const TableRef& ref);
 
@@ -79,9 +81,11 @@ class IndexSet {
   std::vector<std::shared_ptr<Table>> tables_;  // newest first
 };
 
-// Merges `inputs` (live tables, oldest first) into one new table written to the store.
+// Merges `inputs` (live tables, oldest first) into one new table written to the store,
+// leaving out the strata in `drop` (when given) and every entry of theirs.
 Result<TableRef> MergeIndexTables(ObjectStore* store, std::shared_ptr<BlockCache> cache,
-                                  const std::vector<TableRef>& inputs, const Keys& keys);
+                                  const std::vector<TableRef>& inputs, const Keys& keys,
+                                  const std::set<ObjectName>* drop = nullptr);
 
 // The table options of index tables (also what readers open them with).
 TableOptions IndexTableOptions(std::shared_ptr<BlockCache> cache);

@@ -137,6 +137,20 @@ std::string NameHex(const ObjectName& name) {
   return out;
 }
 
+bool ParseNameHex(std::string_view hex, ObjectName* name) {
+  if (hex.size() != 2 * kObjectNameSize) return false;
+  for (size_t i = 0; i < kObjectNameSize; ++i) {
+    uint8_t b = 0;
+    for (char c : hex.substr(2 * i, 2)) {
+      const int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+      if (v < 0) return false;
+      b = static_cast<uint8_t>(b * 16 + v);
+    }
+    (*name)[i] = b;
+  }
+  return true;
+}
+
 ObjectName RandomName() {
   ObjectName n;
   RandomBytes(n);

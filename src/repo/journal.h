@@ -23,6 +23,8 @@ namespace basin::repo {
 // 16 random bytes naming a stratum or an index table.
 using ObjectName = std::array<uint8_t, kObjectNameSize>;
 std::string NameHex(const ObjectName& name);
+// The name 32 lowercase hex digits spell; false for anything else.
+bool ParseNameHex(std::string_view hex, ObjectName* name);
 ObjectName RandomName();
 std::string_view NameBytes(const ObjectName& name);
 

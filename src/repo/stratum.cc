@@ -73,7 +73,8 @@ std::string StratumKey(uint8_t stream, const ObjectName& id) {
 }
 
 std::string PendingKey(uint8_t stream, const ObjectName& id) {
-  return fmt::format("{}{}-{}", kPendingPrefix, NameHex(id), stream == kStreamData ? "data" : "meta");
+  return fmt::format("{}{}-{}", kPendingPrefix, NameHex(id),
+                     stream == kStreamData ? "data" : "meta");
 }
 
 bool ParsePendingKey(std::string_view key, uint8_t* stream, ObjectName* id) {
@@ -88,16 +89,21 @@ bool ParsePendingKey(std::string_view key, uint8_t* stream, ObjectName* id) {
   } else {
     return false;
   }
-  for (size_t i = 0; i < kObjectNameSize; ++i) {
-    uint8_t b = 0;
-    for (char c : key.substr(2 * i, 2)) {
-      int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-      if (v < 0) return false;
-      b = static_cast<uint8_t>(b * 16 + v);
-    }
-    (*id)[i] = b;
+  return ParseNameHex(key.substr(0, 2 * kObjectNameSize), id);
+}
+
+bool ParseStratumKey(std::string_view key, uint8_t* stream, ObjectName* id) {
+  if (key.starts_with(kDataStrataPrefix)) {
+    *stream = kStreamData;
+    key.remove_prefix(kDataStrataPrefix.size());
+  } else if (key.starts_with(kMetaStrataPrefix)) {
+    *stream = kStreamMeta;
+    key.remove_prefix(kMetaStrataPrefix.size());
+  } else {
+    return false;
   }
-  return true;
+  return key.size() == 3 + 2 * kObjectNameSize && key.substr(0, 2) == key.substr(3, 2) &&
+         key[2] == '/' && ParseNameHex(key.substr(3), id);
 }
 
 std::string TailKey(const ObjectName& id) {

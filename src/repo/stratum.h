@@ -40,6 +40,8 @@ std::string TailKey(const ObjectName& id);
 std::string PendingKey(uint8_t stream, const ObjectName& id);
 // The stream and id a marker key names; false for any other key.
 bool ParsePendingKey(std::string_view key, uint8_t* stream, ObjectName* id);
+// The stream and id of a stratum's key (StratumKey); false for any other key.
+bool ParseStratumKey(std::string_view key, uint8_t* stream, ObjectName* id);
 
 // Writes one stratum, streaming. Not thread-safe (the basin writer serializes appends).
 class StratumWriter {

@@ -1,0 +1,254 @@
+// Resume and prune (docs/format/maintenance.md) on every store: adoption of a killed
+// writer's strata, collection of abandoned uploads, deletion and repacking, and the
+// protocol's answers to backups that run while a prune does.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "basin/maintenance.h"
+#include "repo/basin_test_util.h"
+#include "test_util.h"
+
+namespace basin {
+namespace {
+
+// A snapshot grain here holds the id of one blob.
+Status Refs(GrainType type, std::string_view data, std::vector<GrainId>* refs) {
+  if (type == GrainType::kSnapshot && data.size() == GrainId::kSize) {
+    GrainId id;
+    std::memcpy(id.bytes.data(), data.data(), data.size());
+    refs->push_back(id);
+  }
+  return Status::OK();
+}
+
+PruneOptions PruneAll() {
+  PruneOptions o;
+  o.max_unused = 0;
+  o.references = Refs;
+  return o;
+}
+
+// Puts the snapshot grain of `blob` and names it in the writer's next commit.
+GrainId AddRoot(BasinWriter& w, const GrainId& blob) {
+  auto snap = w.Put(GrainType::kSnapshot, blob.view());
+  EXPECT_OK(snap);
+  EXPECT_OK(w.AddSnapshot(*snap, ""));
+  return *snap;
+}
+
+// Forwards to a store; after the first journal record put once armed, runs a hook (to
+// interleave another process's step exactly there).
+class HookStore : public ObjectStore {
+ public:
+  explicit HookStore(std::shared_ptr<ObjectStore> base) : base_(std::move(base)) {}
+  std::string url() const override { return base_->url(); }
+  std::function<void()> after_journal_put;
+
+ protected:
+  Status DoPut(std::string_view key, std::string_view data, PutMode mode) override {
+    Status s = base_->Put(key, data, mode);
+    if (s.ok() && key.starts_with("journal/") && after_journal_put) {
+      auto hook = std::move(after_journal_put);
+      after_journal_put = nullptr;
+      hook();
+    }
+    return s;
+  }
+  Status DoGet(std::string_view key, const ByteRange& range, const GetOptions& options,
+               std::string* out, ObjectInfo* info) override {
+    return base_->Get(key, range, options, out, info);
+  }
+  Result<ObjectInfo> DoStat(std::string_view key) override { return base_->Stat(key); }
+  Status DoPutIfMatch(std::string_view key, std::string_view data, std::string_view etag) override {
+    return base_->PutIfMatch(key, data, etag);
+  }
+  Result<ListPage> DoList(const ListOptions& options) override { return base_->List(options); }
+  Status DoDelete(std::string_view key) override { return base_->Delete(key); }
+  Result<std::unique_ptr<ObjectWriter>> DoNewWriter(std::string_view key, PutMode mode) override {
+    return base_->NewWriter(key, mode);
+  }
+
+ private:
+  std::shared_ptr<ObjectStore> base_;
+};
+
+class PruneTest : public BasinTest {
+ protected:
+  struct Root {
+    GrainId snapshot, blob;
+  };
+  // Commits a snapshot of `blob`.
+  Root CommitRoot(Basin& b, const std::string& blob) {
+    auto w = *b.NewWriter();
+    auto id = PutBlob(*w, blob);
+    EXPECT_OK(id);
+    Root r{AddRoot(*w, *id), *id};
+    EXPECT_OK(w->Commit());
+    return r;
+  }
+  void Forget(Basin& b, const GrainId& root) {
+    auto w = *b.NewWriter();
+    ASSERT_OK(w->RemoveSnapshot(root));
+    ASSERT_OK(w->Commit());
+  }
+  void ExpectClean(Basin& b) {
+    CheckOptions o = ReadData();
+    o.references = Refs;
+    auto report = CheckBasin(b, o);
+    ASSERT_OK(report);
+    for (const auto& p : report->problems) ADD_FAILURE() << p.object << ": " << p.message;
+    for (const auto& k : report->unreferenced) ADD_FAILURE() << "unreferenced: " << k;
+  }
+  size_t Count(std::string_view prefix) {
+    auto keys = store_->ListAll(prefix);
+    EXPECT_OK(keys);
+    return keys.ok() ? keys->size() : 0;
+  }
+};
+
+TEST_P(PruneTest, AKilledWritersSealedStrataAreAdoptedNotUploadedAgain) {
+  auto b = Create();
+  const std::string data = RandomBytes(5 << 20, 7);
+  {
+    auto w = *b->NewWriter();  // destroyed without a commit, as by a kill
+    ASSERT_OK(PutBlob(*w, data));
+  }
+  EXPECT_GT(Count("pending/"), 0u);
+  auto again = Reopen();
+  auto w = *again->NewWriter();
+  EXPECT_GE(w->stats().strata_adopted, 3u);
+  auto id = PutBlob(*w, data);
+  ASSERT_OK(id);
+  // Only what was in the killed writer's open stratum (at most one, 1 MiB) goes up again.
+  EXPECT_LE(w->stats().bytes_new, (1u << 20) + (300u << 10));
+  AddRoot(*w, *id);
+  ASSERT_OK(w->Commit());
+  EXPECT_TRUE(ReadBlob(*Reopen(), *id) == data);
+  // The killed writer's unsealed stratum left a marker: a prune collects it.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // S3 times are seconds
+  PruneOptions o = PruneAll();
+  o.abandoned_after = std::chrono::seconds(0);
+  ASSERT_OK(Prune(*again, o));
+  EXPECT_EQ(Count("pending/"), 0u);
+  ExpectClean(*Reopen());
+}
+
+TEST_P(PruneTest, AbandonedUploadsAreCollectedOnlyPastTheBound) {
+  auto b = Create();
+  {
+    auto w = *b->NewWriter();
+    ASSERT_OK(PutBlob(*w, RandomBytes(3 << 20, 1)));
+  }
+  const size_t strata = Count("strata/");
+  ASSERT_GT(strata, 0u);
+  auto kept = Prune(*b, PruneAll());  // 24 hours: too young
+  ASSERT_OK(kept);
+  EXPECT_EQ(kept->strata_abandoned, 0u);
+  EXPECT_EQ(Count("strata/"), strata);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  PruneOptions o = PruneAll();
+  o.abandoned_after = std::chrono::seconds(0);
+  auto collected = Prune(*b, o);
+  ASSERT_OK(collected);
+  EXPECT_GE(collected->strata_abandoned, strata);
+  EXPECT_EQ(Count("strata/"), 0u);
+  EXPECT_EQ(Count("pending/"), 0u);
+  ExpectClean(*Reopen());
+}
+
+TEST_P(PruneTest, UnusedStrataAreDeletedPartlyUsedRepackedAndEveryLiveByteReadsBack) {
+  auto b = Create();
+  std::vector<std::string> blobs;
+  std::vector<Root> roots;
+  for (int i = 0; i < 6; ++i) {
+    blobs.push_back(RandomBytes(700 << 10, 100 + i));
+    roots.push_back(CommitRoot(*b, blobs.back()));
+  }
+  auto before = Reopen();  // opened before the prune: reads must follow repacked grains
+  for (int i : {1, 2, 4}) Forget(*b, roots[i].snapshot);
+  auto report = Prune(*b, PruneAll());
+  ASSERT_OK(report);
+  EXPECT_GT(report->strata_deleted + report->strata_repacked, 0u);
+  EXPECT_GT(report->bytes_freed, 3u * (600 << 10));
+  for (int i : {0, 3, 5}) {
+    EXPECT_TRUE(ReadBlob(*Reopen(), roots[i].blob) == blobs[i]) << i;
+    EXPECT_TRUE(ReadBlob(*before, roots[i].blob) == blobs[i]) << i;
+  }
+  for (int i : {1, 2, 4}) EXPECT_FALSE(*Reopen()->Has(roots[i].blob));
+  ExpectClean(*Reopen());
+  // A second prune has nothing left to do.
+  auto again = Prune(*Reopen(), PruneAll());
+  ASSERT_OK(again);
+  EXPECT_EQ(again->strata_deleted + again->strata_repacked, 0u);
+}
+
+TEST_P(PruneTest, ABackupThatDeduplicatedAgainstPrunedDataDoesNotCommitAndWorksWhenRunAgain) {
+  auto b = Create();
+  const std::string data = RandomBytes(2 << 20, 9);
+  const Root root = CommitRoot(*b, data);
+  // A backup on another machine deduplicates against the data...
+  auto other = Reopen();
+  auto w = *other->NewWriter();
+  w->SetReferences(Refs);
+  auto id = PutBlob(*w, data);
+  ASSERT_OK(id);
+  EXPECT_EQ(w->stats().bytes_new, 0u);
+  AddRoot(*w, *id);
+  // ...while its only snapshot is forgotten and pruned.
+  Forget(*b, root.snapshot);
+  auto report = Prune(*b, PruneAll());
+  ASSERT_OK(report);
+  ASSERT_GT(report->strata_deleted, 0u);
+  auto commit = w->Commit();
+  ASSERT_FALSE(commit.ok());
+  EXPECT_TRUE(commit.status().retryable()) << commit.status().ToString();
+  // Run again: the data is stored anew and the snapshot is whole.
+  EXPECT_EQ(CommitRoot(*other, data).blob, *id);
+  EXPECT_TRUE(ReadBlob(*Reopen(), *id) == data);
+  ExpectClean(*Reopen());
+}
+
+// A snapshot committed after the prune's intent and before its deletion record: the prune
+// re-marks it and keeps the strata it needs.
+TEST(PruneInterleavingTest, ASnapshotCommittedBetweenIntentAndDeletionIsRescued) {
+  auto hooked = std::make_shared<HookStore>(NewMemoryStore());
+  BasinOptions o;
+  o.store = hooked;
+  auto b = *Basin::Init(o, SmallBasin());
+  const std::string data = RandomBytes(2 << 20, 5);
+  GrainId blob;
+  {
+    auto w = *b->NewWriter();
+    blob = *PutBlob(*w, data);
+    const GrainId snap = AddRoot(*w, blob);
+    ASSERT_OK(w->Commit());
+    ASSERT_OK(w->RemoveSnapshot(snap));
+    ASSERT_OK(w->Commit());
+  }
+  // Opened before the intent, so it deduplicates against the condemned grains.
+  auto other = *Basin::Open(o, "correct horse");
+  auto w = *other->NewWriter();
+  w->SetReferences(Refs);
+  ASSERT_OK(PutBlob(*w, data));
+  AddRoot(*w, blob);
+  Status committed;
+  hooked->after_journal_put = [&] { committed = w->Commit().status(); };
+  auto report = Prune(*b, PruneAll());
+  ASSERT_OK(report);
+  ASSERT_OK(committed);
+  EXPECT_GT(report->strata_rescued, 0u);
+  auto fresh = *Basin::Open(o, "correct horse");
+  EXPECT_TRUE(ReadBlob(*fresh, blob) == data);
+  CheckOptions co = ReadData();
+  co.references = Refs;
+  auto check = CheckBasin(*fresh, co);
+  ASSERT_OK(check);
+  EXPECT_TRUE(check->problems.empty()) << check->problems[0].message;
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, PruneTest, AllStores(), StoreName);
+
+}  // namespace
+}  // namespace basin
