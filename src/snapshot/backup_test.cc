@@ -314,6 +314,62 @@ TEST_P(BackupTest, ADryRunWritesNothing) {
   EXPECT_TRUE(ListSnapshots(*basin_)->empty());
 }
 
+// Issue 12's measure: 30 snapshots, 20 forgotten, a prune; the basin is then no larger
+// than a fresh basin holding only the 10 kept snapshots, checks clean, and every kept
+// snapshot restores exactly.
+TEST_P(BackupTest, PruneAfterForgettingTwentyOfThirtyLeavesNoMoreThanAFreshBasinOfTheRest) {
+  for (int i = 0; i < 30; ++i) {
+    Write(src_ + "/f" + std::to_string(i), RandomBytes(150000, 500 + i));
+    if (i >= 3) {
+      ASSERT_EQ(::unlink((src_ + "/f" + std::to_string(i - 3)).c_str()), 0);
+    }
+    Write(src_ + "/log", RandomBytes(20000 * (i + 1), 7));  // grows: shares its start
+    MustBackup({});
+  }
+  auto all = *ListSnapshots(*basin_);
+  ASSERT_EQ(all.size(), 30u);
+  {
+    auto w = *basin_->NewWriter();
+    for (int i = 0; i < 20; ++i) ASSERT_OK(w->RemoveSnapshot(all[i].id));
+    ASSERT_OK(w->Commit());
+  }
+  PruneOptions po;
+  po.references = SnapshotReferences;
+  auto pruned = Prune(*basin_, po);
+  ASSERT_OK(pruned);
+  EXPECT_GT(pruned->strata_deleted, 10u);
+  CheckOptions co;
+  co.read_data = true;
+  co.references = SnapshotReferences;
+  auto check = CheckBasin(*basin_, co);
+  ASSERT_OK(check);
+  for (const auto& p : check->problems) ADD_FAILURE() << p.object << ": " << p.message;
+  EXPECT_TRUE(check->unreferenced.empty());
+  // A fresh basin of the kept snapshots: each restored, then backed up into it.
+  BasinOptions fo;
+  fo.store = NewMemoryStore();
+  InitOptions init;
+  init.password = "pw";
+  init.kdf = {1, 8 << 10};
+  init.settings.chunker = {16 << 10, 64 << 10, 256 << 10};
+  auto fresh = *Basin::Init(fo, init);
+  for (int i = 20; i < 30; ++i) {
+    RestoreOptions ro;
+    ro.target = dir_.path() + "/kept" + std::to_string(i);
+    ro.path = src_;
+    ro.verify = true;
+    ASSERT_OK(Restore(*basin_, *ReadSnapshot(*basin_, all[i].id), ro));
+    BackupOptions bo;
+    bo.paths = {ro.target};
+    ASSERT_OK(Backup(*fresh, bo));
+  }
+  const auto ours = *ComputeStats(*basin_), theirs = *ComputeStats(*fresh);
+  EXPECT_LE(ours.strata_bytes, theirs.strata_bytes * 11 / 10)
+      << ours.strata_bytes << " bytes against a fresh basin's " << theirs.strata_bytes;
+  // The newest restores exactly as the source is now.
+  ExpectRestoresExactly(*ReadSnapshot(*basin_, all[29].id));
+}
+
 std::shared_ptr<ObjectStore> FileStoreIn(const std::string& dir) {
   return *OpenFileStore(dir + "/basin");
 }
