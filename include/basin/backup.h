@@ -62,11 +62,14 @@ struct BackupResult {
   Snapshot snapshot;    // as stored (id, root, summary...)
   uint64_t errors = 0;  // entries skipped because they could not be read
   uint64_t changed_while_read = 0;
+  // Strata (and their grains) an interrupted backup had uploaded, reused by this one.
+  uint64_t strata_adopted = 0, grains_adopted = 0;
 };
 
-// Backs up options.paths. Errors reading single files or directories are warnings (the
-// snapshot of the rest is written; BackupResult::errors counts them); an error of the
-// basin or store fails the backup, and nothing of it becomes visible.
+// Backs up options.paths. InvalidArgument for a bad stdin_filename, NotFound for a path
+// that does not exist (nothing is written). Errors reading single files or directories are warnings
+// (the snapshot of the rest is written; BackupResult::errors counts them); an error of the basin or
+// store fails the backup, and nothing of it becomes visible.
 Result<BackupResult> Backup(Basin& basin, const BackupOptions& options);
 
 enum class Overwrite : uint8_t {
@@ -92,6 +95,7 @@ struct RestoreResult {
   uint64_t files = 0, dirs = 0, others = 0, bytes = 0;
   uint64_t skipped = 0;   // left as they were (--overwrite)
   uint64_t warnings = 0;  // metadata that could not be set (owner when not root, ...)
+  uint64_t errors = 0;    // files whose content could not be written (each one warned about)
   uint64_t verified = 0;
 };
 

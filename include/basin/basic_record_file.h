@@ -17,10 +17,10 @@ namespace basin {
 class BasicRecordWriter : public RecordWriter {
  public:
   // Opens the file for appending, creating it when absent or empty (the header is written
-  // at once, and is durable with the first Sync). A torn header (0 to 52 bytes: the writer died creating the file)
-  // is cut away and a torn last record is cut off, as point-in-time recovery would, and
-  // recovery() says so; damage before the end is refused with Corruption. Records are
-  // at most 1 GiB (InvalidArgument beyond).
+  // at once, and is durable with the first Sync). A torn header (0 to 52 bytes: the writer died
+  // creating the file) is cut away and a torn last record is cut off, as point-in-time recovery
+  // would, and recovery() says so; damage before the end is refused with Corruption. Records are at
+  // most 1 GiB (InvalidArgument beyond).
   static Result<std::unique_ptr<BasicRecordWriter>> Open(std::shared_ptr<ObjectStore> store,
                                                          std::string key, uint64_t first_entry = 0);
 };

@@ -36,6 +36,11 @@ struct StoreCounts {
   std::string ToString() const;
 };
 
+namespace internal {
+class CountingWriter;
+class CountingAppendable;
+}  // namespace internal
+
 class CountingStore : public ObjectStore {
  public:
   explicit CountingStore(std::shared_ptr<ObjectStore> base);
@@ -44,9 +49,6 @@ class CountingStore : public ObjectStore {
   void Reset();
 
   std::string url() const override { return base_->url(); }
-
-  // Used by the writers it hands out.
-  void Record(StoreOp op, bool ok, uint64_t sent, uint64_t received);
 
  protected:
   Status DoPut(std::string_view key, std::string_view data, PutMode mode) override;
@@ -61,6 +63,11 @@ class CountingStore : public ObjectStore {
   Result<std::unique_ptr<AppendableObject>> DoOpenAppendable(std::string_view key) override;
 
  private:
+  friend class internal::CountingWriter;
+  friend class internal::CountingAppendable;
+  // One call's outcome (also for the writers it hands out).
+  void Record(StoreOp op, bool ok, uint64_t sent, uint64_t received);
+
   struct AtomicCounts {
     std::atomic<uint64_t> requests{0}, errors{0}, bytes_sent{0}, bytes_received{0};
   };

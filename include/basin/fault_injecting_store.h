@@ -38,6 +38,11 @@ struct FaultPlan {
   bool retryable = true;
 };
 
+namespace internal {
+class FaultyWriter;
+class FaultyAppendable;
+}  // namespace internal
+
 class FaultInjectingStore : public ObjectStore {
  public:
   FaultInjectingStore(std::shared_ptr<ObjectStore> base, FaultPlan plan = {});
@@ -48,10 +53,6 @@ class FaultInjectingStore : public ObjectStore {
   uint64_t matching_calls() const;
 
   std::string url() const override { return base_->url(); }
-
-  // Decides whether this call of kind `op` fails; used by the writers it hands out.
-  bool ShouldFail(StoreOp op, FaultKind* kind);
-  Status FaultStatus(StoreOp op, std::string_view key) const;
 
  protected:
   Status DoPut(std::string_view key, std::string_view data, PutMode mode) override;
@@ -66,6 +67,12 @@ class FaultInjectingStore : public ObjectStore {
   Result<std::unique_ptr<AppendableObject>> DoOpenAppendable(std::string_view key) override;
 
  private:
+  friend class internal::FaultyWriter;
+  friend class internal::FaultyAppendable;
+  // Decides whether this call of kind `op` fails (also for the writers it hands out).
+  bool ShouldFail(StoreOp op, FaultKind* kind);
+  Status FaultStatus(StoreOp op, std::string_view key) const;
+
   std::shared_ptr<ObjectStore> base_;
   mutable std::mutex mu_;
   FaultPlan plan_;

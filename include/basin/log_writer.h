@@ -39,12 +39,12 @@ class LogWriter : public RecordWriter {
  public:
   // Opens the block file at `key` for appending, creating it when absent (or when the
   // object there is an empty log: 0 to 52 bytes of a torn header, which is cut away
-  // first; the log then stays one object, whatever options.layout says). An existing log that was not closed is first repaired with options.recovery,
-  // and recovery() says what was cut. In the single-object layout the store must support
-  // appendable objects (NotSupported otherwise: S3-like stores need kObjectPerBlock).
-  // Errors: InvalidArgument for a bad block size or a basic record file at `key`;
-  // AlreadyExists when another writer created the log at the same time; Corruption when
-  // options.recovery is kStrict and the log is damaged; the store's errors.
+  // first; the log then stays one object, whatever options.layout says). An existing log that was
+  // not closed is first repaired with options.recovery, and recovery() says what was cut. In the
+  // single-object layout the store must support appendable objects (NotSupported otherwise: S3-like
+  // stores need kObjectPerBlock). Errors: InvalidArgument for a bad block size or a basic record
+  // file at `key`; AlreadyExists when another writer created the log at the same time; Corruption
+  // when options.recovery is kStrict and the log is damaged; the store's errors.
   static Result<std::unique_ptr<LogWriter>> Open(std::shared_ptr<ObjectStore> store,
                                                  std::string key, const LogOptions& options);
 

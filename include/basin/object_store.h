@@ -58,11 +58,6 @@ struct ByteRange {
   std::string ToString() const;  // "all", "[10, 20)", "last 8 bytes"
 };
 
-// Resolves `range` against an object of `size` bytes into [*begin, *end), or returns the
-// InvalidArgument a store reports for `key`. Shared by the store implementations.
-Status ResolveRange(std::string_view key, const ByteRange& range, uint64_t size, uint64_t* begin,
-                    uint64_t* end);
-
 enum class PutMode : uint8_t {
   kOverwrite,   // replace any existing object
   kCreateOnly,  // fail with AlreadyExists if the key exists

@@ -99,11 +99,6 @@ class [[nodiscard]] Status {
   std::shared_ptr<const Rep> rep_;
 };
 
-// The process exit code for a status, one convention for every basin command:
-// 0 success, 1 damaged data or absent thing (and I/O failures), 2 bad usage,
-// 3 authentication or permission refused.
-int ExitCodeFor(const Status& s);
-
 // Result<T>: a T or a non-OK Status.
 template <typename T>
 class [[nodiscard]] Result {

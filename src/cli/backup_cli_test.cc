@@ -159,6 +159,28 @@ TEST_F(BackupCliTest, BadArgumentsFailClearly) {
   EXPECT_EQ(Run("forget").code, 2);
   EXPECT_EQ(Run("forget --keep-within 3x").code, 2);
   EXPECT_EQ(Run("restore latest --overwrite sometimes --target " + dir_.path() + "/x").code, 2);
+  // Regressions: each of these once exited 0 (or committed something unreadable).
+  EXPECT_EQ(Run("forget --keep-last -1").code, 2);  // forgot every snapshot
+  EXPECT_EQ(Run("backup --stdin --stdin-filename a/b").code, 2);
+  EXPECT_EQ(Run("backup " + dir_.path() + "/does-not-exist").code, 1);
+  EXPECT_EQ(Run("prune --abandoned-after 30m").code, 2);  // minutes are "min"
+  EXPECT_EQ(Run("prune --max-unused 5").code, 2);
+  EXPECT_EQ(nlohmann::json::parse(Run("snapshots --json").out).size(), 1u);
+  EXPECT_EQ(Run("prune --abandoned-after 15min").code, 0);
+}
+
+// A stratum cut short: restore fails (exit 1) rather than leaving a file out and exiting 0.
+TEST_F(BackupCliTest, ARestoreFromADamagedStratumFailsAndSaysWhere) {
+  Write(src_ + "/f", RandomBytes(300000, 3));
+  ASSERT_EQ(Run("backup " + src_).code, 0);
+  for (const auto& e : std::filesystem::recursive_directory_iterator(repo_ + "/strata/data")) {
+    if (e.is_regular_file()) std::filesystem::resize_file(e.path(), 1000);
+  }
+  RunResult r = Run("restore latest --target " + dir_.path() + "/out");
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("strata/data/"), std::string::npos) << r.err;
+  EXPECT_EQ(Run("check --read-data").code, 1);
+  EXPECT_EQ(Run("check").code, 0);  // the tail copies are whole; only data reads show it
 }
 
 }  // namespace

@@ -150,6 +150,7 @@ Status RunBackup(const GlobalOptions& g, const BackupArgs& a, Outcome* outcome) 
                                       {"data_stored", m.bytes_stored},
                                       {"errors", r.errors},
                                       {"changed_while_read", r.changed_while_read},
+                                      {"strata_adopted", r.strata_adopted},
                                       {"total_duration", m.duration_ns / 1e9},
                                       {"requests", RequestSummaryJson(b)}})));
   } else if (!g.quiet) {
@@ -157,8 +158,12 @@ Status RunBackup(const GlobalOptions& g, const BackupArgs& a, Outcome* outcome) 
                m.files_unchanged);
     fmt::print("Dirs:        {} new, {} changed, {} unmodified\n", m.dirs_new, m.dirs_changed,
                m.dirs_unchanged);
-    fmt::print("Added to the basin: {} ({} stored)\n", HumanBytes(m.bytes_added),
-               HumanBytes(m.bytes_stored));
+    fmt::print(
+        "Added to the basin: {} ({} stored){}\n", HumanBytes(m.bytes_added),
+        HumanBytes(m.bytes_stored),
+        r.strata_adopted > 0
+            ? fmt::format("; reused {} strata an interrupted backup had uploaded", r.strata_adopted)
+            : "");
     fmt::print("processed {} files, {} in {:.1f} s{}\n", m.total_files, HumanBytes(m.total_bytes),
                m.duration_ns / 1e9,
                r.errors > 0 ? fmt::format(", {} could not be read", r.errors) : "");
@@ -177,7 +182,7 @@ struct RestoreArgs {
   std::string host;
 };
 
-Status RunRestore(const GlobalOptions& g, const RestoreArgs& a) {
+Status RunRestore(const GlobalOptions& g, const RestoreArgs& a, Outcome* outcome) {
   if (a.target.empty()) return Status::InvalidArgument("restore where? give --target DIR");
   BASIN_ASSIGN_OR_RETURN(OpenedBasin b, OpenBasin(g));
   BASIN_ASSIGN_OR_RETURN(SnapshotRef ref, ParseSnapshotRef(a.snapshot));
@@ -227,6 +232,7 @@ Status RunRestore(const GlobalOptions& g, const RestoreArgs& a) {
                                       {"bytes_restored", r.bytes},
                                       {"skipped", r.skipped},
                                       {"warnings", r.warnings},
+                                      {"errors", r.errors},
                                       {"verified", r.verified},
                                       {"seconds", secs}})));
   } else if (!g.quiet) {
@@ -235,6 +241,10 @@ Status RunRestore(const GlobalOptions& g, const RestoreArgs& a) {
         ShortId(s.id), a.target, r.files, r.dirs, r.others, HumanBytes(r.bytes), secs,
         r.skipped > 0 ? fmt::format(", {} left as they were", r.skipped) : "",
         a.verify ? fmt::format(", {} files verified", r.verified) : "");
+  }
+  if (r.errors > 0) {
+    fmt::print(stderr, "basin: {} files could not be restored (named above)\n", r.errors);
+    outcome->exit_code = 1;
   }
   return Status::OK();
 }
@@ -287,7 +297,7 @@ void RegisterBackupCommands(CLI::App& app, GlobalOptions* g, Outcome* outcome) {
                       "always (default), if-changed (size or mtime differ) or never");
   restore->add_flag("--verify", r->verify, "Read every restored file back and check it");
   restore->add_option("--host", r->host, "With latest: the latest of this host");
-  restore->callback([g, r, outcome] { outcome->status = RunRestore(*g, *r); });
+  restore->callback([g, r, outcome] { outcome->status = RunRestore(*g, *r, outcome); });
 }
 
 }  // namespace basin::cli

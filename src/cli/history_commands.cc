@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <map>
 
 #include "basin/backup.h"
@@ -159,7 +160,10 @@ Result<double> ParseShare(const std::string& text) {
   } else if (*end != '\0') {
     return Status::InvalidArgument("not a share: " + text + " (say 5% or 0.05)");
   }
-  if (!(v >= 0 && v <= 1)) return Status::InvalidArgument("a share between 0% and 100%: " + text);
+  if (!(v >= 0 && v <= 1)) {
+    return Status::InvalidArgument("not a share between 0% and 100%: " + text +
+                                   (*end == '\0' ? " (a percentage needs its %)" : ""));
+  }
   return v;
 }
 
@@ -184,13 +188,35 @@ Result<uint64_t> ParseSize(const std::string& text) {
   return static_cast<uint64_t>(v * scale);
 }
 
+// An age: a number and a unit, s, min, h, d or w ("0", "90s", "15min", "24h", "7d").
+Result<std::chrono::seconds> ParseAge(const std::string& text) {
+  size_t digits = 0;
+  while (digits < text.size() && digits < 9 &&
+         std::isdigit(static_cast<unsigned char>(text[digits]))) {
+    ++digits;
+  }
+  const std::string_view unit = std::string_view(text).substr(digits);
+  int64_t scale = -1;
+  if (unit == "s" || (unit.empty() && text == "0")) scale = 1;
+  if (unit == "min") scale = 60;
+  if (unit == "h") scale = 3600;
+  if (unit == "d") scale = 86400;
+  if (unit == "w") scale = 7 * 86400;
+  if (digits == 0 || scale < 0) {
+    return Status::InvalidArgument("'" + text + "' is not an age (like 90s, 15min, 24h, 7d, 0)");
+  }
+  int64_t n = 0;
+  for (size_t i = 0; i < digits; ++i) n = n * 10 + (text[i] - '0');
+  return std::chrono::seconds(n * scale);
+}
+
 Status RunPrune(const GlobalOptions& g, OpenedBasin& b, const PruneArgs& a, bool dry_run) {
   PruneOptions o;
   BASIN_ASSIGN_OR_RETURN(o.max_unused, ParseShare(a.max_unused));
   if (!a.max_repack_size.empty()) {
     BASIN_ASSIGN_OR_RETURN(o.max_repack_bytes, ParseSize(a.max_repack_size));
   }
-  BASIN_ASSIGN_OR_RETURN(o.abandoned_after, ParseDuration(a.abandoned_after));
+  BASIN_ASSIGN_OR_RETURN(o.abandoned_after, ParseAge(a.abandoned_after));
   o.repack_cold = a.repack_cold;
   o.dry_run = dry_run;
   o.references = SnapshotReferences;
@@ -200,6 +226,10 @@ Status RunPrune(const GlobalOptions& g, OpenedBasin& b, const PruneArgs& a, bool
   }
   auto r = Prune(*b.basin, o);
   if (live) fmt::print(stderr, "\r\033[K");
+  if (r.status().IsAlreadyExists()) {  // another prune took over: it frees the space
+    if (!g.quiet) fmt::print(stderr, "basin: {}\n", r.status().message());
+    return Status::OK();
+  }
   BASIN_RETURN_IF_ERROR(r.status());
   if (g.json) {
     fmt::print("{}\n", JsonText(json({{"dry_run", dry_run},
@@ -321,6 +351,14 @@ Status Forget(const GlobalOptions& g, ForgetArgs a) {
   return Status::OK();
 }
 
+// A --keep-* count: 0 or more ("-1 keeps all" in restic; here the rule is left out).
+const CLI::Validator kCount(
+    [](std::string& v) -> std::string {
+      return !v.empty() && v[0] == '-' ? "a count of 0 or more (to keep all, leave the rule out)"
+                                       : "";
+    },
+    "N");
+
 void AddPruneOptions(CLI::App* cmd, PruneArgs* a) {
   cmd->add_option("--max-unused", a->max_unused,
                   "Repack partly used strata until unused space is at most this share (5%)");
@@ -369,12 +407,17 @@ void RegisterHistoryCommands(CLI::App& app, GlobalOptions* g, Outcome* outcome) 
   CLI::App* forget = app.add_subcommand(
       "forget", "Remove snapshots from the basin's history (prune frees their data)");
   forget->add_option("SNAPSHOT", f->ids, "Snapshots to remove (or use --keep rules)");
-  forget->add_option("--keep-last", f->policy.keep_last, "Keep the newest N");
-  forget->add_option("--keep-hourly", f->policy.keep_hourly, "Keep the newest of N hours");
-  forget->add_option("--keep-daily", f->policy.keep_daily, "Keep the newest of N days");
-  forget->add_option("--keep-weekly", f->policy.keep_weekly, "Keep the newest of N weeks");
-  forget->add_option("--keep-monthly", f->policy.keep_monthly, "Keep the newest of N months");
-  forget->add_option("--keep-yearly", f->policy.keep_yearly, "Keep the newest of N years");
+  forget->add_option("--keep-last", f->policy.keep_last, "Keep the newest N")->check(kCount);
+  forget->add_option("--keep-hourly", f->policy.keep_hourly, "Keep the newest of N hours")
+      ->check(kCount);
+  forget->add_option("--keep-daily", f->policy.keep_daily, "Keep the newest of N days")
+      ->check(kCount);
+  forget->add_option("--keep-weekly", f->policy.keep_weekly, "Keep the newest of N weeks")
+      ->check(kCount);
+  forget->add_option("--keep-monthly", f->policy.keep_monthly, "Keep the newest of N months")
+      ->check(kCount);
+  forget->add_option("--keep-yearly", f->policy.keep_yearly, "Keep the newest of N years")
+      ->check(kCount);
   forget->add_option("--keep-within", f->within,
                      "Keep all newer than the newest minus this (1y2m3d)");
   forget->add_option("--keep-tag", f->policy.keep_tags, "Keep all with this tag")

@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "cli/command.h"
+#include "util/exit_code.h"
 #include "cli/repo_common.h"
 
 namespace basin::cli {

@@ -159,7 +159,15 @@ Status BasinImpl::Load() {
   std::string bytes;
   Status s = hot_->Get(kCheckpointKey, ByteRange::All(), &bytes);
   if (s.ok()) {
-    BASIN_ASSIGN_OR_RETURN(Checkpoint c, DecodeCheckpoint(bytes, keys_, basin_id()));
+    auto decoded = DecodeCheckpoint(bytes, keys_, basin_id());
+    if (!decoded.ok()) {
+      // A damaged checkpoint is only a shortcut lost: format v1 never deletes journal
+      // records, so replaying them all from the first gives the same state (check reports
+      // the damage; the next checkpoint write replaces it).
+      checkpoint_damaged_ = decoded.status().message();
+      return CatchUp();
+    }
+    const Checkpoint& c = *decoded;
     std::lock_guard lock(state_mu_);
     state_ = BasinState::FromCheckpoint(c);
     auto skips = std::make_shared<Skips>();
@@ -214,8 +222,10 @@ Result<uint64_t> BasinImpl::CommitRecord(JournalRecord record,
     // Step 5: a record at or below the fold boundary was made while this writer stalled.
     std::string cp;
     Status g = hot_->Get(kCheckpointKey, ByteRange::All(), &cp);
-    if (g.ok()) {
-      BASIN_ASSIGN_OR_RETURN(Checkpoint c, DecodeCheckpoint(cp, keys_, basin_id()));
+    // (A damaged checkpoint folds nothing in v1, and the next one written replaces it.)
+    auto decoded = g.ok() ? DecodeCheckpoint(cp, keys_, basin_id()) : Result<Checkpoint>(g);
+    if (decoded.ok()) {
+      const Checkpoint& c = *decoded;
       if (c.folded_through >= record.seq) {
         hot_->Delete(JournalKey(record.seq)).IgnoreError();
         {
@@ -225,7 +235,7 @@ Result<uint64_t> BasinImpl::CommitRecord(JournalRecord record,
         BASIN_RETURN_IF_ERROR(CatchUp());
         continue;
       }
-    } else if (!g.IsNotFound()) {
+    } else if (!g.ok() && !g.IsNotFound()) {
       return g;
     }
     {
@@ -250,8 +260,9 @@ Status BasinImpl::MaybeCheckpoint(uint64_t seq) {
   const std::string bytes = EncodeCheckpoint(st.ToCheckpoint(), keys_, basin_id());
   if (g.IsNotFound()) return hot_->Put(kCheckpointKey, bytes, PutMode::kCreateOnly);
   BASIN_RETURN_IF_ERROR(g);
-  BASIN_ASSIGN_OR_RETURN(Checkpoint c, DecodeCheckpoint(old, keys_, basin_id()));
-  if (c.seq >= st.seq) return Status::OK();  // only ever forward
+  auto c = DecodeCheckpoint(old, keys_, basin_id());
+  // Only ever forward; a damaged one is replaced.
+  if (c.ok() && c->seq >= st.seq) return Status::OK();
   return hot_->PutIfMatch(kCheckpointKey, bytes, info.etag);
 }
 
@@ -282,8 +293,10 @@ Status BasinImpl::ReadGrain(const GrainLocation& loc, std::string* data, GrainTy
   BASIN_ASSIGN_OR_RETURN(ObjectStore * store, StoreFor(loc.stream));
   const std::string key = StratumKey(loc.stream, loc.stratum);
   std::string stored;
-  BASIN_RETURN_IF_ERROR(
-      store->Get(key, ByteRange::Span(loc.entry.offset, loc.entry.length), &stored));
+  Status got = store->Get(key, ByteRange::Span(loc.entry.offset, loc.entry.length), &stored);
+  // A range past the end is the stratum's damage (it was cut short), not the caller's.
+  if (got.IsInvalidArgument()) return Status::Corruption(got.message());
+  BASIN_RETURN_IF_ERROR(got);
   const std::string what = fmt::format("{} at offset {}", key, loc.entry.offset);
   auto codec = codecs_.Take();
   GrainHeader header;

@@ -76,6 +76,8 @@ class BasinImpl : public Basin {
   const std::string& host() const { return host_; }
   std::shared_ptr<BlockCache> cache() const { return cache_; }
   BasinState state() const;
+  // Why the checkpoint could not be used at open ("" when it could, or there is none).
+  const std::string& checkpoint_damaged() const { return checkpoint_damaged_; }
 
   // Writes `record` at the next free sequence number (the commit protocol's steps 3 to 6)
   // and applies it. Returns the sequence number. A merge that became void fails with
@@ -122,6 +124,7 @@ class BasinImpl : public Basin {
   BasinState state_;
   std::vector<CommitInfo> commits_;
   std::shared_ptr<const Skips> skips_ = std::make_shared<Skips>();  // guarded by state_mu_
+  std::string checkpoint_damaged_;  // why the checkpoint was passed over at open, or empty
   std::vector<std::pair<uint64_t, std::vector<ObjectName>>> deletions_;  // likewise
   std::mutex config_mu_;
 };

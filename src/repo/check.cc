@@ -64,6 +64,29 @@ class Checker {
   // Every journal record still stored, replayed from nothing, gives the state loaded.
   Status Journal() {
     Progress("journal");
+    if (!b_.checkpoint_damaged().empty()) {
+      Problem(std::string(kCheckpointKey), 0,
+              b_.checkpoint_damaged() + " (passed over: the journal was replayed from record 1)");
+    }
+    // Records past the last one opening read: one below them is missing (deleted or
+    // lost), and everything after the gap is invisible.
+    BASIN_ASSIGN_OR_RETURN(auto listed, b_.hot()->ListAll(kJournalPrefix));
+    for (const ObjectInfo& o : listed) {
+      const std::string_view hex = std::string_view(o.key).substr(kJournalPrefix.size());
+      uint64_t seq = 0;
+      bool ok = hex.size() == 16;
+      for (char c : hex) {
+        const int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        ok = ok && v >= 0;
+        seq = seq * 16 + static_cast<uint64_t>(v < 0 ? 0 : v);
+      }
+      if (ok && seq > state_.seq) {
+        Problem(o.key, 0,
+                fmt::format("a journal record after a gap: record {} is missing, so this one and "
+                            "any after it are not part of the basin",
+                            state_.seq + 1));
+      }
+    }
     if (state_.folded_through > 0) return Status::OK();  // (no folding in format v1)
     BasinState replay;
     std::string bytes;
@@ -302,9 +325,23 @@ class Checker {
     BASIN_RETURN_IF_ERROR(scan(b_.hot(), kMetaStrataPrefix));
     BASIN_RETURN_IF_ERROR(scan(b_.hot(), kTailsPrefix));
     BASIN_RETURN_IF_ERROR(scan(b_.hot(), kIndexPrefix));
-    if (o_.read_data) {
-      BASIN_ASSIGN_OR_RETURN(ObjectStore * data, b_.StoreFor(kStreamData));
-      BASIN_RETURN_IF_ERROR(scan(data, kDataStrataPrefix));
+    // Data strata are listed when they are on the hot store (a cold one is touched only
+    // with read_data): an indexed stratum the listing lacks is gone.
+    auto data = b_.StoreFor(kStreamData);
+    const bool list_data = data.ok() && (o_.read_data || *data == b_.hot());
+    if (list_data) BASIN_RETURN_IF_ERROR(scan(*data, kDataStrataPrefix));
+    absl::flat_hash_set<std::string> present;
+    BASIN_ASSIGN_OR_RETURN(auto metas, b_.hot()->ListAll(kMetaStrataPrefix));
+    for (const ObjectInfo& o : metas) present.insert(o.key);
+    if (list_data) {
+      BASIN_ASSIGN_OR_RETURN(auto datas, (*data)->ListAll(kDataStrataPrefix));
+      for (const ObjectInfo& o : datas) present.insert(o.key);
+    }
+    for (const auto& [name, h] : strata_) {
+      const std::string key = StratumKey(h.ref.stream, name);
+      if ((h.ref.stream == kStreamMeta || list_data) && !present.contains(key)) {
+        Problem(key, 0, "the index lists this stratum, but the store does not have it");
+      }
     }
     return Status::OK();
   }

@@ -23,7 +23,6 @@ namespace {
 
 using basin::testing::RandomBytes;
 
-
 // Cheap Argon2id costs for tests (libsodium's minimum memory).
 const KdfParams kFastKdf{1, 8 << 10};
 

@@ -7,9 +7,9 @@
 #define BASIN_REPO_JOURNAL_H_
 
 #include <array>
+#include <cstdint>
 #include <optional>
 #include <set>
-#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>

@@ -218,18 +218,33 @@ Status Pruner::FindUncommitted() {
     seen.push_back(std::move(x));
   }
   // Strata objects no record names (a marker is put before each: these are leftovers).
+  std::set<ObjectName> listed;
+  std::set<uint8_t> listed_streams;
   for (uint8_t stream : {kStreamMeta, kStreamData}) {
     auto store = b_.StoreFor(stream);
     if (!store.ok()) continue;
+    listed_streams.insert(stream);
     BASIN_ASSIGN_OR_RETURN(
         auto objects,
         (*store)->ListAll(stream == kStreamData ? kDataStrataPrefix : kMetaStrataPrefix));
     for (ObjectInfo& info : objects) {
       Seen x{0, {}, {}};
-      if (!ParseStratumKey(info.key, &x.stream, &x.id) || strata_.contains(x.id)) continue;
+      if (!ParseStratumKey(info.key, &x.stream, &x.id)) continue;
+      listed.insert(x.id);
+      if (strata_.contains(x.id)) continue;
       now = std::max(now, info.last_modified);
       x.info = std::move(info);
       seen.push_back(std::move(x));
+    }
+  }
+  // A stratum that holds live grains but is gone: the basin is damaged; deleting anything
+  // now could only make it worse.
+  for (const auto& [id, use] : strata_) {
+    if (use.live_bytes > 0 && listed_streams.contains(use.ref.stream) && !listed.contains(id)) {
+      return Status::NotFound(fmt::format(
+          "{} holds grains live snapshots reference, but the store does not have it: nothing "
+          "was pruned; run 'basin check'",
+          StratumKey(use.ref.stream, id)));
     }
   }
   if (!o_.dry_run) {
@@ -295,6 +310,14 @@ Status Pruner::RepackOne(StratumUse& s) {
     const uint64_t begin = s.live[i].offset;
     const uint64_t end = s.live[j - 1].offset + s.live[j - 1].length;
     status = store->Get(key, ByteRange::Span(begin, end - begin), &bytes);
+    if (status.IsInvalidArgument()) status = Status::Corruption(status.message());
+    if (status.IsNotFound()) {
+      // Gone since the inventory: only another prune deletes strata.
+      status = Status::AlreadyExists(fmt::format(
+          "{} was deleted meanwhile: another prune is running; this one stopped and deleted "
+          "nothing",
+          key));
+    }
     if (!status.ok()) break;
     if (bytes.size() != end - begin) {
       status = Status::Corruption(fmt::format("{}: short read at offset {}", key, begin));
@@ -446,7 +469,10 @@ Result<PruneReport> Pruner::Run() {
   BASIN_RETURN_IF_ERROR(DeleteObjects());
   r_.bytes_freed -= std::min(r_.bytes_freed, r_.bytes_written);  // net, as a dry run shows
   Progress("rewriting the index");
-  BASIN_RETURN_IF_ERROR(CompactIndexTables(b_, 1).status());
+  // A merge another process made meanwhile (AlreadyExists) is as good as ours.
+  if (auto c = CompactIndexTables(b_, 1); !c.ok() && !c.status().IsAlreadyExists()) {
+    return c.status();
+  }
   return r_;
 }
 

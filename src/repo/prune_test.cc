@@ -248,6 +248,54 @@ TEST(PruneInterleavingTest, ASnapshotCommittedBetweenIntentAndDeletionIsRescued)
   EXPECT_TRUE(check->problems.empty()) << check->problems[0].message;
 }
 
+TEST_P(PruneTest, CheckFindsAJournalGapAndAMissingStratumAndPruneThenDeletesNothing) {
+  auto b = Create();
+  CommitRoot(*b, RandomBytes(500 << 10, 1));
+  CommitRoot(*b, RandomBytes(500 << 10, 2));
+  CommitRoot(*b, RandomBytes(500 << 10, 3));
+  auto data = store_->ListAll("strata/data/");
+  ASSERT_OK(data);
+  ASSERT_FALSE(data->empty());
+  ASSERT_OK(store_->Delete((*data)[0].key));
+  auto report = CheckBasin(*Reopen(), CheckOptions{});
+  ASSERT_OK(report);
+  ASSERT_FALSE(report->problems.empty());
+  EXPECT_EQ(report->problems[0].object, (*data)[0].key);
+  const size_t before = Count("strata/");
+  auto pruned = Prune(*Reopen(), PruneAll());
+  EXPECT_TRUE(pruned.status().IsNotFound()) << pruned.status().ToString();
+  EXPECT_EQ(Count("strata/"), before);
+  // A record missing in the middle of the journal.
+  ASSERT_OK(store_->Delete("journal/0000000000000002"));
+  report = CheckBasin(*Reopen(), CheckOptions{});
+  ASSERT_OK(report);
+  bool gap = false;
+  for (const auto& p : report->problems) gap |= p.object == "journal/0000000000000003";
+  EXPECT_TRUE(gap);
+}
+
+TEST_P(PruneTest, ADamagedCheckpointIsPassedOverReportedAndReplaced) {
+  auto b = Create();  // checkpoint interval 4
+  std::vector<Root> roots;
+  for (int i = 0; i < 5; ++i) roots.push_back(CommitRoot(*b, RandomBytes(100 << 10, i)));
+  std::string cp;
+  ASSERT_OK(store_->Get("checkpoint", ByteRange::All(), &cp));
+  cp[cp.size() / 2] ^= 1;
+  ASSERT_OK(store_->Put("checkpoint", cp));
+  auto again = Reopen();
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(again->Snapshots().size(), 5u);
+  auto report = CheckBasin(*again, CheckOptions{});
+  ASSERT_OK(report);
+  ASSERT_EQ(report->problems.size(), 1u);
+  EXPECT_EQ(report->problems[0].object, "checkpoint");
+  // Commits go on, and the next checkpoint replaces the damaged one.
+  for (int i = 5; i < 8; ++i) CommitRoot(*again, RandomBytes(100 << 10, i));
+  report = CheckBasin(*Reopen(), CheckOptions{});
+  ASSERT_OK(report);
+  EXPECT_TRUE(report->problems.empty()) << report->problems[0].message;
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, PruneTest, AllStores(), StoreName);
 
 }  // namespace

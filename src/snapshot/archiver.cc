@@ -710,12 +710,31 @@ Result<BackupResult> Archiver::Run() {
   }
   result.errors = errors_;
   result.changed_while_read = changed_while_read_;
+  if (writer_) {
+    result.strata_adopted = writer_->stats().strata_adopted;
+    result.grains_adopted = writer_->stats().grains_adopted;
+  }
   return result;
 }
 
 }  // namespace
 
 Result<BackupResult> Backup(Basin& basin, const BackupOptions& options) {
+  if (options.from_stdin) {
+    const std::string& n = options.stdin_filename;
+    if (n.empty() || n == "." || n == ".." || n.find('/') != std::string::npos ||
+        n.find('\0') != std::string::npos) {
+      return Status::InvalidArgument(fmt::format(
+          "'{}' cannot be a file name in a snapshot (no '/', not empty, '.' or '..')", n));
+    }
+  } else {
+    for (const std::string& p : options.paths) {
+      struct stat st;
+      if (::lstat(p.c_str(), &st) != 0 && errno == ENOENT) {
+        return Status::NotFound(fmt::format("{} does not exist: nothing was backed up", p));
+      }
+    }
+  }
   Archiver a(basin, options);
   return a.Run();
 }

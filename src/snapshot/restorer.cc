@@ -92,7 +92,7 @@ class Restorer {
   std::map<std::pair<uint64_t, uint64_t>, std::string> links_;  // (device, inode) -> path
   std::vector<std::pair<std::string, std::string>> hardlinks_;  // (existing, new)
   std::atomic<uint64_t> files_done_{0}, dir_count_{0}, others_{0}, bytes_{0}, skipped_{0},
-      result_warnings_{0}, verified_{0};
+      result_warnings_{0}, verified_{0}, errors_{0};
 };
 
 bool Restorer::Wanted(const std::string& path, bool is_dir) const {
@@ -301,6 +301,7 @@ Status Restorer::RestoreEntry(const TreeEntry& e, const std::string& snapshot_pa
         Status s = WriteFile(*entry, target);
         if (!s.ok() && !s.IsCorruption() && !s.IsNotFound()) {
           Warn(target, s);
+          ++errors_;
           return Status::OK();
         }
         return s;  // damaged or missing data stops the restore
@@ -408,6 +409,7 @@ Result<RestoreResult> Restorer::Run(const Snapshot& snapshot) {
   r.bytes = bytes_;
   r.skipped = skipped_;
   r.warnings = result_warnings_;
+  r.errors = errors_;
   r.verified = verified_;
   return r;
 }

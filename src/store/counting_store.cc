@@ -34,7 +34,7 @@ std::string StoreCounts::ToString() const {
   return out;
 }
 
-namespace {
+namespace internal {
 
 class CountingWriter : public ObjectWriter {
  public:
@@ -87,7 +87,10 @@ class CountingAppendable : public AppendableObject {
   std::unique_ptr<AppendableObject> base_;
 };
 
-}  // namespace
+}  // namespace internal
+
+using internal::CountingAppendable;
+using internal::CountingWriter;
 
 CountingStore::CountingStore(std::shared_ptr<ObjectStore> base) : base_(std::move(base)) {}
 

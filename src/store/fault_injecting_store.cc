@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 namespace basin {
-namespace {
+namespace internal {
 
 class FaultyWriter : public ObjectWriter {
  public:
@@ -79,7 +79,10 @@ class FaultyAppendable : public AppendableObject {
   std::unique_ptr<AppendableObject> base_;
 };
 
-}  // namespace
+}  // namespace internal
+
+using internal::FaultyAppendable;
+using internal::FaultyWriter;
 
 FaultInjectingStore::FaultInjectingStore(std::shared_ptr<ObjectStore> base, FaultPlan plan)
     : base_(std::move(base)), plan_(plan), rng_(plan.seed) {}

@@ -26,6 +26,7 @@
 // Appendable objects and mapped reads, which step outside this protocol: file_handles.cc.
 #include "store/file_store.h"
 #include "store/file_util.h"
+#include "store/range.h"
 
 #include <dirent.h>
 #include <fcntl.h>

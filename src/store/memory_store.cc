@@ -3,6 +3,7 @@
 // object's entity tag is a number the store gives each version (a counter), so it changes
 // whenever the object is replaced or appended to.
 #include "basin/memory_store.h"
+#include "store/range.h"
 
 #include <chrono>
 #include <map>

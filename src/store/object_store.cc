@@ -1,4 +1,5 @@
 #include "basin/object_store.h"
+#include "store/range.h"
 
 #include <fmt/format.h>
 

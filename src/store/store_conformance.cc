@@ -14,7 +14,6 @@ namespace {
 
 using basin::testing::RandomBytes;
 
-
 std::string MustGet(ObjectStore& store, std::string_view key,
                     const ByteRange& range = ByteRange::All()) {
   std::string out;

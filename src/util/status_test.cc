@@ -1,4 +1,5 @@
 #include "basin/status.h"
+#include "util/exit_code.h"
 
 #include <gtest/gtest.h>
 

@@ -28,6 +28,7 @@
 #include <fmt/format.h>
 
 #include "basin/s3_store.h"
+#include "store/range.h"
 #include "store/s3/conditional_puts.h"
 #include "store/s3/s3_client.h"
 #include "store/s3/s3_protocol.h"

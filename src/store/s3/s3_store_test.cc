@@ -16,6 +16,7 @@
 #include <random>
 
 #include "basin/counting_store.h"
+#include "util/exit_code.h"
 #include "basin/log_reader.h"
 #include "basin/log_recovery.h"
 #include "basin/log_writer.h"
