@@ -300,6 +300,11 @@ TEST_F(CliTest, LogAppendKilledBySigkillLeavesAWholeUsableLog) {
         Child child(args);
         if (with_input) child.Write(lines);
         std::this_thread::sleep_for(std::chrono::milliseconds(with_input ? 2500 : 500));
+        // Killed once the log exists (a loaded machine, or a sanitizer build, may take
+        // longer than the sleep to start): the case is a writer killed after its header.
+        for (int i = 0; i < 200 && !std::filesystem::exists(log); ++i) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
         child.Kill();
       }
       const std::string expect = with_input ? lines : "";

@@ -126,8 +126,13 @@ Status Pruner::Mark(std::vector<GrainId> stack) {
     // An abandoned upload adopted and committed by a backup meanwhile is no longer one.
     if (abandoned_.erase(loc.stratum) > 0) ++r_.strata_rescued;
     if (condemned_.contains(loc.stratum) && !copied_.contains(id)) {
-      condemned_.erase(loc.stratum);  // rescued: a new snapshot needs it whole
-      ++r_.strata_rescued;
+      // Rescued (a new snapshot needs it), unless the grain has a copy outside the
+      // condemned strata (a backup that skipped them uploaded it again).
+      BASIN_ASSIGN_OR_RETURN(auto elsewhere, b_.Find(id, BasinImpl::Lookup::kDedup));
+      if (!elsewhere) {
+        condemned_.erase(loc.stratum);
+        ++r_.strata_rescued;
+      }
     }
     const auto type = static_cast<GrainType>(loc.entry.type);
     if (type != GrainType::kTree && type != GrainType::kSnapshot && type != GrainType::kClastList) {
