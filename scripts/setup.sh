@@ -11,6 +11,7 @@ PACKAGES=(
   zstd lz4 xxhash b3sum
   ceph-mon ceph-osd radosgw   # the S3 server the S3 tests run against (scripts/s3-server-start.sh)
   curl openssl                # which that script uses (its HTTPS certificates come from openssl)
+  spin                        # the model checker of model/prune.pml (model/check.sh)
 )
 # Extra packages for benchmarks against peers: BASIN_SETUP_BENCH=1 scripts/setup.sh
 if [ "${BASIN_SETUP_BENCH:-0}" = 1 ]; then
