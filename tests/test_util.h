@@ -80,10 +80,10 @@ const auto& StatusOf(const T& v) {
 
 // ASSERT_OK(expr) / EXPECT_OK(expr): expr (a Status or a Result<T>) is OK; the failure
 // message shows the expression and the status.
-#define BASIN_CHECK_OK_(check, expr)                                          \
-  do {                                                                        \
+#define BASIN_CHECK_OK_(check, expr)                                           \
+  do {                                                                         \
     const ::basin::Status basin_checked_ = ::basin::testing::StatusOf((expr)); \
-    check(basin_checked_.ok()) << #expr << ": " << basin_checked_.ToString(); \
+    check(basin_checked_.ok()) << #expr << ": " << basin_checked_.ToString();  \
   } while (0)
 #define ASSERT_OK(expr) BASIN_CHECK_OK_(ASSERT_TRUE, expr)
 #define EXPECT_OK(expr) BASIN_CHECK_OK_(EXPECT_TRUE, expr)

@@ -26,10 +26,10 @@ namespace basin {
 namespace {
 
 using basin::testing::RandomBytes;
-using basin::testing::TempDir;
 using basin::testing::RunBasin;
 using basin::testing::RunResult;
 using basin::testing::Slurp;
+using basin::testing::TempDir;
 using basin::testing::WaitFor;
 
 void Write(const std::string& path, const std::string& data) {
@@ -39,7 +39,9 @@ void Write(const std::string& path, const std::string& data) {
 RunResult Basin(const std::string& dir, const std::string& args) {
   return RunBasin(BASIN_BINARY, dir, args);
 }
-pid_t Spawn(const std::vector<std::string>& args) { return basin::testing::Spawn(BASIN_BINARY, args); }
+pid_t Spawn(const std::vector<std::string>& args) {
+  return basin::testing::Spawn(BASIN_BINARY, args);
+}
 int Wait(pid_t pid) { return WaitFor(pid); }
 
 class BackupCliTest : public ::testing::Test {
@@ -65,7 +67,8 @@ TEST_F(BackupCliTest, BackupSnapshotsLsDiffRestoreForgetRoundTrip) {
   Write(src_ + "/c", "new file");
   RunResult second = Run("backup --json " + src_);
   ASSERT_EQ(second.code, 0) << second.err;
-  const auto summary = nlohmann::json::parse(second.out.substr(second.out.rfind('\n', second.out.size() - 2) + 1));
+  const auto summary =
+      nlohmann::json::parse(second.out.substr(second.out.rfind('\n', second.out.size() - 2) + 1));
   EXPECT_EQ(summary["message_type"], "summary");
   EXPECT_EQ(summary["files_new"], 1);
   EXPECT_EQ(summary["files_unchanged"], 2);

@@ -8,8 +8,8 @@
 #include <cstdio>
 
 #include "cli/command.h"
-#include "util/exit_code.h"
 #include "cli/repo_common.h"
+#include "util/exit_code.h"
 
 namespace basin::cli {
 

@@ -27,10 +27,10 @@ namespace basin {
 namespace {
 
 using basin::testing::RandomBytes;
-using basin::testing::TempDir;
 using basin::testing::RunBasin;
 using basin::testing::RunResult;
 using basin::testing::Slurp;
+using basin::testing::TempDir;
 using basin::testing::WaitFor;
 
 class RepoCliTest : public ::testing::Test {

@@ -422,8 +422,10 @@ Status Check(const GlobalOptions& g, bool read_data, const std::string& subset) 
           r.journal_records, r.index_tables, r.strata, r.grains, r.grains_opened, r.references,
           HumanBytes(r.bytes_read));
       if (!r.unreferenced.empty()) {
-        fmt::print("{} objects no commit names (left by interrupted writers: the next backup adopts what it can, prune removes the rest once older than --abandoned-after)\n",
-                   r.unreferenced.size());
+        fmt::print(
+            "{} objects no commit names (left by interrupted writers: the next backup adopts what "
+            "it can, prune removes the rest once older than --abandoned-after)\n",
+            r.unreferenced.size());
       }
       fmt::print("{}\n", r.problems.empty() ? "no problems found"
                                             : fmt::format("{} problems found", r.problems.size()));

@@ -136,8 +136,7 @@ class SlowPutStore : public ObjectStore {
     return base_->Get(key, range, options, out, info);
   }
   Result<ObjectInfo> DoStat(std::string_view key) override { return base_->Stat(key); }
-  Status DoPutIfMatch(std::string_view key, std::string_view data,
-                      std::string_view etag) override {
+  Status DoPutIfMatch(std::string_view key, std::string_view data, std::string_view etag) override {
     return base_->PutIfMatch(key, data, etag);
   }
   Result<ListPage> DoList(const ListOptions& options) override { return base_->List(options); }

@@ -72,15 +72,8 @@ class Checker {
     // lost), and everything after the gap is invisible.
     BASIN_ASSIGN_OR_RETURN(auto listed, b_.hot()->ListAll(kJournalPrefix));
     for (const ObjectInfo& o : listed) {
-      const std::string_view hex = std::string_view(o.key).substr(kJournalPrefix.size());
       uint64_t seq = 0;
-      bool ok = hex.size() == 16;
-      for (char c : hex) {
-        const int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-        ok = ok && v >= 0;
-        seq = seq * 16 + static_cast<uint64_t>(v < 0 ? 0 : v);
-      }
-      if (ok && seq > state_.seq) {
+      if (ParseJournalKey(o.key, &seq) && seq > state_.seq) {
         Problem(o.key, 0,
                 fmt::format("a journal record after a gap: record {} is missing, so this one and "
                             "any after it are not part of the basin",

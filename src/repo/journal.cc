@@ -163,6 +163,17 @@ std::string_view NameBytes(const ObjectName& name) {
 
 std::string JournalKey(uint64_t seq) { return fmt::format("{}{:016x}", kJournalPrefix, seq); }
 
+bool ParseJournalKey(std::string_view key, uint64_t* seq) {
+  if (!key.starts_with(kJournalPrefix) || key.size() != kJournalPrefix.size() + 16) return false;
+  *seq = 0;
+  for (char c : key.substr(kJournalPrefix.size())) {
+    const int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (v < 0) return false;
+    *seq = *seq * 16 + static_cast<uint64_t>(v);
+  }
+  return true;
+}
+
 std::string EncodeRecord(const JournalRecord& r, const Keys& keys, std::string_view basin_id) {
   FieldWriter w;
   w.Varint(kTime, static_cast<uint64_t>(r.time_ns));

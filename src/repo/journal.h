@@ -103,6 +103,8 @@ struct BasinState {
 };
 
 std::string JournalKey(uint64_t seq);  // "journal/000000000000002a"
+// The sequence number a journal key names; false for any other key.
+bool ParseJournalKey(std::string_view key, uint64_t* seq);
 
 std::string EncodeRecord(const JournalRecord& record, const Keys& keys, std::string_view basin_id);
 // Corruption naming the record for damage, tampering, a wrong seq, or bad fields.

@@ -364,7 +364,10 @@ TEST_P(BackupTest, PruneAfterForgettingTwentyOfThirtyLeavesNoMoreThanAFreshBasin
     ASSERT_OK(Backup(*fresh, bo));
   }
   const auto ours = *ComputeStats(*basin_), theirs = *ComputeStats(*fresh);
-  EXPECT_LE(ours.strata_bytes, theirs.strata_bytes * 11 / 10)
+  // Prune leaves up to --max-unused (5%) unused, and which strata end up partly used
+  // depends on how parallel reads interleaved; more, smaller strata also carry more
+  // headers and indexes than the fresh basin's: 15% over is the bound.
+  EXPECT_LE(ours.strata_bytes, theirs.strata_bytes * 115 / 100)
       << ours.strata_bytes << " bytes against a fresh basin's " << theirs.strata_bytes;
   // The newest restores exactly as the source is now.
   ExpectRestoresExactly(*ReadSnapshot(*basin_, all[29].id));

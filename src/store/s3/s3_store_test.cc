@@ -16,7 +16,6 @@
 #include <random>
 
 #include "basin/counting_store.h"
-#include "util/exit_code.h"
 #include "basin/log_reader.h"
 #include "basin/log_recovery.h"
 #include "basin/log_writer.h"
@@ -27,6 +26,7 @@
 #include "s3_test_util.h"
 #include "store/store_conformance.h"
 #include "test_util.h"
+#include "util/exit_code.h"
 
 namespace basin {
 namespace {
