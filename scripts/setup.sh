@@ -15,7 +15,7 @@ PACKAGES=(
 )
 # Extra packages for benchmarks against peers: BASIN_SETUP_BENCH=1 scripts/setup.sh
 if [ "${BASIN_SETUP_BENCH:-0}" = 1 ]; then
-  PACKAGES+=(librocksdb-dev libleveldb-dev restic borgbackup)
+  PACKAGES+=(librocksdb-dev libleveldb-dev restic borgbackup hyperfine gnuplot-nox time)
 fi
 
 missing=()

@@ -60,7 +60,8 @@ Result<BasinStats> ComputeStats(Basin& basin);
 
 struct CompactReport {
   uint64_t tables_before = 0, tables_after = 0, entries = 0, bytes_written = 0;
-  uint64_t seq = 0;  // the journal record of the merge (0: nothing to do)
+  uint64_t tables_merged = 0;  // input tables of the merges made
+  uint64_t seq = 0;            // the journal record of the merge (0: nothing to do)
 };
 
 // Merges the live index tables into one (when there are at least `min_tables`), commits

@@ -63,6 +63,7 @@ BasinImpl::BasinImpl(const BasinOptions& options, Config config, Keys keys, std:
                                  : std::make_shared<BlockCache>(size_t{64} << 20)),
       executor_(options.executor ? options.executor : DefaultExecutor()),
       host_(options.host.empty() ? Hostname() : options.host),
+      auto_compact_index_(options.auto_compact_index),
       config_(std::move(config)),
       keys_(std::move(keys)),
       slot_in_use_(std::move(slot_in_use)),

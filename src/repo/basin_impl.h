@@ -75,6 +75,7 @@ class BasinImpl : public Basin {
   Executor* executor() const { return executor_; }
   const std::string& host() const { return host_; }
   std::shared_ptr<BlockCache> cache() const { return cache_; }
+  bool auto_compact_index() const { return auto_compact_index_; }
   BasinState state() const;
   // Why the checkpoint could not be used at open ("" when it could, or there is none).
   const std::string& checkpoint_damaged() const { return checkpoint_damaged_; }
@@ -114,6 +115,7 @@ class BasinImpl : public Basin {
   std::shared_ptr<BlockCache> cache_;
   Executor* executor_;
   std::string host_;
+  bool auto_compact_index_;
   Config config_;
   const Keys keys_;
   std::string slot_in_use_;
@@ -130,10 +132,6 @@ class BasinImpl : public Basin {
 };
 
 Result<std::unique_ptr<BasinWriter>> NewBasinWriter(BasinImpl* basin);
-
-// Merges the live index tables when there are at least `min_tables` (1: rewrites a single
-// one), leaving out entries of deleted strata; commits the merge and deletes the inputs.
-Result<CompactReport> CompactIndexTables(BasinImpl& basin, size_t min_tables);
 
 }  // namespace basin::repo
 

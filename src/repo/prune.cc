@@ -12,6 +12,7 @@
 #include "repo/basin_impl.h"
 #include "repo/clast.h"
 #include "repo/grain.h"
+#include "repo/index_compaction.h"
 #include "repo/stratum.h"
 
 namespace basin {
