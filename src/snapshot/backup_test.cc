@@ -280,6 +280,36 @@ TEST_P(BackupTest, RestoreHonoursIncludesExcludesAndOverwrite) {
   EXPECT_TRUE(CompareTrees(src_, o.target).empty());
 }
 
+// Each file is written to a temporary name beside its target and renamed into place. With
+// the working directory on another file system (tmpfs here), a temporary file made there
+// could not be renamed (EXDEV) and nothing would be restored.
+TEST_P(BackupTest, RestoreWorksWhateverFileSystemTheWorkingDirectoryIsOn) {
+  std::filesystem::create_directories(src_ + "/d");
+  Write(src_ + "/a.txt", "a");
+  Write(src_ + "/d/b.txt", "b");
+  const BackupResult r = MustBackup({});
+  std::string cwd_tmpl = "/dev/shm/basin-cwd-XXXXXX";
+  ASSERT_NE(::mkdtemp(cwd_tmpl.data()), nullptr) << "mkdtemp in /dev/shm";
+  const std::string cwd = cwd_tmpl;
+  struct stat at_cwd, at_target;
+  ASSERT_EQ(::stat(cwd.c_str(), &at_cwd), 0);
+  ASSERT_EQ(::stat(dir_.path().c_str(), &at_target), 0);
+  ASSERT_NE(at_cwd.st_dev, at_target.st_dev) << "the test needs two file systems";
+  const auto previous = std::filesystem::current_path();
+  ASSERT_EQ(::chdir(cwd.c_str()), 0);
+  RestoreOptions o;
+  o.target = dir_.path() + "/restored";
+  o.path = src_;
+  auto restored = Restore(*basin_, r.snapshot, o);
+  std::filesystem::current_path(previous);
+  const bool cwd_empty = std::filesystem::is_empty(cwd);
+  std::filesystem::remove_all(cwd);
+  ASSERT_TRUE(restored.ok()) << restored.status().ToString();
+  EXPECT_EQ(restored->errors, 0u);
+  EXPECT_TRUE(CompareTrees(src_, o.target).empty());
+  EXPECT_TRUE(cwd_empty) << "a restore left files in the working directory";
+}
+
 TEST_P(BackupTest, DiffNamesAddedRemovedModifiedAndMetadataOnlyChanges) {
   Write(src_ + "/same", "same");
   Write(src_ + "/gone", "gone");

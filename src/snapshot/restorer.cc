@@ -202,7 +202,7 @@ Status Restorer::WriteContent(int fd, const TreeEntry& e) {
 
 Status Restorer::WriteFile(const TreeEntry& e, const std::string& target) {
   BASIN_ASSIGN_OR_RETURN(snap::PathAt at, snap::PathAt::Of(target));
-  const std::string temp = TempName();
+  const std::string temp = at.Sibling(TempName());
   const int fd = ::openat(at.dir(), temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return ErrnoStatus(errno, "creating a temporary file for", target);
   Status s = WriteContent(fd, e);
