@@ -99,8 +99,8 @@ struct BasinOptions {
 
 struct InitOptions {
   bool encrypted = true;
-  std::string password;  // REQUIRED when encrypted
-  KdfParams kdf = {3, uint64_t{256} << 20};
+  std::string password;                      // REQUIRED when encrypted
+  KdfParams kdf = {20, uint64_t{64} << 20};  // see KdfParams
   BasinSettings settings;
 };
 
