@@ -69,7 +69,8 @@ BasinImpl::BasinImpl(const BasinOptions& options, Config config, Keys keys, std:
       slot_in_use_(std::move(slot_in_use)),
       gear_(keys_.GearTable()),
       codecs_(CompressionOptions{config_.settings.compression, config_.settings.compression_level}),
-      index_(hot_, cache_) {
+      index_(hot_, cache_),
+      read_cache_(options.read_cache_bytes, kReadWindow) {
   // Without a cold store, data strata are kept with everything else.
   if (!cold_ && config_.settings.cold_url.empty()) cold_ = hot_;
   if (!cold_ && options.open_store) {
@@ -294,7 +295,12 @@ Status BasinImpl::ReadGrain(const GrainLocation& loc, std::string* data, GrainTy
   BASIN_ASSIGN_OR_RETURN(ObjectStore * store, StoreFor(loc.stream));
   const std::string key = StratumKey(loc.stream, loc.stratum);
   std::string stored;
-  Status got = store->Get(key, ByteRange::Span(loc.entry.offset, loc.entry.length), &stored);
+  Status got = read_cache_.Read(
+      key, loc.stratum_size, loc.entry.offset, loc.entry.length,
+      [&](uint64_t offset, uint64_t length, std::string* out) {
+        return store->Get(key, ByteRange::Span(offset, length), out);
+      },
+      &stored);
   // A range past the end is the stratum's damage (it was cut short), not the caller's.
   if (got.IsInvalidArgument()) return Status::Corruption(got.message());
   BASIN_RETURN_IF_ERROR(got);

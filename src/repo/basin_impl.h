@@ -16,6 +16,7 @@
 #include "repo/index.h"
 #include "repo/journal.h"
 #include "repo/keys.h"
+#include "repo/read_cache.h"
 
 namespace basin::repo {
 
@@ -122,6 +123,7 @@ class BasinImpl : public Basin {
   std::array<uint64_t, 256> gear_;
   CodecPool codecs_;
   IndexSet index_;
+  StratumReadCache read_cache_;
   mutable std::mutex state_mu_;
   BasinState state_;
   std::vector<CommitInfo> commits_;

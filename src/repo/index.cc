@@ -147,6 +147,7 @@ struct IndexSet::Table {
     }
     loc->stratum = strata[ordinal].id;
     loc->stream = strata[ordinal].stream;
+    loc->stratum_size = strata[ordinal].size;
     return Status::OK();
   }
 

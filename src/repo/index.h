@@ -29,7 +29,8 @@ namespace basin::repo {
 struct GrainLocation {
   ObjectName stratum{};
   uint8_t stream = 0;
-  GrainEntry entry;  // offset, length, type, raw length in that stratum
+  GrainEntry entry;           // offset, length, type, raw length in that stratum
+  uint64_t stratum_size = 0;  // the stratum's bytes, as its index table says (0: unknown)
 };
 
 // A stratum and the grains of it an index table lists.
