@@ -22,7 +22,9 @@ Status Mount(const GlobalOptions& g, const MountArgs& a) {
   BASIN_RETURN_IF_ERROR(mount::CheckMountable(a.mountpoint));
   BASIN_ASSIGN_OR_RETURN(OpenedBasin b, OpenBasin(g));
   mount::SnapshotFsOptions fs_options;
-  fs_options.warning = [](const Status& s) { fmt::print(stderr, "basin mount: {}\n", s.ToString()); };
+  fs_options.warning = [](const Status& s) {
+    fmt::print(stderr, "basin mount: {}\n", s.ToString());
+  };
   mount::SnapshotFs fs(*b.basin, fs_options);
   BASIN_RETURN_IF_ERROR(fs.Start());
   mount::FuseMountOptions o;

@@ -20,8 +20,8 @@ Result<std::unique_ptr<FileReader>> FileReader::Open(Basin& basin, GrainCache& c
   uint64_t total = 0;
   for (const ContentPiece& p : pieces) {
     if (p.size > e.size - total) {
-      return Status::Corruption(fmt::format("'{}': its pieces hold more than its {} bytes",
-                                            e.name, e.size));
+      return Status::Corruption(
+          fmt::format("'{}': its pieces hold more than its {} bytes", e.name, e.size));
     }
     total += p.size;
   }
@@ -57,8 +57,8 @@ Result<std::shared_ptr<const std::string>> FileReader::Chunk(size_t index) {
   const ContentPiece& p = pieces_[index];
   BASIN_ASSIGN_OR_RETURN(auto data, cache_.GetChunk(p.id));
   if (data->size() != p.size) {
-    return Status::Corruption(fmt::format("chunk {} holds {} bytes, the file says {}",
-                                          p.id.ToHex(), data->size(), p.size));
+    return Status::Corruption(fmt::format("chunk {} holds {} bytes, the file says {}", p.id.ToHex(),
+                                          data->size(), p.size));
   }
   std::lock_guard lock(mu_);
   last_index_ = index;

@@ -155,7 +155,8 @@ Status CheckMountable(const std::string& mountpoint) {
       return Status::NotFound(fmt::format(
           "the mount point '{}' does not exist: create an empty directory for it", mountpoint));
     }
-    return Status::IOError(fmt::format("the mount point '{}': {}", mountpoint, std::strerror(errno)));
+    return Status::IOError(
+        fmt::format("the mount point '{}': {}", mountpoint, std::strerror(errno)));
   }
   if (!S_ISDIR(st.st_mode)) {
     return Status::InvalidArgument(
@@ -166,7 +167,8 @@ Status CheckMountable(const std::string& mountpoint) {
     return Status::NotSupported(fmt::format(
         "FUSE is not available: /dev/fuse {} (install fuse3 and load the fuse module; in a "
         "container, give it the /dev/fuse device and CAP_SYS_ADMIN)",
-        errno == ENOENT ? "does not exist" : std::string("cannot be opened: ") + std::strerror(errno)));
+        errno == ENOENT ? "does not exist"
+                        : std::string("cannot be opened: ") + std::strerror(errno)));
   }
   ::close(fd);
   return Status::OK();

@@ -5,8 +5,8 @@
 #define BASIN_MOUNT_GRAIN_CACHE_H_
 
 #include <condition_variable>
-#include <functional>
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>

@@ -28,7 +28,7 @@ namespace basin::mount {
 struct VirtualDir {
   std::map<std::string, std::unique_ptr<VirtualDir>, std::less<>> dirs;
   std::map<std::string, size_t, std::less<>> snapshots;  // name -> index in the layout
-  std::string latest;  // the name `latest` points to; empty: no such link
+  std::string latest;   // the name `latest` points to; empty: no such link
   int64_t time_ns = 0;  // of the newest snapshot below (its mtime)
 };
 

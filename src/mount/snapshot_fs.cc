@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "basin/checksum.h"
+#include "snapshot/fs_meta.h"
 
 namespace basin::mount {
 namespace {
@@ -33,9 +34,7 @@ uint64_t InoOf(std::string_view key) {
   return h < 2 ? h + 2 : h;
 }
 
-uint64_t PathIno(std::string_view path) {
-  return Components(path).empty() ? 1 : InoOf(path);
-}
+uint64_t PathIno(std::string_view path) { return Components(path).empty() ? 1 : InoOf(path); }
 
 timespec ToTimespec(int64_t ns) {
   timespec t;
@@ -55,26 +54,6 @@ timespec ToTimespec(const Timespec& t) {
   return out;
 }
 
-mode_t TypeBits(EntryType type) {
-  switch (type) {
-    case EntryType::kFile:
-      return S_IFREG;
-    case EntryType::kDirectory:
-      return S_IFDIR;
-    case EntryType::kSymlink:
-      return S_IFLNK;
-    case EntryType::kFifo:
-      return S_IFIFO;
-    case EntryType::kSocket:
-      return S_IFSOCK;
-    case EntryType::kCharDevice:
-      return S_IFCHR;
-    case EntryType::kBlockDevice:
-      return S_IFBLK;
-  }
-  return S_IFREG;
-}
-
 // Bytes a file's data takes: its chunks, not its holes (only known without reading a
 // clast list when the pieces sit in the entry).
 uint64_t DataBytes(const TreeEntry& e) {
@@ -89,11 +68,11 @@ uint64_t DataBytes(const TreeEntry& e) {
 struct SnapshotFs::Node {
   std::shared_ptr<const MountLayout> layout;  // keeps dir, link_in and snapshot alive
   std::string path;
-  const VirtualDir* dir = nullptr;      // a directory of the layout
-  const VirtualDir* link_in = nullptr;  // a `latest` symlink
-  const Snapshot* snapshot = nullptr;   // inside this snapshot:
+  const VirtualDir* dir = nullptr;         // a directory of the layout
+  const VirtualDir* link_in = nullptr;     // a `latest` symlink
+  const Snapshot* snapshot = nullptr;      // inside this snapshot:
   std::shared_ptr<const TreeEntry> entry;  // the entry (null: the snapshot's root)
-  GrainId root;                             // the snapshot's root tree
+  GrainId root;                            // the snapshot's root tree
 };
 
 SnapshotFs::SnapshotFs(Basin& basin, SnapshotFsOptions options)
@@ -224,8 +203,9 @@ struct stat SnapshotFs::Attributes(const Node& n) const {
   if (e.type == EntryType::kFile && e.links > 1) {
     st.st_ino = InoOf(fmt::format("{}:{}:{}", n.snapshot->id.ToHex(), e.device, e.inode));
   }
-  st.st_mode = TypeBits(e.type) | (e.mode & 07777);
-  st.st_nlink = e.type == EntryType::kDirectory ? 1 : static_cast<nlink_t>(std::max<uint64_t>(e.links, 1));
+  st.st_mode = snap::TypeBits(e.type) | (e.mode & 07777);
+  st.st_nlink =
+      e.type == EntryType::kDirectory ? 1 : static_cast<nlink_t>(std::max<uint64_t>(e.links, 1));
   st.st_uid = e.uid;
   st.st_gid = e.gid;
   st.st_size = static_cast<off_t>(e.type == EntryType::kSymlink ? e.symlink_target.size() : e.size);

@@ -11,9 +11,9 @@
 #include <thread>
 
 #include "awkward_tree.h"
-#include "cli_test_util.h"
 #include "basin/backup.h"
 #include "basin/file_store.h"
+#include "cli_test_util.h"
 #include "mount/mount_layout.h"
 #include "test_util.h"
 
@@ -110,7 +110,7 @@ TEST_F(SnapshotFsTest, TheLayoutListsSnapshotsByTimeIdTagAndHost) {
   EXPECT_EQ(Names(*fs, "/hosts/box"), (std::vector<std::string>{time, "latest"}));
   // Each of them holds the snapshot's tree.
   for (const std::string& top : {"/snapshots/" + time, "/ids/" + s.id.ToHex().substr(0, 8),
-                                "/tags/daily/" + time, "/hosts/box/" + time}) {
+                                 "/tags/daily/" + time, "/hosts/box/" + time}) {
     ASSERT_OK_AND_ASSIGN(struct stat st, fs->Stat(top + src_ + "/one-byte"));
     EXPECT_EQ(st.st_size, 1) << top;
   }
@@ -121,8 +121,8 @@ TEST_F(SnapshotFsTest, TheLayoutListsSnapshotsByTimeIdTagAndHost) {
 TEST_F(SnapshotFsTest, EntriesShowTheStoredMetadata) {
   MustBackup();
   auto fs = Fs();
-  for (const char* rel : {"/dir", "/dir/sub", "/dir/random", "/modes", "/old", "/future",
-                          "/sparse", "/fifo", "/dangling", "/hard-a", "/dir/hard-b"}) {
+  for (const char* rel : {"/dir", "/dir/sub", "/dir/random", "/modes", "/old", "/future", "/sparse",
+                          "/fifo", "/dangling", "/hard-a", "/dir/hard-b"}) {
     struct stat want;
     ASSERT_EQ(::lstat((src_ + rel).c_str(), &want), 0) << rel;
     ASSERT_OK_AND_ASSIGN(struct stat got, fs->Stat(Latest(*fs, rel)));
@@ -226,7 +226,8 @@ TEST_F(SnapshotFsTest, ANewSnapshotAppearsWhenTheLayoutIsListedAgain) {
   const Snapshot second = MustBackup();
   ASSERT_EQ(Names(*fs, "/snapshots").size(), 3u);  // two and latest
   // (named "...Z-1" when both backups ran within one second)
-  EXPECT_TRUE(fs->ReadLink("/snapshots/latest")->starts_with(MountLayout::TimeName(second.time_ns)));
+  EXPECT_TRUE(
+      fs->ReadLink("/snapshots/latest")->starts_with(MountLayout::TimeName(second.time_ns)));
   std::string byte(1, '\0');
   ASSERT_OK_AND_ASSIGN(auto file, fs->Open(Latest(*fs, "/one-byte")));
   ASSERT_OK(file->Read(0, 1, byte.data()));

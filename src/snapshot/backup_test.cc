@@ -12,13 +12,13 @@
 #include <filesystem>
 #include <fstream>
 
+#include "awkward_tree.h"
 #include "basin/file_store.h"
 #include "basin/forget.h"
 #include "basin/maintenance.h"
 #include "basin/memory_store.h"
 #include "cli_test_util.h"
 #include "s3_test_store.h"
-#include "awkward_tree.h"
 #include "test_util.h"
 #include "tree_compare.h"
 
@@ -27,11 +27,11 @@ namespace {
 
 using basin::testing::CompareTrees;
 using basin::testing::MakeAwkwardTree;
-using basin::testing::SetTimes;
-using basin::testing::Write;
 using basin::testing::RandomBytes;
+using basin::testing::SetTimes;
 using basin::testing::Slurp;
 using basin::testing::TempDir;
+using basin::testing::Write;
 
 struct StoreKind {
   std::string name;
