@@ -3,7 +3,9 @@
 // snapshots appearing without a remount, damaged data read as EIO, clean unmounts. No
 // test leaves a mount behind: TearDown unmounts and kills whatever is left.
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -195,6 +197,27 @@ TEST_F(MountCliTest, AMissingMountPointOrAFileIsAClearError) {
   EXPECT_EQ(help.code, 0);
   EXPECT_NE(help.out.find("--allow-other"), std::string::npos);
   EXPECT_NE(help.out.find("snapshots/<time>"), std::string::npos);
+}
+
+// In a mount namespace of its own whose /dev is an empty tmpfs, the command says that
+// /dev/fuse is missing and what to do, rather than failing inside libfuse.
+TEST_F(MountCliTest, WithoutDevFuseTheErrorSaysWhatIsMissing) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    if (::unshare(CLONE_NEWNS) != 0 ||
+        ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+        ::mount("tmpfs", "/dev", "tmpfs", 0, nullptr) != 0) {
+      ::_exit(100);
+    }
+    const RunResult r = Run("mount " + mnt_);
+    int code = 0;
+    if (r.code == 0) code = 101;
+    if (r.err.find("/dev/fuse does not exist") == std::string::npos) code = 102;
+    ::_exit(code);
+  }
+  ASSERT_GT(pid, 0);
+  EXPECT_EQ(basin::testing::WaitFor(pid), 0) << "100: no namespace; 101: mounted; 102: message";
+  EXPECT_FALSE(IsMounted(mnt_));
 }
 
 }  // namespace
