@@ -29,7 +29,7 @@ size_t TreeCharge(const basin::Tree& t) {
 
 struct GrainCache::Fetch {
   bool done = false;
-  Result<Value> result = Status::OK();
+  Result<Value> result = Status::IOError("grain fetch still running");
   std::condition_variable cv;
 };
 
