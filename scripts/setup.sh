@@ -9,6 +9,7 @@ PACKAGES=(
   libcurl4-openssl-dev libssl-dev libpugixml-dev nlohmann-json3-dev libcli11-dev
   libfmt-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
   zstd lz4 xxhash b3sum
+  libfuse3-dev fuse3          # basin mount (FUSE); fuse3 brings fusermount3
   ceph-mon ceph-osd radosgw   # the S3 server the S3 tests run against (scripts/s3-server-start.sh)
   curl openssl                # which that script uses (its HTTPS certificates come from openssl)
   spin                        # the model checker of model/prune.pml (model/check.sh)

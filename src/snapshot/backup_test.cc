@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "awkward_tree.h"
 #include "basin/file_store.h"
 #include "basin/forget.h"
 #include "basin/maintenance.h"
@@ -25,55 +26,12 @@ namespace basin {
 namespace {
 
 using basin::testing::CompareTrees;
+using basin::testing::MakeAwkwardTree;
 using basin::testing::RandomBytes;
+using basin::testing::SetTimes;
 using basin::testing::Slurp;
 using basin::testing::TempDir;
-
-void Write(const std::string& path, const std::string& data) {
-  std::ofstream(path, std::ios::binary) << data;
-}
-
-void SetTimes(const std::string& path, int64_t sec, long nsec) {
-  const timespec t[2] = {{sec, nsec}, {sec, nsec}};
-  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), t, AT_SYMLINK_NOFOLLOW), 0) << path;
-}
-
-// A tree holding every kind of entry and the names and metadata that trip backup tools.
-void MakeAwkwardTree(const std::string& root) {
-  namespace fs = std::filesystem;
-  fs::create_directories(root + "/dir/sub/empty");
-  Write(root + "/empty-file", "");
-  Write(root + "/one-byte", "x");
-  Write(root + "/dir/text", std::string(100000, 'a'));
-  Write(root + "/dir/random", RandomBytes(3 << 20, 5));
-  Write(root + std::string("/new\nline"), "newline");
-  Write(root + "/back\\slash", "backslash");
-  Write(root + std::string("/not-utf8-\xff\xfe"), "bytes");
-  Write(root + "/" + std::string(255, 'n'), "longest name");
-  fs::create_symlink("does/not/exist", root + "/dangling");
-  fs::create_symlink("/etc/hostname", root + "/absolute");
-  fs::create_symlink("loop", root + "/loop");
-  ASSERT_EQ(::mkfifo((root + "/fifo").c_str(), 0640), 0);
-  Write(root + "/hard-a", "linked");
-  fs::create_hard_link(root + "/hard-a", root + "/dir/hard-b");
-  Write(root + "/modes", "suid");
-  ::chmod((root + "/modes").c_str(), 06755);
-  ::chmod((root + "/dir/sub").c_str(), 01777);
-  Write(root + "/xattrs", "with attributes");
-  ASSERT_EQ(::setxattr((root + "/xattrs").c_str(), "user.basin", "value\0x", 7, 0), 0);
-  Write(root + "/old", "before 1970");
-  SetTimes(root + "/old", -86400 * 365, 123456789);
-  Write(root + "/future", "far future");
-  SetTimes(root + "/future", 13'000'000'000LL, 999999999);  // year 2381
-  // A sparse file: data, a hole, data, and a hole at the end.
-  const int fd = ::open((root + "/sparse").c_str(), O_WRONLY | O_CREAT, 0644);
-  ASSERT_GE(fd, 0);
-  ASSERT_EQ(::pwrite(fd, "head", 4, 0), 4);
-  ASSERT_EQ(::pwrite(fd, "middle", 6, 8 << 20), 6);
-  ASSERT_EQ(::ftruncate(fd, 20 << 20), 0);
-  ::close(fd);
-  SetTimes(root + "/dir/sub", 1'600'000'000, 1);
-}
+using basin::testing::Write;
 
 struct StoreKind {
   std::string name;

@@ -321,9 +321,7 @@ Status Restorer::RestoreEntry(const TreeEntry& e, const std::string& snapshot_pa
     case EntryType::kCharDevice:
     case EntryType::kBlockDevice: {
       ::unlinkat(at.dir(), at.name(), 0);
-      const mode_t type = e.type == EntryType::kFifo         ? S_IFIFO
-                          : e.type == EntryType::kCharDevice ? S_IFCHR
-                                                             : S_IFBLK;
+      const mode_t type = snap::TypeBits(e.type);
       if (e.type != EntryType::kFifo && !root_) {
         Warn(target, Status::PermissionDenied("device files are restored only by root"));
         return Status::OK();
