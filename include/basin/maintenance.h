@@ -103,14 +103,22 @@ struct PruneReport {
   uint64_t bytes_repack_read = 0, bytes_written = 0;
   uint64_t objects_deleted = 0;
   uint64_t intent_seq = 0, deletion_seq = 0;  // the journal records (0: none written)
+  // Unfinished uploads older than abandoned_after that killed writers left in the basin's
+  // stores (temporary files, S3 multipart uploads): removed, or with dry_run counted
+  // (ObjectStore::Sweep).
+  uint64_t uploads_swept = 0;
+  // Why they could not be swept (the store refused the listing, say), or empty. Not an
+  // error of the prune: what it did stands.
+  std::string sweep_problem;
 };
 
 // Removes what no live snapshot references (docs/format/maintenance.md, "Prune"): deletes
-// wholly unused strata, repacks partly used ones, collects abandoned uploads, and rewrites
-// the index without their entries. Safe while backups and restores run in other processes
-// (no locks). NotFound/Corruption when a live snapshot references a grain the basin lacks
-// (nothing is changed: run check); AlreadyExists when another prune took over meanwhile
-// (nothing was deleted by this one). When it returns OK, the space is freed.
+// wholly unused strata, repacks partly used ones, collects abandoned uploads, sweeps
+// unfinished ones (ObjectStore::Sweep), and rewrites the index without their entries. Safe while
+// backups and restores run in other processes (no locks). NotFound/Corruption when a live snapshot
+// references a grain the basin lacks (nothing is changed: run check); AlreadyExists when another
+// prune took over meanwhile (nothing was deleted by this one). When it returns OK, the space is
+// freed.
 Result<PruneReport> Prune(Basin& basin, const PruneOptions& options);
 
 }  // namespace basin

@@ -248,6 +248,8 @@ Status RunPrune(const GlobalOptions& g, OpenedBasin& b, const PruneArgs& a, bool
                                       {"bytes_repack_read", r->bytes_repack_read},
                                       {"bytes_written", r->bytes_written},
                                       {"objects_deleted", r->objects_deleted},
+                                      {"uploads_swept", r->uploads_swept},
+                                      {"sweep_problem", r->sweep_problem},
                                       {"intent_seq", r->intent_seq},
                                       {"deletion_seq", r->deletion_seq},
                                       {"requests", RequestSummaryJson(b)}})));
@@ -266,6 +268,13 @@ Status RunPrune(const GlobalOptions& g, OpenedBasin& b, const PruneArgs& a, bool
                  : "");
   if (r->strata_rescued > 0) {
     fmt::print("kept {} strata that backups running meanwhile need\n", r->strata_rescued);
+  }
+  if (r->uploads_swept > 0) {
+    fmt::print("{} {} unfinished uploads killed writers left\n",
+               dry_run ? "would remove" : "removed", r->uploads_swept);
+  }
+  if (!r->sweep_problem.empty()) {
+    fmt::print(stderr, "basin: warning: unfinished uploads were not swept: {}\n", r->sweep_problem);
   }
   fmt::print("{} {}\n", dry_run ? "would free" : "freed", HumanBytes(r->bytes_freed));
   fmt::print("{}", RequestSummary(b));

@@ -62,6 +62,9 @@ class Pruner {
   Status MarkNewSnapshots();
   Status Plan();
   Status FindUncommitted();
+  // Removes unfinished uploads (temporary files, S3 multipart uploads) older than
+  // abandoned_after in the basin's stores; a failure is reported, not fatal.
+  void SweepUnfinished();
   Status Repack();
   Status RepackOne(StratumUse& s);
   Status SealOutput(uint8_t stream);
@@ -281,6 +284,26 @@ Status Pruner::FindUncommitted() {
   return Status::OK();
 }
 
+void Pruner::SweepUnfinished() {
+  SweepOptions so;
+  so.min_age = o_.abandoned_after;
+  so.dry_run = o_.dry_run;
+  // Everything under the hot store's root is the basin's; on a cold store, its data strata.
+  std::vector<std::pair<ObjectStore*, std::string_view>> places = {{b_.hot(), ""}};
+  if (auto cold = b_.StoreFor(kStreamData); cold.ok() && *cold != b_.hot()) {
+    places.emplace_back(*cold, kDataStrataPrefix);
+  }
+  for (const auto& [store, prefix] : places) {
+    so.prefix = std::string(prefix);
+    auto swept = store->Sweep(so);
+    if (!swept.ok()) {
+      r_.sweep_problem = swept.status().ToString();
+      return;
+    }
+    r_.uploads_swept += swept->removed;
+  }
+}
+
 Status Pruner::SealOutput(uint8_t stream) {
   std::unique_ptr<StratumWriter>& w = out_[Slot(stream)];
   if (!w) return Status::OK();
@@ -422,6 +445,7 @@ Result<PruneReport> Pruner::Run() {
   BASIN_RETURN_IF_ERROR(MarkNewSnapshots());
   BASIN_RETURN_IF_ERROR(Plan());
   BASIN_RETURN_IF_ERROR(FindUncommitted());
+  SweepUnfinished();
   r_.strata_deleted = whole_.size();
   r_.strata_repacked = repack_.size();
   if (o_.dry_run) {
