@@ -113,6 +113,74 @@ TEST_F(BackupCliTest, UnreadableFilesAreWarnedAboutSkippedAndExitFour) {
   EXPECT_EQ(code, 4) << "10: init, 11: no warning, 12: readable file missing, 13: secret kept";
 }
 
+// The summary of a backup, the last JSON line it printed (null when there is none).
+nlohmann::json LastJsonLine(const std::string& out) {
+  const size_t end = out.find_last_not_of('\n');
+  if (end == std::string::npos) return nullptr;
+  const size_t start = out.rfind('\n', end);
+  return nlohmann::json::parse(out.substr(start == std::string::npos ? 0 : start + 1,
+                                          end + 1 - (start == std::string::npos ? 0 : start + 1)),
+                               nullptr, false);
+}
+
+// Regression: a file that could not be opened was counted among the new files as well as
+// among the errors.
+TEST_F(BackupCliTest, AFileThatCannotBeOpenedCountsAsAnErrorOnlyNotAsNew) {
+  const int code = basin::testing::RunUnprivileged([&] {
+    TempDir mine;
+    const std::string src = mine.path() + "/src", repo = mine.path() + "/repo";
+    std::filesystem::create_directories(src);
+    Write(src + "/readable", "fine");
+    Write(src + "/secret", "no");
+    ::chmod((src + "/secret").c_str(), 0);
+    if (Basin(mine.path(), "init --repo " + repo).code != 0) return 10;
+    RunResult r = Basin(mine.path(), "backup --json --repo " + repo + " " + src);
+    if (r.code != 4) return 11;
+    const auto summary = LastJsonLine(r.out);
+    if (!summary.is_object() || summary["message_type"] != "summary") return 12;
+    if (summary["errors"] != 1) return 13;
+    if (summary["files_new"] != 1) return 14;
+    if (summary["total_files_processed"] != 1) return 15;
+    return 0;
+  });
+  EXPECT_EQ(code, 0) << "10: init, 11: exit code, 12: no summary, 13: errors, 14: files_new "
+                        "counts the unreadable file, 15: so does total_files_processed";
+}
+
+// Regression: a directory that could not be listed was left out of the snapshot, so that
+// restore did not recreate it. It is kept (its own metadata, empty) and counted as an error.
+TEST_F(BackupCliTest, ADirectoryThatCannotBeListedIsKeptEmptyAndRestored) {
+  const int code = basin::testing::RunUnprivileged([&] {
+    TempDir mine;
+    const std::string src = mine.path() + "/src", repo = mine.path() + "/repo";
+    std::filesystem::create_directories(src + "/locked/inner");
+    Write(src + "/locked/inner/f", "hidden");
+    Write(src + "/readable", "fine");
+    ::chmod((src + "/locked").c_str(), 0750);
+    ::chmod((src + "/locked").c_str(), 0);
+    if (Basin(mine.path(), "init --repo " + repo).code != 0) return 10;
+    RunResult r = Basin(mine.path(), "backup --json --repo " + repo + " " + src);
+    ::chmod((src + "/locked").c_str(), 0755);
+    if (r.code != 4) return 11;
+    if (LastJsonLine(r.out)["errors"] != 1) return 12;
+    RunResult ls = Basin(mine.path(), "ls latest --repo " + repo);
+    if (ls.out.find(src + "/locked\n") == std::string::npos) return 13;
+    if (ls.out.find("/locked/inner") != std::string::npos) return 14;
+    const std::string out = mine.path() + "/out";
+    if (Basin(mine.path(), "restore latest:" + src + " --target " + out + " --repo " + repo).code !=
+        0) {
+      return 15;
+    }
+    struct stat st;
+    if (::lstat((out + "/locked").c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return 16;
+    if ((st.st_mode & 07777) != 0) return 17;
+    ::chmod((out + "/locked").c_str(), 0755);
+    return 0;
+  });
+  EXPECT_EQ(code, 0) << "10: init, 11: exit code, 12: errors, 13: directory left out, "
+                        "14: contents listed, 15: restore failed, 16: not restored, 17: mode";
+}
+
 // Two machines back up into one basin at the same moment: both snapshots land.
 TEST_F(BackupCliTest, TwoHostsBackingUpAtOnceBothLand) {
   const std::string a = dir_.path() + "/host-a", b = dir_.path() + "/host-b";
