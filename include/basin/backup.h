@@ -97,6 +97,9 @@ struct RestoreResult {
   uint64_t warnings = 0;  // metadata that could not be set (owner when not root, ...)
   uint64_t errors = 0;    // files whose content could not be written (each one warned about)
   uint64_t verified = 0;
+  // Sockets in the snapshot, not created (a socket is its server's to create, as in tar
+  // and restic); each one is also passed to RestoreOptions::warning.
+  uint64_t sockets_skipped = 0;
 };
 
 // Restores `snapshot` (its options.path) into options.target. Each file is written whole
