@@ -181,6 +181,28 @@ TEST_F(BackupCliTest, ADirectoryThatCannotBeListedIsKeptEmptyAndRestored) {
                         "14: contents listed, 15: restore failed, 16: not restored, 17: mode";
 }
 
+// Regression: forget --prune --dry-run showed the prune of the basin as it was, as if no
+// snapshot were forgotten (nothing to free); it must show the prune after the forget.
+TEST_F(BackupCliTest, ForgetPruneDryRunShowsThePruneAfterTheForget) {
+  Write(src_ + "/a", RandomBytes(400000, 11));
+  ASSERT_EQ(Run("backup " + src_).code, 0);
+  std::filesystem::remove(src_ + "/a");
+  Write(src_ + "/b", RandomBytes(400000, 12));
+  ASSERT_EQ(Run("backup " + src_).code, 0);
+  RunResult dry = Run("forget --keep-last 1 --prune --dry-run --json");
+  ASSERT_EQ(dry.code, 0) << dry.err;
+  const auto prune = LastJsonLine(dry.out);
+  ASSERT_TRUE(prune.is_object()) << dry.out;
+  EXPECT_EQ(prune["dry_run"], true);
+  EXPECT_EQ(prune["snapshots"], 1) << dry.out;
+  EXPECT_GE(prune["bytes_freed"].get<uint64_t>(), 400000u) << dry.out;
+  // Nothing changed: both snapshots are still there, and a real prune frees nothing.
+  EXPECT_EQ(nlohmann::json::parse(Run("snapshots --json").out).size(), 2u);
+  RunResult now = Run("prune --dry-run --json");
+  ASSERT_EQ(now.code, 0) << now.err;
+  EXPECT_EQ(LastJsonLine(now.out)["bytes_freed"], 0) << now.out;
+}
+
 // Two machines back up into one basin at the same moment: both snapshots land.
 TEST_F(BackupCliTest, TwoHostsBackingUpAtOnceBothLand) {
   const std::string a = dir_.path() + "/host-a", b = dir_.path() + "/host-b";
