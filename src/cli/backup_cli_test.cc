@@ -203,6 +203,99 @@ TEST_F(BackupCliTest, ForgetPruneDryRunShowsThePruneAfterTheForget) {
   EXPECT_EQ(LastJsonLine(now.out)["bytes_freed"], 0) << now.out;
 }
 
+// A tree with every kind of entry tar can hold, and names that trip archivers.
+void MakeDumpTree(const std::string& root) {
+  namespace fs = std::filesystem;
+  fs::create_directories(root + "/dir/sub/empty");
+  Write(root + "/dir/random", RandomBytes(3 << 20, 21));
+  Write(root + "/empty-file", "");
+  Write(root + "/with space", "space");
+  Write(root + std::string("/new\nline"), "newline");
+  Write(root + std::string("/not-utf8-\xff\xfe"), "bytes");
+  fs::create_directories(root + std::string("/dir-\x80"));
+  Write(root + std::string("/dir-\x80/inner"), "inside an odd directory");
+  fs::create_symlink("dir/random", root + "/link");
+  fs::create_symlink(std::string("dangling-\xfe"), root + "/dangling");
+  ASSERT_EQ(::mkfifo((root + "/fifo").c_str(), 0640), 0);
+  Write(root + "/hard-a", "linked");
+  fs::create_hard_link(root + "/hard-a", root + "/dir/hard-b");
+  Write(root + "/setuid", "mode");
+  ::chmod((root + "/setuid").c_str(), 04751);
+  Write(root + "/xattrs", "with attributes");
+  ASSERT_EQ(::setxattr((root + "/xattrs").c_str(), "user.basin", "value\0x", 7, 0), 0);
+  ASSERT_EQ(::lchown((root + "/dir/random").c_str(), 1234, 5678), 0);
+  // A sparse file: data, a hole, data, a hole at the end.
+  const int fd = ::open((root + "/sparse").c_str(), O_WRONLY | O_CREAT, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::pwrite(fd, "head", 4, 0), 4);
+  ASSERT_EQ(::pwrite(fd, "middle", 6, 8 << 20), 6);
+  ASSERT_EQ(::ftruncate(fd, 20 << 20), 0);
+  ::close(fd);
+  const timespec t[2] = {{1'600'000'000, 123456789}, {1'600'000'000, 123456789}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, (root + "/dir/random").c_str(), t, 0), 0);
+  ASSERT_EQ(::utimensat(AT_FDCWD, (root + "/dir/sub").c_str(), t, 0), 0);
+}
+
+// dump of a directory writes a pax tar that GNU tar extracts into the very tree that was
+// backed up: names as bytes, contents, modes, owners, nanosecond mtimes, symlinks, hard
+// links, the FIFO and extended attributes.
+TEST_F(BackupCliTest, DumpOfADirectoryIsATarThatExtractsToTheSameTree) {
+  MakeDumpTree(src_);
+  ASSERT_EQ(Run("backup " + src_).code, 0);
+  const std::string tar = dir_.path() + "/out.tar";
+  RunResult dump = Run("dump latest:" + src_ + " -o " + tar);
+  ASSERT_EQ(dump.code, 0) << dump.err;
+  EXPECT_EQ(dump.out, "");
+  const std::string x = dir_.path() + "/x";
+  std::filesystem::create_directories(x);
+  ASSERT_EQ(std::system(("tar --xattrs -xpf " + tar + " -C " + x).c_str()), 0);
+  for (const auto& d : basin::testing::CompareTrees(src_, x + src_)) {
+    // tar writes a sparse file's holes as zeros (the comparer compares the data extents).
+    if (d.find("/sparse: content differs") == std::string::npos) ADD_FAILURE() << d;
+  }
+  EXPECT_TRUE(Slurp(x + src_ + "/sparse") == Slurp(src_ + "/sparse"));
+  struct stat a, b;
+  ASSERT_EQ(::stat((x + src_ + "/hard-a").c_str(), &a), 0);
+  ASSERT_EQ(::stat((x + src_ + "/dir/hard-b").c_str(), &b), 0);
+  EXPECT_EQ(a.st_ino, b.st_ino) << "the hard link was extracted as a copy";
+  // The same archive on standard output, and with the path as restic gives it.
+  RunResult to_stdout = Run("dump latest " + src_);
+  ASSERT_EQ(to_stdout.code, 0) << to_stdout.err;
+  EXPECT_TRUE(to_stdout.out == Slurp(tar)) << "stdout and -o differ";
+  // The whole snapshot: every path, without its leading '/'.
+  RunResult whole = Run("dump latest -o " + dir_.path() + "/whole.tar");
+  ASSERT_EQ(whole.code, 0) << whole.err;
+  RunResult listing =
+      basin::testing::RunBasin("tar", dir_.path(), "-tf " + dir_.path() + "/whole.tar");
+  EXPECT_NE(listing.out.find(src_.substr(1) + "/dir/sub/empty/\n"), std::string::npos)
+      << listing.out << listing.err;
+}
+
+// dump of a file writes its content, holes as zeros; a path not in the snapshot fails
+// (exit 1, saying so) and leaves no output file.
+TEST_F(BackupCliTest, DumpOfAFileIsItsContentAndOfAMissingPathAnError) {
+  MakeDumpTree(src_);
+  ASSERT_EQ(Run("backup " + src_).code, 0);
+  RunResult file = Run("dump latest:" + src_ + "/dir/random");
+  ASSERT_EQ(file.code, 0) << file.err;
+  EXPECT_TRUE(file.out == Slurp(src_ + "/dir/random"));
+  const std::string out = dir_.path() + "/sparse.out";
+  ASSERT_EQ(Run("dump latest:" + src_ + "/sparse -o " + out).code, 0);
+  EXPECT_TRUE(Slurp(out) == Slurp(src_ + "/sparse"));
+  EXPECT_EQ(Run(std::string("dump latest:") + src_ + "/empty-file").out, "");
+  RunResult odd = Run("dump latest '" + src_ + "/not-utf8-\xff\xfe'");
+  EXPECT_EQ(odd.code, 0) << odd.err;
+  EXPECT_EQ(odd.out, "bytes");
+  RunResult missing = Run("dump latest:" + src_ + "/no-such-file -o " + dir_.path() + "/m");
+  EXPECT_EQ(missing.code, 1);
+  EXPECT_EQ(missing.out, "");
+  EXPECT_NE(missing.err.find("no-such-file"), std::string::npos) << missing.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/m"));
+  EXPECT_EQ(Run("dump latest:" + src_ + " " + src_).code, 2);  // the path named twice
+  EXPECT_EQ(Run("dump latest --archive zip").code, 2);
+  EXPECT_EQ(Run("dump 0000 -o " + dir_.path() + "/m").code, 1);  // no such snapshot
+}
+
 // Two machines back up into one basin at the same moment: both snapshots land.
 TEST_F(BackupCliTest, TwoHostsBackingUpAtOnceBothLand) {
   const std::string a = dir_.path() + "/host-a", b = dir_.path() + "/host-b";
