@@ -69,7 +69,9 @@ struct BackupResult {
 // Backs up options.paths. InvalidArgument for a bad stdin_filename, NotFound for a path
 // that does not exist (nothing is written). Errors reading single files or directories are warnings
 // (the snapshot of the rest is written; BackupResult::errors counts them); an error of the basin or
-// store fails the backup, and nothing of it becomes visible.
+// store fails the backup, and nothing of it becomes visible. A file that cannot be read is
+// left out (and not counted as new or changed); a directory that cannot be listed is kept,
+// with its own metadata and no entries, so that restore recreates it.
 Result<BackupResult> Backup(Basin& basin, const BackupOptions& options);
 
 enum class Overwrite : uint8_t {

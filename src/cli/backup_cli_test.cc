@@ -224,13 +224,7 @@ void MakeDumpTree(const std::string& root) {
   Write(root + "/xattrs", "with attributes");
   ASSERT_EQ(::setxattr((root + "/xattrs").c_str(), "user.basin", "value\0x", 7, 0), 0);
   ASSERT_EQ(::lchown((root + "/dir/random").c_str(), 1234, 5678), 0);
-  // A sparse file: data, a hole, data, a hole at the end.
-  const int fd = ::open((root + "/sparse").c_str(), O_WRONLY | O_CREAT, 0644);
-  ASSERT_GE(fd, 0);
-  ASSERT_EQ(::pwrite(fd, "head", 4, 0), 4);
-  ASSERT_EQ(::pwrite(fd, "middle", 6, 8 << 20), 6);
-  ASSERT_EQ(::ftruncate(fd, 20 << 20), 0);
-  ::close(fd);
+  ASSERT_TRUE(basin::testing::WriteSparseFile(root + "/sparse"));
   const timespec t[2] = {{1'600'000'000, 123456789}, {1'600'000'000, 123456789}};
   ASSERT_EQ(::utimensat(AT_FDCWD, (root + "/dir/random").c_str(), t, 0), 0);
   ASSERT_EQ(::utimensat(AT_FDCWD, (root + "/dir/sub").c_str(), t, 0), 0);
