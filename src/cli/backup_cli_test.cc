@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -288,6 +289,26 @@ TEST_F(BackupCliTest, DumpOfAFileIsItsContentAndOfAMissingPathAnError) {
   EXPECT_EQ(Run("dump latest:" + src_ + " " + src_).code, 2);  // the path named twice
   EXPECT_EQ(Run("dump latest --archive zip").code, 2);
   EXPECT_EQ(Run("dump 0000 -o " + dir_.path() + "/m").code, 1);  // no such snapshot
+}
+
+// dump streams: a 192 MiB file (one random MiB over and over, so that the basin stores
+// little) goes out with the process's peak memory well under the file's size (the block
+// cache is 64 MiB of it).
+TEST_F(BackupCliTest, DumpOfALargeFileAndItsDirectoryStaysInBoundedMemory) {
+  const std::string block = RandomBytes(1 << 20, 31);
+  {
+    std::ofstream big(src_ + "/big", std::ios::binary);
+    for (int i = 0; i < 192; ++i) big << block;
+  }
+  ASSERT_EQ(Run("backup " + src_).code, 0);
+  for (const std::string& what : {src_ + "/big", src_}) {
+    const pid_t pid = Spawn({"dump", "--repo", repo_, "latest:" + what});
+    int status = 0;
+    struct rusage ru {};
+    ASSERT_EQ(::wait4(pid, &status, 0, &ru), pid);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << what;
+    EXPECT_LT(ru.ru_maxrss, 160 << 10) << what << ": peak " << ru.ru_maxrss << " KiB";
+  }
 }
 
 // Two machines back up into one basin at the same moment: both snapshots land.
