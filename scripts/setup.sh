@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
   libzstd-dev liblz4-dev libxxhash-dev libisal-dev librust-blake3-dev libsodium-dev
-  libcurl4-openssl-dev libssl-dev libpugixml-dev nlohmann-json3-dev libcli11-dev
+  libcurl4-openssl-dev libssl-dev libpugixml-dev nlohmann-json3-dev libcli11-dev libarchive-dev
   libfmt-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
   zstd lz4 xxhash b3sum
   libfuse3-dev fuse3          # basin mount (FUSE); fuse3 brings fusermount3

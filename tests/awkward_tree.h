@@ -56,13 +56,7 @@ inline void MakeAwkwardTree(const std::string& root) {
   SetTimes(root + "/old", -86400 * 365, 123456789);
   Write(root + "/future", "far future");
   SetTimes(root + "/future", 13'000'000'000LL, 999999999);  // year 2381
-  // A sparse file: data, a hole, data, and a hole at the end.
-  const int fd = ::open((root + "/sparse").c_str(), O_WRONLY | O_CREAT, 0644);
-  ASSERT_GE(fd, 0);
-  ASSERT_EQ(::pwrite(fd, "head", 4, 0), 4);
-  ASSERT_EQ(::pwrite(fd, "middle", 6, 8 << 20), 6);
-  ASSERT_EQ(::ftruncate(fd, 20 << 20), 0);
-  ::close(fd);
+  ASSERT_TRUE(WriteSparseFile(root + "/sparse"));  // data, a hole, data, a hole at the end
   SetTimes(root + "/dir/sub", 1'600'000'000, 1);
 }
 

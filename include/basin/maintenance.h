@@ -82,6 +82,9 @@ struct PruneOptions {
   // than this on the store's own clock is taken for abandoned and collected.
   std::chrono::seconds abandoned_after{24 * 3600};
   bool dry_run = false;  // plan and report; change nothing
+  // With dry_run: plan as if these snapshots were gone (forget --prune --dry-run shows the
+  // prune that would follow the forget). InvalidArgument without dry_run.
+  std::vector<GrainId> assume_forgotten;
   // Required: the grains a tree or snapshot refers to (the snapshot layer's
   // SnapshotReferences).
   ReferencesFn references;

@@ -78,6 +78,7 @@ int main(int argc, char** argv) {
   basin::cli::RegisterBackupCommands(app, &global, &outcome);
   basin::cli::RegisterHistoryCommands(app, &global, &outcome);
   basin::cli::RegisterMountCommand(app, &global, &outcome);
+  basin::cli::RegisterDumpCommand(app, &global, &outcome);
   basin::cli::RegisterLogCommands(app, &outcome);
   basin::cli::RegisterStoreCommands(app, &outcome);
   basin::cli::RegisterTableCommands(app, &outcome);

@@ -538,7 +538,11 @@ Result<std::unique_ptr<Basin>> Basin::Open(
     }
     WipeSecret(password);
     if (slot_in_use.empty()) {
-      return Status::PermissionDenied("wrong password: no key of this basin opens with it");
+      // A slot's bytes and the basin id are authenticated by the password's key alone:
+      // damage there looks the same as a wrong password, so the message names both.
+      return Status::PermissionDenied(
+          "wrong password: no key of this basin opens with it (or, if the password is "
+          "right, the config's key slots are damaged: restore object 'config' from a copy)");
     }
   }
   BASIN_RETURN_IF_ERROR(OpenConfig(bytes, sealed, keys, &config));

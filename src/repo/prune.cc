@@ -158,7 +158,12 @@ Status Pruner::MarkNewSnapshots() {
   const BasinState st = b_.state();
   std::vector<GrainId> roots;
   for (const SnapshotEntry& s : st.snapshots) {
-    if (s.seq > marked_through_) roots.push_back(s.id);
+    if (s.seq <= marked_through_) continue;
+    if (std::find(o_.assume_forgotten.begin(), o_.assume_forgotten.end(), s.id) !=
+        o_.assume_forgotten.end()) {
+      continue;
+    }
+    roots.push_back(s.id);
   }
   marked_through_ = st.seq;
   return Mark(std::move(roots));
@@ -437,11 +442,17 @@ Status Pruner::DeleteObjects() {
 
 Result<PruneReport> Pruner::Run() {
   if (!o_.references) return Status::InvalidArgument("prune needs PruneOptions::references");
+  if (!o_.assume_forgotten.empty() && !o_.dry_run) {
+    return Status::InvalidArgument("PruneOptions::assume_forgotten is for dry runs only");
+  }
   BASIN_RETURN_IF_ERROR(b_.Refresh());
   Progress("reading the index");
   BASIN_RETURN_IF_ERROR(Inventory());
   Progress("marking what the snapshots reference");
-  r_.snapshots = b_.state().snapshots.size();
+  for (const SnapshotEntry& s : b_.state().snapshots) {
+    r_.snapshots += std::find(o_.assume_forgotten.begin(), o_.assume_forgotten.end(), s.id) ==
+                    o_.assume_forgotten.end();
+  }
   BASIN_RETURN_IF_ERROR(MarkNewSnapshots());
   BASIN_RETURN_IF_ERROR(Plan());
   BASIN_RETURN_IF_ERROR(FindUncommitted());
