@@ -101,9 +101,8 @@ Status Reader::GetRow(std::string_view key, std::string* value) {
     return Find(m, *m.index, m.search, verified_.get(), key, value);
   }
   BASIN_RETURN_IF_ERROR(OpenFile());  // a cache hit below does not open it
-  BlockIter top(m.index.get());
   size_t i = 0;
-  BASIN_RETURN_IF_ERROR(m.search.Seek(key, &top, &i).WithContext(key_));
+  BASIN_RETURN_IF_ERROR(m.search.Seek(key, *m.index, &i).WithContext(key_));
   if (i >= m.top_handles.size()) return NotFound();
   BASIN_ASSIGN_OR_RETURN(auto part, PartitionOf(m, i, /*use_cache=*/true));
   if (part->bloom && !part->bloom->MayContain(BloomHash(key))) return NotFound();
@@ -115,39 +114,33 @@ Status Reader::GetRow(std::string_view key, std::string* value) {
 
 Status Reader::Find(const TableMetadata& m, const Block& index_block, const SeparatorIndex& search,
                     VerifiedBlocks* verified, std::string_view key, std::string* value) {
-  BlockIter index(&index_block);
   size_t entry = 0;
-  BASIN_RETURN_IF_ERROR(search.Seek(key, &index, &entry).WithContext(key_));
+  BASIN_RETURN_IF_ERROR(search.Seek(key, index_block, &entry).WithContext(key_));
   if (entry >= search.entries()) return NotFound();
   const uint32_t n = static_cast<uint32_t>(entry);  // the data block's number in the index
-  index.SeekToRestartEntry(n);
-  if (!index.Valid()) return index.status().WithContext(key_);
+  std::string_view separator, handle;
+  BASIN_RETURN_IF_ERROR(index_block.RestartEntry(n, &separator, &handle).WithContext(key_));
   std::shared_ptr<const Block> owned;
   Block view;
   const Block* block = &view;
   if (verified != nullptr && verified->Test(n)) {
     // Checked before, stored uncompressed: used where it lies, with no copy, no
-    // allocation and no cache.
-    std::string_view hv = index.value();
+    // allocation, no cache and no second check of its restart array.
     BlockHandle h;
-    h.DecodeFrom(&hv);  // checked when the index was loaded
-    Status s = view.SetView(file_->Mapped().substr(h.offset, h.size - kBlockTrailerSize));
+    h.DecodeFrom(&handle);  // checked when the index was loaded
+    Status s = view.SetCheckedView(file_->Mapped().substr(h.offset, h.size - kBlockTrailerSize));
     if (!s.ok()) return s.WithContext(Where("data block", h.offset));
   } else {
     bool in_place = false;
-    BASIN_ASSIGN_OR_RETURN(owned,
-                           DataBlock(m, index.value(), /*use_cache=*/true, nullptr, &in_place));
+    BASIN_ASSIGN_OR_RETURN(owned, DataBlock(m, handle, /*use_cache=*/true, nullptr, &in_place));
     if (verified != nullptr && in_place) verified->Set(n);
     block = owned.get();
   }
-  BlockIter it(block);
-  it.Seek(key);
-  if (!it.Valid()) {
-    BASIN_RETURN_IF_ERROR(it.status().WithContext(key_));
-    return NotFound();
-  }
-  if (it.key() != key) return NotFound();
-  value->assign(it.value());
+  bool found = false;
+  std::string_view v;
+  BASIN_RETURN_IF_ERROR(block->Get(key, &found, &v).WithContext(key_));
+  if (!found) return NotFound();
+  value->assign(v);
   return Status::OK();
 }
 
