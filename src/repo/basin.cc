@@ -268,15 +268,17 @@ Status BasinImpl::MaybeCheckpoint(uint64_t seq) {
   return hot_->PutIfMatch(kCheckpointKey, bytes, info.etag);
 }
 
+std::function<bool(const ObjectName&)> BasinImpl::SkipFor(const Skips& skips, Lookup purpose) {
+  if (skips.deleted.empty() && skips.condemned.empty()) return {};
+  return [&skips, purpose](const ObjectName& stratum) {
+    return skips.deleted.contains(stratum) ||
+           (purpose == Lookup::kDedup && skips.condemned.contains(stratum));
+  };
+}
+
 Result<std::optional<GrainLocation>> BasinImpl::Find(const GrainId& id, Lookup purpose) {
   const std::shared_ptr<const Skips> skips = this->skips();
-  std::function<bool(const ObjectName&)> skip;
-  if (!skips->deleted.empty() || !skips->condemned.empty()) {
-    skip = [&](const ObjectName& stratum) {
-      return skips->deleted.contains(stratum) ||
-             (purpose == Lookup::kDedup && skips->condemned.contains(stratum));
-    };
-  }
+  const auto skip = SkipFor(*skips, purpose);
   auto loc = index_.Find(id, skip);
   if (loc.status().IsNotFound()) {
     // An index table is gone: another process merged it away. Read what replaced it.
@@ -287,8 +289,15 @@ Result<std::optional<GrainLocation>> BasinImpl::Find(const GrainId& id, Lookup p
 }
 
 Result<bool> BasinImpl::Has(const GrainId& id) {
-  BASIN_ASSIGN_OR_RETURN(auto loc, Find(id, Lookup::kDedup));
-  return loc.has_value();
+  // Find(id, kDedup), without resolving where the grain is.
+  const std::shared_ptr<const Skips> skips = this->skips();
+  const auto skip = SkipFor(*skips, Lookup::kDedup);
+  auto has = index_.Contains(id, skip);
+  if (has.status().IsNotFound()) {
+    BASIN_RETURN_IF_ERROR(CatchUp());  // as in Find
+    return index_.Contains(id, skip);
+  }
+  return has;
 }
 
 Status BasinImpl::ReadGrain(const GrainLocation& loc, std::string* data, GrainType* type) {

@@ -101,6 +101,9 @@ class BasinImpl : public Basin {
     std::set<ObjectName> deleted, condemned;
   };
   std::shared_ptr<const Skips> skips() const;
+  // What a lookup for `purpose` passes over, given `skips` (which must outlive it): empty
+  // when nothing is skipped.
+  static std::function<bool(const ObjectName&)> SkipFor(const Skips& skips, Lookup purpose);
 
   // Reads and checks the grain at `loc`.
   Status ReadGrain(const GrainLocation& loc, std::string* data, GrainType* type);
