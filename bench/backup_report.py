@@ -78,7 +78,7 @@ def table(where, runs, sizes, gb):
     return "\n".join(out)
 
 
-def chart(runs, path):
+def chart(runs, path, title):
     with tempfile.NamedTemporaryFile("w", suffix=".dat", delete=False) as d:
         for where in ["local", "s3"]:
             for s in STAGES:
@@ -89,7 +89,7 @@ def chart(runs, path):
     script = f"""
 set terminal svg size 960,480 font "sans,11"
 set output "{path}"
-set title "Backup, restore and check of 2.2 GB / 67,000 files (2 cores; lower is better)"
+set title "{title}"
 set ylabel "wall seconds"
 set style data histograms
 set style histogram clustered gap 1
@@ -112,7 +112,8 @@ def main():
     if any(k[0] == "s3" for k in runs):
         print("\nOn radosgw (127.0.0.1):\n")
         print(table("s3", runs, sizes, gb))
-    chart(runs, path)
+    chart(runs, path, f"Backup, restore and check of {nbytes / 2**30:.2f} GiB, {files} files "
+          "(2 cores; lower is better)")
     print(f"\nChart: {path}")
 
 

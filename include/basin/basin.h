@@ -95,8 +95,9 @@ struct BasinOptions {
   // tables of about one size become one (docs/format/repository.md, "Index tables").
   // False leaves them to `basin index compact` and prune.
   bool auto_compact_index = true;
-  // Bytes of strata kept in memory for reads (windows of 4 MiB: reading many grains of one
-  // stratum costs a few large requests, not one per grain). 0 reads each grain alone.
+  // Bytes of strata kept in memory for reads from a store reached over a network (windows
+  // of 1 MiB: reading many grains of one stratum costs a few large requests, not one per
+  // grain). 0 reads each grain alone, as local stores always do.
   size_t read_cache_bytes = size_t{32} << 20;
 };
 

@@ -70,7 +70,7 @@ BasinImpl::BasinImpl(const BasinOptions& options, Config config, Keys keys, std:
       gear_(keys_.GearTable()),
       codecs_(CompressionOptions{config_.settings.compression, config_.settings.compression_level}),
       index_(hot_, cache_),
-      read_cache_(options.read_cache_bytes, kReadWindow) {
+      read_cache_(ReadsAreRoundTrips(*options.store) ? options.read_cache_bytes : 0, kReadWindow) {
   // Without a cold store, data strata are kept with everything else.
   if (!cold_ && config_.settings.cold_url.empty()) cold_ = hot_;
   if (!cold_ && options.open_store) {

@@ -302,8 +302,14 @@ TEST_P(BasinTest, ReadingTheGrainsOfAStratumInOrderCostsAFewRequestsNotOneEach) 
     ASSERT_OK((*opened)->Get(id, &data));
     ASSERT_EQ(data, expected);
   }
-  // One window of the stratum (900 KB of grains), and the index table's blocks.
-  EXPECT_LE(counting->counts()[StoreOp::kGet].requests - before, 40u);
+  // On S3: one window of the stratum (900 KB of grains), and the index table's blocks.
+  // Local stores read each grain alone (a pread each): windows would only copy more.
+  const uint64_t gets = counting->counts()[StoreOp::kGet].requests - before;
+  if (std::string(GetParam().name) == "S3") {
+    EXPECT_LE(gets, 40u);
+  } else {
+    EXPECT_GE(gets, 300u);
+  }
 }
 
 TEST_P(BasinTest, WithoutAutomaticCompactionEachCommitKeepsItsIndexTable) {

@@ -5,6 +5,11 @@
 
 namespace basin::repo {
 
+bool ReadsAreRoundTrips(const ObjectStore& store) {
+  const std::string url = store.url();
+  return !(url.starts_with("file:") || url.starts_with("mem:") || url.starts_with("/"));
+}
+
 StratumReadCache::StratumReadCache(size_t capacity, size_t window)
     : capacity_(capacity), window_(std::max<size_t>(window, 1)) {}
 
