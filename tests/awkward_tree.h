@@ -56,7 +56,7 @@ inline void MakeAwkwardTree(const std::string& root) {
   SetTimes(root + "/old", -86400 * 365, 123456789);
   Write(root + "/future", "far future");
   SetTimes(root + "/future", 13'000'000'000LL, 999999999);  // year 2381
-  ASSERT_TRUE(WriteSparseFile(root + "/sparse"));  // data, a hole, data, a hole at the end
+  ASSERT_TRUE(WriteSparseFile(root + "/sparse"));           // data, a hole, data, a hole at the end
   SetTimes(root + "/dir/sub", 1'600'000'000, 1);
 }
 
