@@ -4,7 +4,7 @@
 # removed at random places, and five versions of a 512 MiB file edited in place
 # (bench/make_versions.py), cut with each candidate (min:avg:max KiB) by repo::Chunker;
 # then the chunker's throughput alone (Google Benchmark, 1 and 2 threads).
-#   scripts/build.sh release && bench/repo_chunk_sizes.sh   (on the project machine: bb run)
+#   scripts/build.sh release benchmarks && bench/repo_chunk_sizes.sh   (on the project machine: bb run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 b=${BASIN_BUILD_DIR:-build}/bench

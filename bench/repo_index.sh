@@ -6,7 +6,7 @@
 # compaction makes of them, and RocksDB and LevelDB holding the same ids (index_compare)
 # in the same run. Every lookup process starts cold of heap but with the files in the
 # page cache (each is read once before).
-#   scripts/build.sh release && bench/repo_index.sh        (on the project machine: bb run)
+#   scripts/build.sh release benchmarks && bench/repo_index.sh        (on the project machine: bb run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 b=${BASIN_BUILD_DIR:-build}/bench

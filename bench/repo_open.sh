@@ -3,7 +3,7 @@
 # checkpoint every 16 commits), on a local file store and on Ceph's radosgw started on
 # 127.0.0.1: time (hyperfine; the reference is opening an empty basin with the same key
 # derivation, which dominates) and requests (counted by the store wrapper).
-#   scripts/build.sh release && bench/repo_open.sh         (on the project machine: bb run)
+#   scripts/build.sh release benchmarks && bench/repo_open.sh         (on the project machine: bb run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 b=${BASIN_BUILD_DIR:-build}/bench
@@ -22,7 +22,7 @@ for where in file s3; do
   "$b/repo_tool" init "$full" >/dev/null
   echo "== $where store: $n commits"
   "$b/repo_tool" commits "$full" --count "$n"
-  "$b/repo_tool" open "$empty" | head -n 1
+  "$b/repo_tool" open "$empty" | sed -n 1p
   "$b/repo_tool" open "$full"
   hyperfine -N -w 1 -r 10 --style basic "$b/repo_tool open '$empty'" "$b/repo_tool open '$full'" 2>&1 |
     grep -E 'Time|±|faster|Benchmark'

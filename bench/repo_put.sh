@@ -4,7 +4,7 @@
 # XChaCha20-Poly1305 over the same bytes in memory), then BasinWriter::PutBlob of every
 # file from 2 threads into a new basin on a local file store, the same put again
 # (everything deduplicated), and a profile of a third put into a fresh basin.
-#   scripts/build.sh release && bench/repo_put.sh      (on the project machine: bb run)
+#   scripts/build.sh release benchmarks && bench/repo_put.sh      (on the project machine: bb run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 b=${BASIN_BUILD_DIR:-build}/bench

@@ -5,7 +5,7 @@
 # radosgw started on 127.0.0.1 for the purpose. Requests are counted by radosgw itself
 # (its "rgw req" perf counter, read from its admin socket before and after each command),
 # so multipart parts, HEADs and listings all count.
-#   scripts/build.sh release && bench/repo_strata.sh       (on the project machine: bb run)
+#   scripts/build.sh release benchmarks && bench/repo_strata.sh       (on the project machine: bb run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${BASIN_BUILD_DIR:-build}

@@ -12,6 +12,8 @@
 # The password is $BASIN_PASSWORD if set, else a random one kept next to the basin
 # (BASIN_DIR/../password, mode 0600).
 set -euo pipefail
+# Under pipefail a reader that stops early (head) kills its writer with SIGPIPE (exit 141), so
+# every pipe here is read to its end: sed -n 1p, not head -1.
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh release basin >/dev/null
@@ -78,9 +80,9 @@ first=$(awk '$1 == "snapshot" && $3 == "saved" {print $2}' "$state/backup-1.out"
 manifest "$work" >"$state/manifest-1"
 
 echo "== changing the copy: one file appended to, one removed, one added, a mode changed"
-victim=$(find "$work" -type f -size +4k -name '*.gz' | LC_ALL=C sort | head -1)
-[ -n "$victim" ] || victim=$(find "$work" -type f -size +4k | LC_ALL=C sort | head -1)
-echo "appended by the demo" >>"$(find "$work" -type f -name '*.md' | LC_ALL=C sort | head -1)"
+victim=$(find "$work" -type f -size +4k -name '*.gz' | LC_ALL=C sort | sed -n 1p)
+[ -n "$victim" ] || victim=$(find "$work" -type f -size +4k | LC_ALL=C sort | sed -n 1p)
+echo "appended by the demo" >>"$(find "$work" -type f -name '*.md' | LC_ALL=C sort | sed -n 1p)"
 rm -f "$victim"
 head -c $((8 << 20)) /dev/urandom >"$work/new-8MiB.bin"
 chmod 0600 "$(find "$work" -type f -name '*.txt' | LC_ALL=C sort | tail -1)" 2>/dev/null || true
@@ -94,7 +96,7 @@ manifest "$work" >"$state/manifest-2"
 echo "== basin snapshots"
 "$basin" snapshots
 echo "== basin diff $first latest"
-"$basin" diff "$first" latest | head -12
+"$basin" diff "$first" latest | sed -n 1,12p
 
 echo "== basin restore latest:$work --target $state/restore-2 --verify"
 t4=$(now_ms)
@@ -110,7 +112,7 @@ echo "== basin check --read-data"
 "$basin" check --read-data
 
 echo "== basin stats"
-"$basin" stats | head -12
+"$basin" stats | sed -n 1,12p
 echo "== times: first backup $(seconds $((t1 - t0))), second $(seconds $((t3 - t2)))," \
   "restore $(seconds $((t5 - t4))); the basin takes $(du -sh "$repo" | cut -f1) on disk" \
   "for $(du -sh --apparent-size "$work" | cut -f1) of files"

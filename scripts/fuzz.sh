@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
 scripts/setup.sh
-scripts/build.sh fuzz >/dev/null
+scripts/build.sh fuzz fuzz_targets >/dev/null
 dir=${BASIN_BUILD_ROOT:-.}/build-fuzz
 for f in "$dir"/fuzz/*_fuzz; do
   name=$(basename "$f")

@@ -12,6 +12,9 @@ dir=${BASIN_BUILD_ROOT:-.}/build
 [ "$kind" = asan ] && dir=${BASIN_BUILD_ROOT:-.}/build-asan
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# The sanitizer pass checks memory and undefined behaviour on the same code: its property
+# tests try 30 random cases each, the release pass rapidcheck's default 100.
+[ "$kind" = asan ] && export RC_PARAMS=${RC_PARAMS:-max_success=30}
 
 # A real S3 server (Ceph's radosgw) on 127.0.0.1 for the S3 tests, on ports of our own:
 # plain HTTP on $port, HTTPS on $port+2 with a CA made at start (S3_HTTPS_ENDPOINT, S3_CA_FILE).

@@ -204,7 +204,10 @@ bool ParseHttpDate(std::string_view text, std::chrono::system_clock::time_point*
   if (text.empty() || text.size() > 64) return false;
   const std::string nul_terminated(text);
   const time_t t = curl_getdate(nul_terminated.c_str(), nullptr);
-  if (t == -1) return false;
+  // A date a server could mean: 1970 to 2200 (system_clock counts nanoseconds in 64 bits,
+  // which end in 2262; curl takes "66630630" for a year 6663 date).
+  constexpr time_t kYear2200 = 7'258'118'400;
+  if (t < 0 || t > kYear2200) return false;
   *time = std::chrono::system_clock::from_time_t(t);
   return true;
 }
