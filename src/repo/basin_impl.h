@@ -74,6 +74,9 @@ class BasinImpl : public Basin {
   IndexSet& index() { return index_; }
   Executor* executor() const { return executor_; }
   const std::string& host() const { return host_; }
+  std::chrono::seconds marker_refresh() const { return marker_refresh_; }
+  // Reports what a writer passed over (BasinOptions::warning, or standard error).
+  void Warn(std::string_view message) const;
   std::shared_ptr<BlockCache> cache() const { return cache_; }
   BasinState state() const;
   // Why the checkpoint could not be used at open ("" when it could, or there is none).
@@ -114,6 +117,8 @@ class BasinImpl : public Basin {
   std::shared_ptr<BlockCache> cache_;
   Executor* executor_;
   std::string host_;
+  std::chrono::seconds marker_refresh_;
+  std::function<void(std::string_view)> warning_;
   Config config_;
   const Keys keys_;
   std::string slot_in_use_;
