@@ -60,7 +60,8 @@ Result<BasinStats> ComputeStats(Basin& basin);
 
 struct CompactReport {
   uint64_t tables_before = 0, tables_after = 0, entries = 0, bytes_written = 0;
-  uint64_t seq = 0;  // the journal record of the merge (0: nothing to do)
+  uint64_t tables_merged = 0;  // input tables of the merges made
+  uint64_t seq = 0;            // the journal record of the merge (0: nothing to do)
 };
 
 // Merges the live index tables into one (when there are at least `min_tables`), commits
@@ -81,6 +82,9 @@ struct PruneOptions {
   // than this on the store's own clock is taken for abandoned and collected.
   std::chrono::seconds abandoned_after{24 * 3600};
   bool dry_run = false;  // plan and report; change nothing
+  // With dry_run: plan as if these snapshots were gone (forget --prune --dry-run shows the
+  // prune that would follow the forget). InvalidArgument without dry_run.
+  std::vector<GrainId> assume_forgotten;
   // Required: the grains a tree or snapshot refers to (the snapshot layer's
   // SnapshotReferences).
   ReferencesFn references;

@@ -1,4 +1,4 @@
-// basin snapshots, ls, diff, find, dump, forget: browsing and pruning the history.
+// basin snapshots, ls, diff, find, forget, prune: browsing and pruning the history.
 #include <fmt/format.h>
 
 #include <unistd.h>
@@ -210,8 +210,11 @@ Result<std::chrono::seconds> ParseAge(const std::string& text) {
   return std::chrono::seconds(n * scale);
 }
 
-Status RunPrune(const GlobalOptions& g, OpenedBasin& b, const PruneArgs& a, bool dry_run) {
+// `forgotten`: with dry_run, snapshots to plan without (a forget not committed).
+Status RunPrune(const GlobalOptions& g, OpenedBasin& b, const PruneArgs& a, bool dry_run,
+                std::vector<GrainId> forgotten = {}) {
   PruneOptions o;
+  o.assume_forgotten = std::move(forgotten);
   BASIN_ASSIGN_OR_RETURN(o.max_unused, ParseShare(a.max_unused));
   if (!a.max_repack_size.empty()) {
     BASIN_ASSIGN_OR_RETURN(o.max_repack_bytes, ParseSize(a.max_repack_size));
@@ -325,6 +328,7 @@ Status Forget(const GlobalOptions& g, ForgetArgs a) {
   }
   json out = json::array();
   uint64_t removed = 0;
+  std::vector<GrainId> forgotten;
   std::unique_ptr<BasinWriter> writer;
   if (!a.dry_run) {
     BASIN_ASSIGN_OR_RETURN(writer, b.basin->NewWriter());
@@ -332,6 +336,7 @@ Status Forget(const GlobalOptions& g, ForgetArgs a) {
   for (const auto& d : decisions) {
     if (!d.keep) {
       ++removed;
+      forgotten.push_back(d.snapshot.id);
       if (writer) BASIN_RETURN_IF_ERROR(writer->RemoveSnapshot(d.snapshot.id));
     }
     if (g.json) {
@@ -354,9 +359,11 @@ Status Forget(const GlobalOptions& g, ForgetArgs a) {
     fmt::print("{} {} snapshots{}\n", a.dry_run ? "would remove" : "removed", removed,
                removed > 0 && !a.prune ? " (their data stays until 'basin prune')" : "");
   }
-  // A dry run's prune cannot see the removals (they are not committed): it shows what
-  // prune would do now.
-  if (a.prune) return RunPrune(g, b, a.prune_args, a.dry_run);
+  // A dry run's removals are not committed: its prune plans as if they were.
+  if (a.prune) {
+    return RunPrune(g, b, a.prune_args, a.dry_run,
+                    a.dry_run ? std::move(forgotten) : std::vector<GrainId>{});
+  }
   return Status::OK();
 }
 

@@ -11,12 +11,14 @@
 // re-put those older than BasinOptions::marker_refresh (by this machine's steady clock:
 // an interval, never compared with another machine's), one caller at a time, without a
 // thread of their own.
+#include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
 #include <fmt/format.h>
 
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -24,6 +26,7 @@
 #include "repo/basin_impl.h"
 #include "repo/chunker.h"
 #include "repo/clast.h"
+#include "repo/index_compaction.h"
 #include "repo/stratum.h"
 #include "util/read_window.h"
 #include "util/task_group.h"
@@ -97,8 +100,12 @@ class Writer : public BasinWriter {
   // A new stratum of `stream`, its marker put first (W1).
   Result<std::unique_ptr<StratumWriter>> NewStratum(uint8_t stream);
   // W3: fails when a prune deleted, since this writer opened, a stratum of this commit or
-  // a grain the snapshots of this commit reference.
-  Status CheckAgainstDeletions(const JournalRecord& record);
+  // a grain the snapshots of this commit reference. `inputs`: the strata of this commit,
+  // with their grains.
+  Status CheckAgainstDeletions(const JournalRecord& record, const std::vector<IndexInput>& inputs);
+  // W3's walk from the snapshots `record` adds: through this commit's own metadata grains
+  // (read from its strata) and the committed ones, to every grain they reference.
+  Status WalkForDeletions(const JournalRecord& record, const std::vector<IndexInput>& inputs);
   // Starts the heartbeat of a marker put (or re-put) now.
   void TrackMarker(std::string key);
   // W2: whether the stratum a marker names can be adopted (sealed, its grains intact);
@@ -108,15 +115,17 @@ class Writer : public BasinWriter {
   BasinImpl* const basin_;
   Stream data_, meta_;
   TaskGroup sealing_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   absl::flat_hash_set<Hash256, HashOf> pending_;  // put, not yet committed
   std::vector<IndexInput> sealed_;                // sealed strata for the next commit
   std::vector<SnapshotEntry> snapshots_added_;
   std::vector<Hash256> snapshots_removed_;
   std::mutex commit_mu_;
   std::atomic<uint64_t> grains_new_{0}, grains_known_{0}, bytes_new_{0}, bytes_known_{0},
-      bytes_stored_{0}, strata_written_{0}, strata_adopted_{0}, grains_adopted_{0};
-  const uint64_t opened_seq_;  // the journal as this writer's lookups first saw it
+      bytes_stored_{0}, strata_written_{0}, strata_adopted_{0}, grains_adopted_{0},
+      index_tables_merged_{0};
+  std::string index_merge_error_;  // guarded by mu_
+  const uint64_t opened_seq_;      // the journal as this writer's lookups first saw it
   ReferencesFn refs_;
 
   using Clock = std::chrono::steady_clock;
@@ -234,7 +243,13 @@ Status Writer::Adopt() {
   return Status::OK();
 }
 
-Status Writer::CheckAgainstDeletions(const JournalRecord& record) {
+bool IsMetadata(uint8_t type) {
+  const auto t = static_cast<GrainType>(type);
+  return t == GrainType::kTree || t == GrainType::kSnapshot || t == GrainType::kClastList;
+}
+
+Status Writer::CheckAgainstDeletions(const JournalRecord& record,
+                                     const std::vector<IndexInput>& inputs) {
   const std::vector<ObjectName> gone_list = basin_->DeletedSince(opened_seq_);
   if (gone_list.empty()) return Status::OK();
   const std::set<ObjectName> gone(gone_list.begin(), gone_list.end());
@@ -252,7 +267,19 @@ Status Writer::CheckAgainstDeletions(const JournalRecord& record) {
         "a prune deleted data while this writer ran, and its snapshots cannot be checked: run "
         "it again");
   }
-  // Walk what the snapshots reference: everything must still be there (or in this commit).
+  return WalkForDeletions(record, inputs);
+}
+
+Status Writer::WalkForDeletions(const JournalRecord& record,
+                                const std::vector<IndexInput>& inputs) {
+  // This commit's own trees, clast lists and snapshots: not indexed yet, but what they
+  // reference (chunks deduplicated against older snapshots) must be walked all the same.
+  absl::flat_hash_map<Hash256, GrainLocation, HashOf> own;
+  for (const IndexInput& in : inputs) {
+    for (const GrainEntry& g : in.grains) {
+      if (IsMetadata(g.type)) own.emplace(g.id, GrainLocation{in.stratum.id, in.stratum.stream, g});
+    }
+  }
   std::vector<GrainId> stack;
   for (const auto& s : record.snapshots_added) stack.push_back(s.id);
   absl::flat_hash_set<Hash256, HashOf> seen;
@@ -260,18 +287,23 @@ Status Writer::CheckAgainstDeletions(const JournalRecord& record) {
   while (!stack.empty()) {
     const GrainId id = stack.back();
     stack.pop_back();
-    if (id == GrainId{} || !seen.insert(id).second || Pending(id)) continue;
-    BASIN_ASSIGN_OR_RETURN(auto loc, basin_->Find(id));
-    if (!loc) {
-      return Status::Transient(fmt::format(
-          "a prune removed grain {}, which this backup deduplicated against, while it ran: "
-          "nothing was committed; run it again (what it uploaded is reused)",
-          id.ToHex()));
+    if (id == GrainId{} || !seen.insert(id).second) continue;
+    std::optional<GrainLocation> loc;
+    if (auto o = own.find(id); o != own.end()) {
+      loc = o->second;
+    } else if (Pending(id)) {
+      continue;  // a chunk of this commit
+    } else {
+      BASIN_ASSIGN_OR_RETURN(loc, basin_->Find(id));
+      if (!loc) {
+        return Status::Transient(fmt::format(
+            "a prune removed grain {}, which this backup deduplicated against, while it ran: "
+            "nothing was committed; run it again (what it uploaded is reused)",
+            id.ToHex()));
+      }
     }
+    if (!IsMetadata(loc->entry.type)) continue;
     const auto type = static_cast<GrainType>(loc->entry.type);
-    if (type != GrainType::kTree && type != GrainType::kSnapshot && type != GrainType::kClastList) {
-      continue;
-    }
     GrainType got;
     BASIN_RETURN_IF_ERROR(basin_->ReadGrain(*loc, &data, &got));
     if (type == GrainType::kClastList) {
@@ -424,8 +456,8 @@ Result<uint64_t> Writer::Commit() {
     for (const auto& in : inputs) record.strata.push_back(in.stratum);
   }
   // Steps 3-6, and W3 before each attempt.
-  auto seq =
-      basin_->CommitRecord(record, [this](JournalRecord* r) { return CheckAgainstDeletions(*r); });
+  auto seq = basin_->CommitRecord(
+      record, [this, &inputs](JournalRecord* r) { return CheckAgainstDeletions(*r, inputs); });
   if (!seq.ok()) {
     record.tables.clear();
     restore();
@@ -443,9 +475,21 @@ Result<uint64_t> Writer::Commit() {
   for (const auto& in : inputs) {
     basin_->hot()->Delete(PendingKey(in.stratum.stream, in.stratum.id)).IgnoreError();
   }
-  std::lock_guard lock(mu_);
-  for (const auto& in : inputs) {
-    for (const auto& g : in.grains) pending_.erase(g.id);
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& in : inputs) {
+      for (const auto& g : in.grains) pending_.erase(g.id);
+    }
+  }
+  // Index tables that piled up are merged; the commit has landed whatever happens here.
+  if (basin_->auto_compact_index()) {
+    auto merged = CompactIndexTiers(*basin_);
+    std::lock_guard lock(mu_);
+    if (merged.ok()) {
+      index_tables_merged_ += merged->tables_merged;
+    } else {
+      index_merge_error_ = merged.status().ToString();
+    }
   }
   return seq;
 }
@@ -462,6 +506,9 @@ WriterStats Writer::stats() const {
   s.grains_adopted = grains_adopted_;
   s.strata_not_adopted = strata_not_adopted_;
   s.markers_refreshed = markers_refreshed_;
+  s.index_tables_merged = index_tables_merged_;
+  std::lock_guard lock(mu_);
+  s.index_merge_error = index_merge_error_;
   return s;
 }
 

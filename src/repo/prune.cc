@@ -12,6 +12,7 @@
 #include "repo/basin_impl.h"
 #include "repo/clast.h"
 #include "repo/grain.h"
+#include "repo/index_compaction.h"
 #include "repo/stratum.h"
 
 namespace basin {
@@ -130,9 +131,15 @@ Status Pruner::Mark(std::vector<GrainId> stack) {
     if (abandoned_.erase(loc.stratum) > 0) ++r_.strata_rescued;
     if (condemned_.contains(loc.stratum) && !copied_.contains(id)) {
       // Rescued (a new snapshot needs it), unless the grain has a copy outside the
-      // condemned strata (a backup that skipped them uploaded it again).
-      BASIN_ASSIGN_OR_RETURN(auto elsewhere, b_.Find(id, BasinImpl::Lookup::kDedup));
-      if (!elsewhere) {
+      // strata this prune condemns or collects (a backup that skipped them uploaded it
+      // again). This prune's own condemned set, not the basin's view of it: before the
+      // intent applies (P5), the view does not know it yet.
+      const auto skips = b_.skips();
+      auto elsewhere = b_.index().Find(id, [&](const ObjectName& s) {
+        return skips->deleted.contains(s) || condemned_.contains(s) || abandoned_.contains(s);
+      });
+      if (!elsewhere.ok() && !elsewhere.status().IsNotFound()) return elsewhere.status();
+      if (!elsewhere.ok() || !*elsewhere) {
         condemned_.erase(loc.stratum);
         ++r_.strata_rescued;
       }
@@ -157,7 +164,12 @@ Status Pruner::MarkNewSnapshots() {
   const BasinState st = b_.state();
   std::vector<GrainId> roots;
   for (const SnapshotEntry& s : st.snapshots) {
-    if (s.seq > marked_through_) roots.push_back(s.id);
+    if (s.seq <= marked_through_) continue;
+    if (std::find(o_.assume_forgotten.begin(), o_.assume_forgotten.end(), s.id) !=
+        o_.assume_forgotten.end()) {
+      continue;
+    }
+    roots.push_back(s.id);
   }
   marked_through_ = st.seq;
   return Mark(std::move(roots));
@@ -443,11 +455,17 @@ Status Pruner::DeleteObjects() {
 
 Result<PruneReport> Pruner::Run() {
   if (!o_.references) return Status::InvalidArgument("prune needs PruneOptions::references");
+  if (!o_.assume_forgotten.empty() && !o_.dry_run) {
+    return Status::InvalidArgument("PruneOptions::assume_forgotten is for dry runs only");
+  }
   BASIN_RETURN_IF_ERROR(b_.Refresh());
   Progress("reading the index");
   BASIN_RETURN_IF_ERROR(Inventory());
   Progress("marking what the snapshots reference");
-  r_.snapshots = b_.state().snapshots.size();
+  for (const SnapshotEntry& s : b_.state().snapshots) {
+    r_.snapshots += std::find(o_.assume_forgotten.begin(), o_.assume_forgotten.end(), s.id) ==
+                    o_.assume_forgotten.end();
+  }
   BASIN_RETURN_IF_ERROR(MarkNewSnapshots());
   BASIN_RETURN_IF_ERROR(Plan());
   BASIN_RETURN_IF_ERROR(FindUncommitted());
