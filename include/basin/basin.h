@@ -91,6 +91,15 @@ struct BasinOptions {
   // OpenStore). Null: a basin with a cold store opens without it, and reading or writing
   // data fails saying so.
   std::function<Result<std::shared_ptr<ObjectStore>>(std::string_view url)> open_store;
+  // How often a writer re-puts the pending markers of its uncommitted strata, so that
+  // their last-modified time on the store stays fresh while it runs (a heartbeat,
+  // docs/format/maintenance.md W1). Prune's abandoned_after (24 hours by default) must be
+  // well above it: a quarter by default.
+  std::chrono::seconds marker_refresh{6 * 3600};
+  // Called with what a writer passed over and why (a stratum it did not adopt because its
+  // grains fail their checksums). Null: printed to standard error. May be called from
+  // any thread.
+  std::function<void(std::string_view message)> warning;
   // After each commit, a writer merges index tables that pile up, size-tiered: eight
   // tables of about one size become one (docs/format/repository.md, "Index tables").
   // False leaves them to `basin index compact` and prune.
@@ -190,6 +199,10 @@ struct WriterStats {
   // Strata an interrupted writer uploaded but never committed, found at the writer's start
   // and committed with its next commit (resume: docs/format/maintenance.md, W2).
   uint64_t strata_adopted = 0, grains_adopted = 0;
+  // Strata such a writer left that were not adopted, because they are damaged (a grain
+  // fails its checksum) or could not be read whole; each one warned about.
+  uint64_t strata_not_adopted = 0;
+  uint64_t markers_refreshed = 0;  // pending markers re-put by the heartbeat (W1)
   // Index tables merged by the size-tiered policy after this writer's commits, and why the
   // last such merge failed ("" when none did; a failed merge leaves the commit landed and
   // the tables for a later commit to merge).

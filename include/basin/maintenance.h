@@ -78,8 +78,10 @@ struct PruneOptions {
   // Repack data strata on a cold store too (reading them); wholly unused ones are deleted
   // either way, unread.
   bool repack_cold = false;
-  // An uncommitted stratum (a pending marker, or a stratum object no record names) older
-  // than this on the store's own clock is taken for abandoned and collected.
+  // An uncommitted stratum (a pending marker, or a stratum object no record names) whose
+  // freshest trace (marker or object) is older than this on the store's own clock is taken
+  // for abandoned and collected. A live writer re-puts its markers every
+  // BasinOptions::marker_refresh (docs/format/maintenance.md, W1): keep this well above it.
   std::chrono::seconds abandoned_after{24 * 3600};
   bool dry_run = false;  // plan and report; change nothing
   // With dry_run: plan as if these snapshots were gone (forget --prune --dry-run shows the

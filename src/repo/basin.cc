@@ -56,6 +56,14 @@ void CodecPool::Give(std::unique_ptr<GrainCodec> codec) {
   free_.push_back(std::move(codec));
 }
 
+void BasinImpl::Warn(std::string_view message) const {
+  if (warning_) {
+    warning_(message);
+  } else {
+    fmt::print(stderr, "basin: warning: {}\n", message);
+  }
+}
+
 BasinImpl::BasinImpl(const BasinOptions& options, Config config, Keys keys, std::string slot_in_use)
     : hot_(options.store),
       cold_(options.cold_store),
@@ -63,6 +71,8 @@ BasinImpl::BasinImpl(const BasinOptions& options, Config config, Keys keys, std:
                                  : std::make_shared<BlockCache>(size_t{64} << 20)),
       executor_(options.executor ? options.executor : DefaultExecutor()),
       host_(options.host.empty() ? Hostname() : options.host),
+      marker_refresh_(options.marker_refresh),
+      warning_(options.warning),
       auto_compact_index_(options.auto_compact_index),
       config_(std::move(config)),
       keys_(std::move(keys)),

@@ -75,6 +75,9 @@ class BasinImpl : public Basin {
   IndexSet& index() { return index_; }
   Executor* executor() const { return executor_; }
   const std::string& host() const { return host_; }
+  std::chrono::seconds marker_refresh() const { return marker_refresh_; }
+  // Reports what a writer passed over (BasinOptions::warning, or standard error).
+  void Warn(std::string_view message) const;
   std::shared_ptr<BlockCache> cache() const { return cache_; }
   bool auto_compact_index() const { return auto_compact_index_; }
   BasinState state() const;
@@ -119,6 +122,8 @@ class BasinImpl : public Basin {
   std::shared_ptr<BlockCache> cache_;
   Executor* executor_;
   std::string host_;
+  std::chrono::seconds marker_refresh_;
+  std::function<void(std::string_view)> warning_;
   bool auto_compact_index_;
   Config config_;
   const Keys keys_;

@@ -5,11 +5,18 @@
 // compress and encrypt in parallel); appending to a stream's open stratum is serialized.
 // A stratum that reaches its target size is sealed (index, footer, close: the upload) on
 // the executor, at most two at a time, while puts fill the next one.
+//
+// Heartbeat (docs/format/maintenance.md, W1): the pending markers of the strata this writer
+// uploaded or adopted and has not committed are kept oldest first; Put, Has and Commit
+// re-put those older than BasinOptions::marker_refresh (by this machine's steady clock:
+// an interval, never compared with another machine's), one caller at a time, without a
+// thread of their own.
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
 #include <fmt/format.h>
 
 #include <atomic>
+#include <chrono>
 #include <deque>
 #include <optional>
 #include <set>
@@ -42,7 +49,8 @@ class Writer : public BasinWriter {
   explicit Writer(BasinImpl* basin)
       : basin_(basin),
         sealing_(kSealsInFlight, kSealsInFlight, basin->executor()),
-        opened_seq_(basin->sequence()) {}
+        opened_seq_(basin->sequence()),
+        refresh_every_(basin->marker_refresh()) {}
 
   // Adopts the sealed strata that interrupted writers left uncommitted (W2).
   Status Adopt();
@@ -54,6 +62,9 @@ class Writer : public BasinWriter {
   Result<GrainId> Put(GrainType type, std::string_view data, bool* stored) override;
   Result<GrainId> PutBlob(const std::function<Result<size_t>(char*, size_t)>& read) override;
   Result<bool> Has(const GrainId& id) override;
+  // The heartbeat: re-puts the markers due (at most one caller at a time; cheap when none
+  // is).
+  void RefreshMarkers();
   Result<GrainId> PutClastList(const std::vector<std::pair<GrainId, uint64_t>>& pieces) override {
     std::vector<ClastEntry> entries;
     entries.reserve(pieces.size());
@@ -95,6 +106,11 @@ class Writer : public BasinWriter {
   // W3's walk from the snapshots `record` adds: through this commit's own metadata grains
   // (read from its strata) and the committed ones, to every grain they reference.
   Status WalkForDeletions(const JournalRecord& record, const std::vector<IndexInput>& inputs);
+  // Starts the heartbeat of a marker put (or re-put) now.
+  void TrackMarker(std::string key);
+  // W2: whether the stratum a marker names can be adopted (sealed, its grains intact);
+  // warns naming the stratum when it is sealed but cannot be.
+  Result<std::optional<IndexInput>> AdoptOne(uint8_t stream, const ObjectName& id);
 
   BasinImpl* const basin_;
   Stream data_, meta_;
@@ -111,7 +127,63 @@ class Writer : public BasinWriter {
   std::string index_merge_error_;  // guarded by mu_
   const uint64_t opened_seq_;      // the journal as this writer's lookups first saw it
   ReferencesFn refs_;
+
+  using Clock = std::chrono::steady_clock;
+  struct Marker {
+    std::string key;
+    Clock::time_point put;
+  };
+  const std::chrono::seconds refresh_every_;
+  std::mutex refresh_mu_;                         // one heartbeat round at a time; W4 waits for it
+  std::mutex markers_mu_;                         // guards markers_
+  std::deque<Marker> markers_;                    // uncommitted strata's markers, oldest put first
+  std::atomic<int64_t> next_refresh_{INT64_MAX};  // Clock ticks; when a marker falls due
+  std::atomic<uint64_t> strata_not_adopted_{0}, markers_refreshed_{0};
 };
+
+void Writer::TrackMarker(std::string key) {
+  const auto now = Clock::now();
+  std::lock_guard lock(markers_mu_);
+  markers_.push_back(Marker{std::move(key), now});
+  const int64_t due = (now + refresh_every_).time_since_epoch().count();
+  int64_t seen = next_refresh_.load();
+  while (due < seen && !next_refresh_.compare_exchange_weak(seen, due)) {
+  }
+}
+
+void Writer::RefreshMarkers() {
+  if (Clock::now().time_since_epoch().count() < next_refresh_.load(std::memory_order_relaxed)) {
+    return;
+  }
+  std::unique_lock round(refresh_mu_, std::try_to_lock);
+  if (!round.owns_lock()) return;  // another caller is at it
+  const auto now = Clock::now();
+  std::vector<std::string> due;
+  {
+    std::lock_guard lock(markers_mu_);
+    while (!markers_.empty() && markers_.front().put + refresh_every_ <= now) {
+      due.push_back(std::move(markers_.front().key));
+      markers_.pop_front();
+    }
+  }
+  size_t done = 0;
+  for (; done < due.size(); ++done) {
+    // An overwrite: a marker that a prune collected meanwhile comes back, and the next
+    // prune removes it (its stratum is deleted); this writer's commit fails at W3.
+    if (!basin_->hot()->Put(due[done], "").ok()) break;  // tried again soon
+    ++markers_refreshed_;
+  }
+  const auto after = Clock::now();
+  std::lock_guard lock(markers_mu_);
+  for (size_t i = done; i < due.size(); ++i) {  // not refreshed: still the oldest
+    markers_.push_front(Marker{std::move(due[due.size() - 1 - (i - done)]), now - refresh_every_});
+  }
+  for (size_t i = 0; i < done; ++i) markers_.push_back(Marker{std::move(due[i]), after});
+  const auto next = markers_.empty()    ? Clock::time_point::max()
+                    : done < due.size() ? after + refresh_every_ / 16
+                                        : markers_.front().put + refresh_every_;
+  next_refresh_ = next.time_since_epoch().count();
+}
 
 Result<std::unique_ptr<StratumWriter>> Writer::NewStratum(uint8_t stream) {
   BASIN_ASSIGN_OR_RETURN(ObjectStore * store, basin_->StoreFor(stream));
@@ -119,7 +191,37 @@ Result<std::unique_ptr<StratumWriter>> Writer::NewStratum(uint8_t stream) {
   BASIN_RETURN_IF_ERROR(basin_->hot()
                             ->Put(PendingKey(stream, id), "", PutMode::kCreateOnly)
                             .WithContext("writing the marker of a new stratum"));
+  TrackMarker(PendingKey(stream, id));
   return StratumWriter::Open(store, stream, id, &basin_->keys(), basin_->basin_id());
+}
+
+Result<std::optional<IndexInput>> Writer::AdoptOne(uint8_t stream, const ObjectName& id) {
+  auto store = basin_->StoreFor(stream);
+  using Adopted = std::optional<IndexInput>;
+  if (!store.ok()) return Adopted();  // a data stratum on a cold store not given
+  const std::string key = StratumKey(stream, id);
+  auto tail = ReadStratumTail(*store, key, false, basin_->keys(), basin_->basin_id(), &id);
+  if (!tail.ok()) return Adopted();  // still being uploaded, or died before it was sealed
+  auto grains = tail->Entries();
+  Status verified = grains.status();
+  if (verified.ok()) {
+    verified = VerifyStratumGrains(*store, key, *tail, *grains, basin_->basin_id());
+  }
+  if (!verified.ok()) {
+    ++strata_not_adopted_;
+    basin_->Warn(fmt::format(
+        "stratum {} left by an interrupted backup is not adopted: {} (its grains are uploaded "
+        "again; prune removes it)",
+        key, verified.message()));
+    return Adopted();
+  }
+  if (stream == kStreamData) {
+    BASIN_RETURN_IF_ERROR(basin_->hot()->Put(TailKey(id), tail->bytes));
+  }
+  // Its marker is this writer's now: fresh, and refreshed until the commit.
+  BASIN_RETURN_IF_ERROR(basin_->hot()->Put(PendingKey(stream, id), ""));
+  TrackMarker(PendingKey(stream, id));
+  return Adopted(IndexInput{tail->ref, std::move(grains).value()});
 }
 
 Status Writer::Adopt() {
@@ -130,20 +232,13 @@ Status Writer::Adopt() {
     ObjectName id{};
     if (!ParsePendingKey(m.key, &stream, &id)) continue;  // not a marker: left alone
     if (skips->deleted.contains(id) || skips->condemned.contains(id)) continue;
-    auto store = basin_->StoreFor(stream);
-    if (!store.ok()) continue;  // a data stratum on a cold store not given
-    auto tail = ReadStratumTail(*store, StratumKey(stream, id), false, basin_->keys(),
-                                basin_->basin_id(), &id);
-    if (!tail.ok()) continue;  // still being uploaded, or died before it was sealed
-    BASIN_ASSIGN_OR_RETURN(std::vector<GrainEntry> grains, tail->Entries());
-    if (stream == kStreamData) {
-      BASIN_RETURN_IF_ERROR(basin_->hot()->Put(TailKey(id), tail->bytes));
-    }
+    BASIN_ASSIGN_OR_RETURN(std::optional<IndexInput> adopted, AdoptOne(stream, id));
+    if (!adopted) continue;
     std::lock_guard lock(mu_);
-    for (const GrainEntry& g : grains) pending_.insert(g.id);
-    grains_adopted_ += grains.size();
+    for (const GrainEntry& g : adopted->grains) pending_.insert(g.id);
+    grains_adopted_ += adopted->grains.size();
     ++strata_adopted_;
-    sealed_.push_back(IndexInput{tail->ref, std::move(grains)});
+    sealed_.push_back(std::move(*adopted));
   }
   return Status::OK();
 }
@@ -222,6 +317,7 @@ Status Writer::WalkForDeletions(const JournalRecord& record,
 }
 
 Result<GrainId> Writer::Put(GrainType type, std::string_view data, bool* stored) {
+  RefreshMarkers();
   if (data.size() > kMaxGrainDataSize) {
     return Status::InvalidArgument(
         fmt::format("a grain holds at most {} bytes ({} given)", kMaxGrainDataSize, data.size()));
@@ -299,6 +395,7 @@ Status Writer::Seal(StratumWriter* w) {
 }
 
 Result<bool> Writer::Has(const GrainId& id) {
+  RefreshMarkers();
   if (Pending(id)) return true;
   return basin_->Has(id);
 }
@@ -320,6 +417,7 @@ Status Writer::RemoveSnapshot(const GrainId& id) {
 
 Result<uint64_t> Writer::Commit() {
   std::lock_guard commit_lock(commit_mu_);
+  RefreshMarkers();
   // Step 1: seal what is open, and wait for every seal.
   for (Stream* s : {&data_, &meta_}) {
     std::unique_ptr<StratumWriter> w;
@@ -365,7 +463,15 @@ Result<uint64_t> Writer::Commit() {
     restore();
     return seq.status();
   }
-  // W4: the markers of what is now committed (one left behind is harmless: prune removes it).
+  // W4: the markers of what is now committed (one left behind is harmless: prune removes it),
+  // out of the heartbeat first.
+  {
+    std::set<std::string> committed;
+    for (const auto& in : inputs) committed.insert(PendingKey(in.stratum.stream, in.stratum.id));
+    std::lock_guard round(refresh_mu_);
+    std::lock_guard lock(markers_mu_);
+    std::erase_if(markers_, [&](const Marker& m) { return committed.contains(m.key); });
+  }
   for (const auto& in : inputs) {
     basin_->hot()->Delete(PendingKey(in.stratum.stream, in.stratum.id)).IgnoreError();
   }
@@ -398,6 +504,8 @@ WriterStats Writer::stats() const {
   s.strata_written = strata_written_;
   s.strata_adopted = strata_adopted_;
   s.grains_adopted = grains_adopted_;
+  s.strata_not_adopted = strata_not_adopted_;
+  s.markers_refreshed = markers_refreshed_;
   s.index_tables_merged = index_tables_merged_;
   std::lock_guard lock(mu_);
   s.index_merge_error = index_merge_error_;

@@ -62,8 +62,7 @@ Status ParseGrainHeader(std::string_view stored, std::string_view what, GrainHea
   return Status::OK();
 }
 
-Status OpenGrain(const Keys& keys, std::string_view basin_id, std::string_view stored,
-                 std::string_view what, GrainCodec* codec, GrainHeader* header, std::string* data) {
+Status CheckGrainChecksum(std::string_view stored, std::string_view what, GrainHeader* header) {
   BASIN_RETURN_IF_ERROR(ParseGrainHeader(stored, what, header));
   if (stored.size() != kGrainLengthFieldEnd + header->length) {
     return Status::Corruption(fmt::format("{}: the grain says {} bytes, {} are there", what,
@@ -72,6 +71,12 @@ Status OpenGrain(const Keys& keys, std::string_view basin_id, std::string_view s
   if (Xxh32(stored.substr(4)) != DecodeFixed32(stored.data())) {
     return Status::Corruption(fmt::format("{}: grain checksum mismatch (damaged)", what));
   }
+  return Status::OK();
+}
+
+Status OpenGrain(const Keys& keys, std::string_view basin_id, std::string_view stored,
+                 std::string_view what, GrainCodec* codec, GrainHeader* header, std::string* data) {
+  BASIN_RETURN_IF_ERROR(CheckGrainChecksum(stored, what, header));
   std::string& plain = codec->plain;
   BASIN_RETURN_IF_ERROR(keys.OpenGrain(stored.substr(kGrainHeaderSize),
                                        GrainAd(basin_id, header->id, header->type), what, &plain));

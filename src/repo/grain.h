@@ -40,6 +40,11 @@ void EncodeGrain(const Keys& keys, std::string_view basin_id, uint8_t type, cons
 // a length out of bounds, flags set). Does not check the XXH32.
 Status ParseGrainHeader(std::string_view stored, std::string_view what, GrainHeader* header);
 
+// Checks a whole stored grain (exactly its bytes) without opening it: its header (as
+// ParseGrainHeader), that its length is the bytes given, and its XXH32. Catches damage, not
+// tampering (the AEAD tag, checked by OpenGrain, does). Corruption naming `what`.
+Status CheckGrainChecksum(std::string_view stored, std::string_view what, GrainHeader* header);
+
 // Checks and opens a whole stored grain (exactly its bytes): XXH32, AEAD, decompressed
 // size, and the id recomputed from the data. *data receives the plaintext data.
 // Corruption naming `what` for damage or tampering.

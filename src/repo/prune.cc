@@ -280,6 +280,13 @@ Status Pruner::FindUncommitted() {
   }
   const auto cutoff = now - o_.abandoned_after;
   const BasinState st = b_.state();
+  // An upload is as young as its freshest trace: a live writer re-puts its markers (W1)
+  // while the strata it sealed long ago keep their old times.
+  absl::flat_hash_map<ObjectName, std::chrono::system_clock::time_point, HashOfName> freshest;
+  for (const Seen& x : seen) {
+    auto& t = freshest[x.id];
+    t = std::max(t, x.info.last_modified);
+  }
   for (const Seen& x : seen) {
     if (st.deleted.contains(x.id)) {  // deleted by an earlier prune that stopped short
       if (x.info.key.starts_with(kPendingPrefix)) {
@@ -287,7 +294,7 @@ Status Pruner::FindUncommitted() {
       } else {
         stray_keys_[Slot(x.stream)].push_back(x.info.key);
       }
-    } else if (x.info.last_modified < cutoff) {
+    } else if (freshest.at(x.id) < cutoff) {
       abandoned_.emplace(x.id, x.stream);
     }
   }

@@ -168,6 +168,81 @@ TEST_P(PruneTest, AKilledWritersSealedStrataAreAdoptedNotUploadedAgain) {
   ExpectClean(*Reopen());
 }
 
+// A byte flipped inside a sealed stratum a killed writer left (its tail intact): the next
+// writer does not adopt it, warning with its key and the offset, uploads its grains again,
+// and the backup restores byte for byte.
+TEST_P(PruneTest, AKilledWritersDamagedStratumIsNotAdoptedAndItsGrainsGoUpAgain) {
+  auto b = Create();
+  const std::string data = RandomBytes(5 << 20, 8);
+  {
+    auto w = *b->NewWriter();  // destroyed without a commit, as by a kill
+    ASSERT_OK(PutBlob(*w, data));
+  }
+  auto sealed = store_->ListAll("strata/data/");
+  ASSERT_OK(sealed);
+  ASSERT_GE(sealed->size(), 3u);
+  const std::string damaged = (*sealed)[0].key;
+  std::string bytes = *store_->Get(damaged);
+  bytes[1000] ^= 0x20;  // inside the first grain's body
+  ASSERT_OK(store_->Put(damaged, bytes));
+
+  std::vector<std::string> warnings;
+  BasinOptions o = Options();
+  o.warning = [&](std::string_view m) { warnings.emplace_back(m); };
+  auto again = *Basin::Open(o, "correct horse");
+  auto w = *again->NewWriter();
+  EXPECT_EQ(w->stats().strata_not_adopted, 1u);
+  EXPECT_EQ(w->stats().strata_adopted, sealed->size() - 1);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find(damaged + " at offset "), std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[0].find("checksum"), std::string::npos) << warnings[0];
+  auto id = PutBlob(*w, data);
+  ASSERT_OK(id);
+  EXPECT_GE(w->stats().bytes_new, 900u << 10);  // the damaged stratum's grains, again
+  AddRoot(*w, *id);
+  ASSERT_OK(w->Commit());
+  EXPECT_TRUE(ReadBlob(*Reopen(), *id) == data);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // S3 times are seconds
+  PruneOptions po = PruneAll();
+  po.abandoned_after = std::chrono::seconds(0);
+  ASSERT_OK(Prune(*again, po));  // the damaged stratum is collected
+  EXPECT_TRUE(store_->Stat(damaged).status().IsNotFound());
+  ExpectClean(*Reopen());
+}
+
+// A writer that runs longer than --abandoned-after keeps the markers of its uncommitted
+// strata fresh (W1), so a prune leaves them; once it is killed, they age and a prune
+// collects them.
+TEST_P(PruneTest, ALiveWritersMarkersStayFreshAndAgeOnceItIsKilled) {
+  BasinOptions o = Options();
+  o.marker_refresh = std::chrono::seconds(1);
+  auto b = *Basin::Init(o, SmallBasin());
+  PruneOptions po = PruneAll();
+  po.abandoned_after = std::chrono::seconds(3);
+  {
+    auto w = *b->NewWriter();
+    ASSERT_OK(PutBlob(*w, RandomBytes(3 << 20, 2)));
+    const size_t strata = Count("strata/");
+    ASSERT_GE(strata, 2u);
+    // Twice the bound, grains going in all the while (a backup at work).
+    for (int i = 0; i < 30; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      ASSERT_OK(w->Put(GrainType::kBlob, RandomBytes(100, 1000 + i)));
+    }
+    EXPECT_GT(w->stats().markers_refreshed, 0u);
+    auto kept = Prune(*Reopen(), po);
+    ASSERT_OK(kept);
+    EXPECT_EQ(kept->strata_abandoned, 0u);
+    EXPECT_EQ(Count("strata/"), strata);
+  }  // killed
+  std::this_thread::sleep_for(std::chrono::seconds(4));
+  auto collected = Prune(*Reopen(), po);
+  ASSERT_OK(collected);
+  EXPECT_GT(collected->strata_abandoned, 0u);
+  EXPECT_EQ(Count("strata/"), 0u);
+  EXPECT_EQ(Count("pending/"), 0u);
+}
+
 TEST_P(PruneTest, AbandonedUploadsAreCollectedOnlyPastTheBound) {
   auto b = Create();
   {

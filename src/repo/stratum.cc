@@ -6,6 +6,7 @@
 
 #include "basin/coding.h"
 #include "repo/basin_format.h"
+#include "repo/grain.h"
 #include "repo/tee_writer.h"
 
 namespace basin::repo {
@@ -288,6 +289,49 @@ Status OpenStratumTail(StratumTail* t, const Keys& keys, const std::string& key,
   EmbeddedTable table{object, 0, t->index_length, key + " (grain index)"};
   BASIN_ASSIGN_OR_RETURN(
       t->index, TableReader::Open(std::move(table), GrainIndexOptions(), PrefetchedBytes{held, 0}));
+  return Status::OK();
+}
+
+Status VerifyStratumGrains(ObjectStore* store, const std::string& key, const StratumTail& tail,
+                           std::vector<GrainEntry> grains, std::string_view basin_id) {
+  constexpr uint64_t kMaxRead = 16 << 20;
+  std::sort(grains.begin(), grains.end(),
+            [](const GrainEntry& a, const GrainEntry& b) { return a.offset < b.offset; });
+  std::string bytes;
+  BASIN_RETURN_IF_ERROR(store->Get(key, ByteRange::Span(0, kStratumHeaderSize), &bytes));
+  uint8_t stream = 0;
+  ObjectName id{};
+  BASIN_RETURN_IF_ERROR(ParseStratumHeader(bytes, basin_id, key + " at offset 0", &stream, &id));
+  if (stream != tail.ref.stream || id != tail.ref.id) {
+    return Status::Corruption(
+        fmt::format("{} at offset 0: the header names another stratum than its footer", key));
+  }
+  for (size_t i = 0; i < grains.size();) {
+    // One read for a run of grains (Entries() keeps each within the grains' bytes).
+    size_t j = i + 1;
+    while (j < grains.size() &&
+           grains[j].offset + grains[j].length - grains[i].offset <= kMaxRead) {
+      ++j;
+    }
+    const uint64_t begin = grains[i].offset;
+    const uint64_t end = grains[j - 1].offset + grains[j - 1].length;
+    BASIN_RETURN_IF_ERROR(store->Get(key, ByteRange::Span(begin, end - begin), &bytes));
+    if (bytes.size() != end - begin) {
+      return Status::Corruption(fmt::format("{} at offset {}: short read", key, begin));
+    }
+    for (size_t k = i; k < j; ++k) {
+      const GrainEntry& e = grains[k];  // a grain reaching past `end` overlaps another: damage
+      const std::string what = fmt::format("{} at offset {}", key, e.offset);
+      GrainHeader h;
+      BASIN_RETURN_IF_ERROR(
+          CheckGrainChecksum(std::string_view(bytes).substr(e.offset - begin, e.length), what, &h));
+      if (h.id != e.id || h.type != e.type) {
+        return Status::Corruption(
+            fmt::format("{}: the grain is not the one the stratum's index names", what));
+      }
+    }
+    i = j;
+  }
   return Status::OK();
 }
 

@@ -108,6 +108,14 @@ Result<StratumTail> ParseStratumFooter(std::string_view footer, uint64_t object_
                                        const std::string& key);
 Status OpenStratumTail(StratumTail* t, const Keys& keys, const std::string& key, bool check_digest);
 
+// Reads the body of sealed stratum `key` (ranged reads of up to 16 MiB; a larger grain in
+// one read of its own) and checks its header (stream and id as the tail says) and every
+// grain of `grains` (the tail's index): header and length as the entry says, same id and
+// type, and the XXH32, without decrypting (damage, not tampering: reads check the AEAD).
+// Reads the stratum once. Corruption naming `key` and the offset of the first damage.
+Status VerifyStratumGrains(ObjectStore* store, const std::string& key, const StratumTail& tail,
+                           std::vector<GrainEntry> grains, std::string_view basin_id);
+
 // Decodes a stratum's 48-byte header: stream and id. Corruption naming `what`.
 Status ParseStratumHeader(std::string_view bytes, std::string_view basin_id, std::string_view what,
                           uint8_t* stream, ObjectName* id);
