@@ -10,6 +10,7 @@ old=$(realpath "$1") new=$(realpath "$2") rounds=${3:-5}
 work=$(mktemp -d "${TMPDIR:-/tmp}/basin-s3ab.XXXXXX")
 # shellcheck source=bench/rgw_bench_env.sh
 . bench/rgw_bench_env.sh
+export AWS_ENDPOINT_URL=$S3_ENDPOINT
 head -c 268435456 /dev/urandom >"$work/big"
 # Over plain HTTP the body's SHA-256 is signed, as basin signs each part's: curl's time
 # includes computing it (openssl), as in bench/s3_compare.sh's "hash included" row.
