@@ -1,5 +1,6 @@
 // Writes valid examples of the content store's encodings, as fuzzing seeds:
-//   make_repo_seeds DIR KIND   (KIND: grain, stratum_tail, journal, checkpoint, config)
+//   make_repo_seeds DIR KIND   (KIND: grain, stratum_tail, journal, checkpoint, config,
+//                              clast)
 #include <fstream>
 #include <string>
 
@@ -101,6 +102,12 @@ int main(int argc, char** argv) {
     c.slots.push_back(
         *WrapMasterKey(enc.master(), "pw", KdfParams{1, 8 << 10}, c.basin_id_bytes(), "label"));
     Write(dir + "/seed-encrypted", EncodeConfig(c, enc));
+  } else if (kind == "clast") {
+    Write(dir + "/seed-level0", ClastSeed());
+    ClastList upper;
+    upper.level = 1;
+    upper.entries.push_back({Blake3Hash("sub"), uint64_t{1} << 40});
+    Write(dir + "/seed-level1", EncodeClastList(upper));
   } else {
     return 2;
   }

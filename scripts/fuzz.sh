@@ -15,6 +15,7 @@ for f in "$dir"/fuzz/*_fuzz; do
   case "$name" in
     log_*) "$dir"/fuzz/make_log_seeds "$corpus" ;;
     table_*) "$dir"/fuzz/make_table_seeds "$corpus" ;;
+    snapshot_*) kind=${name#snapshot_}; "$dir"/fuzz/make_snapshot_seeds "$corpus" "${kind%_fuzz}" ;;
     repo_*) kind=${name#repo_}; "$dir"/fuzz/make_repo_seeds "$corpus" "${kind%_fuzz}" ;;
   esac
   echo "== $name for ${seconds}s"

@@ -2,8 +2,11 @@
 // lists, journal records and checkpoints. Every decoder is fed damage.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
 #include <cstring>
 #include <set>
+#include <vector>
 
 #include "basin/basin.h"
 #include "basin/checksum.h"
@@ -112,6 +115,28 @@ TEST(KeysTest, SlotsUnwrapWithTheRightPasswordOnly) {
   KeySlot changed = *slot;
   changed.kdf.ops = 2;  // parameters are bound by the associated data
   EXPECT_TRUE(UnwrapMasterKey(changed, "hunter2", kBasinId).status().IsPermissionDenied());
+}
+
+// A million grains (under the grain key) and a million records (under the metadata key)
+// sealed with the same contents: no nonce repeats (a repeat
+// under XChaCha20-Poly1305 would reveal the XOR of two plaintexts and allow forgeries).
+TEST(KeysTest, AMillionSealsNeverRepeatANonce) {
+  const Keys k = TestKeys();
+  constexpr size_t kSeals = 1'000'000;
+  std::vector<std::array<uint8_t, kAeadNonceSize>> nonces(2 * kSeals);
+  std::string sealed;
+  for (size_t i = 0; i < 2 * kSeals; ++i) {
+    sealed.clear();
+    if (i < kSeals) {
+      k.SealGrain("the same grain", "the same id", &sealed);
+    } else {
+      k.SealRecord("the same record", "the same ad", &sealed);
+    }
+    ASSERT_GE(sealed.size(), kAeadNonceSize);
+    std::memcpy(nonces[i].data(), sealed.data(), kAeadNonceSize);
+  }
+  std::sort(nonces.begin(), nonces.end());
+  EXPECT_EQ(std::adjacent_find(nonces.begin(), nonces.end()), nonces.end());
 }
 
 Config TestConfig(const Keys& keys) {

@@ -156,7 +156,7 @@ Result<std::unique_ptr<AppendableObject>> FileStore::DoOpenAppendable(std::strin
   const std::string path = PathOf(key);
   BASIN_RETURN_IF_ERROR(EnsureParentDirs(path));
   bool created = true;
-  int fd = ops_->Open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  int fd = ops_->Open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kObjectFileMode);
   if (fd < 0 && errno == EEXIST) {
     created = false;
     fd = ops_->Open(path.c_str(), O_WRONLY | O_CLOEXEC, 0);

@@ -82,7 +82,8 @@ class FileWriter : public ObjectWriter {
     const std::string dir(DirOf(path_));
     for (int attempt = 0; attempt < 8; ++attempt) {
       temp_ = dir + "/" + TempName();
-      fd_ = store_->ops()->Open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+      fd_ = store_->ops()->Open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                                kObjectFileMode);
       if (fd_ >= 0) {
         // Held until the file is renamed or removed: SweepFileStore leaves locked temp
         // files alone, and a crash releases the lock. (Where flock is unsupported, the

@@ -11,6 +11,11 @@
 
 namespace basin {
 
+// The mode object files are created with (docs/format/file-store.md, "Permissions"): the
+// owner's alone, whatever the umask allows, since objects hold key slots (config) and,
+// in a basin without encryption, the data itself.
+inline constexpr unsigned kObjectFileMode = 0600;
+
 class FileStore : public ObjectStore {
  public:
   // root: absolute, without a trailing '/' ("" for the file system root).

@@ -262,6 +262,28 @@ TEST(FileStoreTest, OpenRefusesAFileAndHonoursCreateRoot) {
   EXPECT_TRUE(std::filesystem::is_directory(dir.path() + "/new/deep/root"));
 }
 
+// Regression: objects (the config's key slots among them) were created 0644, readable by
+// every user under the usual umask 022. Puts, streamed writes and appendables alike.
+TEST(FileStoreTest, ObjectsAreCreated0600WhateverTheUmask) {
+  basin::testing::ScopedUmask umask_022(022);
+  TempDir dir;
+  auto store = *OpenFileStore(dir.path());
+  ASSERT_TRUE(store->Put("config", "key slots").ok());
+  ASSERT_TRUE(store->Put("config", "new key slots", PutMode::kOverwrite).ok());
+  ASSERT_TRUE(store->Put("a/b/created", "x", PutMode::kCreateOnly).ok());
+  auto writer = store->NewWriter("a/streamed");
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Append("streamed").ok());
+  ASSERT_TRUE((*writer)->Close().ok());
+  auto appendable = store->OpenAppendable("log/appended");
+  ASSERT_TRUE(appendable.ok());
+  for (const char* key : {"config", "a/b/created", "a/streamed", "log/appended"}) {
+    struct stat st {};
+    ASSERT_EQ(::stat((dir.path() + "/" + key).c_str(), &st), 0) << key;
+    EXPECT_EQ(st.st_mode & 07777, 0600u) << key;
+  }
+}
+
 // Runs as an unprivileged user even under root (CI), so that the check is real.
 TEST(FileStoreTest, PermissionDeniedIsReportedAsSuch) {
   const int code = basin::testing::RunUnprivileged([] {
