@@ -5,11 +5,13 @@
 // compress and encrypt in parallel); appending to a stream's open stratum is serialized.
 // A stratum that reaches its target size is sealed (index, footer, close: the upload) on
 // the executor, at most two at a time, while puts fill the next one.
+#include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
 #include <fmt/format.h>
 
 #include <atomic>
 #include <deque>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -86,8 +88,12 @@ class Writer : public BasinWriter {
   // A new stratum of `stream`, its marker put first (W1).
   Result<std::unique_ptr<StratumWriter>> NewStratum(uint8_t stream);
   // W3: fails when a prune deleted, since this writer opened, a stratum of this commit or
-  // a grain the snapshots of this commit reference.
-  Status CheckAgainstDeletions(const JournalRecord& record);
+  // a grain the snapshots of this commit reference. `inputs`: the strata of this commit,
+  // with their grains.
+  Status CheckAgainstDeletions(const JournalRecord& record, const std::vector<IndexInput>& inputs);
+  // W3's walk from the snapshots `record` adds: through this commit's own metadata grains
+  // (read from its strata) and the committed ones, to every grain they reference.
+  Status WalkForDeletions(const JournalRecord& record, const std::vector<IndexInput>& inputs);
 
   BasinImpl* const basin_;
   Stream data_, meta_;
@@ -139,7 +145,13 @@ Status Writer::Adopt() {
   return Status::OK();
 }
 
-Status Writer::CheckAgainstDeletions(const JournalRecord& record) {
+bool IsMetadata(uint8_t type) {
+  const auto t = static_cast<GrainType>(type);
+  return t == GrainType::kTree || t == GrainType::kSnapshot || t == GrainType::kClastList;
+}
+
+Status Writer::CheckAgainstDeletions(const JournalRecord& record,
+                                     const std::vector<IndexInput>& inputs) {
   const std::vector<ObjectName> gone_list = basin_->DeletedSince(opened_seq_);
   if (gone_list.empty()) return Status::OK();
   const std::set<ObjectName> gone(gone_list.begin(), gone_list.end());
@@ -157,7 +169,19 @@ Status Writer::CheckAgainstDeletions(const JournalRecord& record) {
         "a prune deleted data while this writer ran, and its snapshots cannot be checked: run "
         "it again");
   }
-  // Walk what the snapshots reference: everything must still be there (or in this commit).
+  return WalkForDeletions(record, inputs);
+}
+
+Status Writer::WalkForDeletions(const JournalRecord& record,
+                                const std::vector<IndexInput>& inputs) {
+  // This commit's own trees, clast lists and snapshots: not indexed yet, but what they
+  // reference (chunks deduplicated against older snapshots) must be walked all the same.
+  absl::flat_hash_map<Hash256, GrainLocation, HashOf> own;
+  for (const IndexInput& in : inputs) {
+    for (const GrainEntry& g : in.grains) {
+      if (IsMetadata(g.type)) own.emplace(g.id, GrainLocation{in.stratum.id, in.stratum.stream, g});
+    }
+  }
   std::vector<GrainId> stack;
   for (const auto& s : record.snapshots_added) stack.push_back(s.id);
   absl::flat_hash_set<Hash256, HashOf> seen;
@@ -165,18 +189,23 @@ Status Writer::CheckAgainstDeletions(const JournalRecord& record) {
   while (!stack.empty()) {
     const GrainId id = stack.back();
     stack.pop_back();
-    if (id == GrainId{} || !seen.insert(id).second || Pending(id)) continue;
-    BASIN_ASSIGN_OR_RETURN(auto loc, basin_->Find(id));
-    if (!loc) {
-      return Status::Transient(fmt::format(
-          "a prune removed grain {}, which this backup deduplicated against, while it ran: "
-          "nothing was committed; run it again (what it uploaded is reused)",
-          id.ToHex()));
+    if (id == GrainId{} || !seen.insert(id).second) continue;
+    std::optional<GrainLocation> loc;
+    if (auto o = own.find(id); o != own.end()) {
+      loc = o->second;
+    } else if (Pending(id)) {
+      continue;  // a chunk of this commit
+    } else {
+      BASIN_ASSIGN_OR_RETURN(loc, basin_->Find(id));
+      if (!loc) {
+        return Status::Transient(fmt::format(
+            "a prune removed grain {}, which this backup deduplicated against, while it ran: "
+            "nothing was committed; run it again (what it uploaded is reused)",
+            id.ToHex()));
+      }
     }
+    if (!IsMetadata(loc->entry.type)) continue;
     const auto type = static_cast<GrainType>(loc->entry.type);
-    if (type != GrainType::kTree && type != GrainType::kSnapshot && type != GrainType::kClastList) {
-      continue;
-    }
     GrainType got;
     BASIN_RETURN_IF_ERROR(basin_->ReadGrain(*loc, &data, &got));
     if (type == GrainType::kClastList) {
@@ -326,8 +355,8 @@ Result<uint64_t> Writer::Commit() {
     for (const auto& in : inputs) record.strata.push_back(in.stratum);
   }
   // Steps 3-6, and W3 before each attempt.
-  auto seq =
-      basin_->CommitRecord(record, [this](JournalRecord* r) { return CheckAgainstDeletions(*r); });
+  auto seq = basin_->CommitRecord(
+      record, [this, &inputs](JournalRecord* r) { return CheckAgainstDeletions(*r, inputs); });
   if (!seq.ok()) {
     record.tables.clear();
     restore();
