@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "basin/maintenance.h"
+#include "hook_store.h"
 #include "repo/basin_test_util.h"
 #include "test_util.h"
 
@@ -37,42 +38,6 @@ GrainId AddRoot(BasinWriter& w, const GrainId& blob, std::string_view label = {}
   EXPECT_OK(w.AddSnapshot(*snap, ""));
   return *snap;
 }
-
-// Forwards to a store; after the first journal record put once armed, runs a hook (to
-// interleave another process's step exactly there).
-class HookStore : public ObjectStore {
- public:
-  explicit HookStore(std::shared_ptr<ObjectStore> base) : base_(std::move(base)) {}
-  std::string url() const override { return base_->url(); }
-  std::function<void()> after_journal_put;
-
- protected:
-  Status DoPut(std::string_view key, std::string_view data, PutMode mode) override {
-    Status s = base_->Put(key, data, mode);
-    if (s.ok() && key.starts_with("journal/") && after_journal_put) {
-      auto hook = std::move(after_journal_put);
-      after_journal_put = nullptr;
-      hook();
-    }
-    return s;
-  }
-  Status DoGet(std::string_view key, const ByteRange& range, const GetOptions& options,
-               std::string* out, ObjectInfo* info) override {
-    return base_->Get(key, range, options, out, info);
-  }
-  Result<ObjectInfo> DoStat(std::string_view key) override { return base_->Stat(key); }
-  Status DoPutIfMatch(std::string_view key, std::string_view data, std::string_view etag) override {
-    return base_->PutIfMatch(key, data, etag);
-  }
-  Result<ListPage> DoList(const ListOptions& options) override { return base_->List(options); }
-  Status DoDelete(std::string_view key) override { return base_->Delete(key); }
-  Result<std::unique_ptr<ObjectWriter>> DoNewWriter(std::string_view key, PutMode mode) override {
-    return base_->NewWriter(key, mode);
-  }
-
- private:
-  std::shared_ptr<ObjectStore> base_;
-};
 
 class PruneTest : public BasinTest {
  protected:
@@ -238,7 +203,7 @@ TEST_P(PruneTest, W3WalksThroughTheBackupsOwnNewGrainsToTheChunksItDeduplicated)
 // A snapshot committed after the prune's intent and before its deletion record: the prune
 // re-marks it and keeps the strata it needs.
 TEST(PruneInterleavingTest, ASnapshotCommittedBetweenIntentAndDeletionIsRescued) {
-  auto hooked = std::make_shared<HookStore>(NewMemoryStore());
+  auto hooked = std::make_shared<testing::HookStore>(NewMemoryStore());
   BasinOptions o;
   o.store = hooked;
   auto b = *Basin::Init(o, SmallBasin());
@@ -259,7 +224,14 @@ TEST(PruneInterleavingTest, ASnapshotCommittedBetweenIntentAndDeletionIsRescued)
   ASSERT_OK(PutBlob(*w, data));
   AddRoot(*w, blob);
   Status committed;
-  hooked->after_journal_put = [&] { committed = w->Commit().status(); };
+  // Right after the prune's first journal record (its intent), the backup commits.
+  bool armed = true;
+  hooked->after = [&](const testing::StoreCall& call, const Status& s) {
+    if (armed && s.ok() && call.name == "put" && call.key.starts_with("journal/")) {
+      armed = false;
+      committed = w->Commit().status();
+    }
+  };
   auto report = Prune(*b, PruneAll());
   ASSERT_OK(report);
   ASSERT_OK(committed);
