@@ -66,6 +66,33 @@ class PruneTest : public BasinTest {
     for (const auto& p : report->problems) ADD_FAILURE() << p.object << ": " << p.message;
     for (const auto& k : report->unreferenced) ADD_FAILURE() << "unreferenced: " << k;
   }
+  struct Raced {
+    std::unique_ptr<Basin> other;
+    GrainId blob;
+    Status commit;
+  };
+  // A backup on another machine deduplicates all of `data` against the basin's only
+  // snapshot and adds a snapshot grain of it (`label` makes the grain new, as every real
+  // backup's is), while that snapshot is forgotten and pruned; then it commits.
+  Raced DeduplicateThenPrune(const std::string& data, std::string_view label) {
+    auto b = Create();
+    const Root root = CommitRoot(*b, data);
+    Raced r;
+    r.other = Reopen();
+    auto w = *r.other->NewWriter();
+    w->SetReferences(Refs);
+    auto id = PutBlob(*w, data);
+    EXPECT_OK(id);
+    r.blob = id.ok() ? *id : GrainId{};
+    EXPECT_EQ(w->stats().bytes_new, 0u);
+    AddRoot(*w, r.blob, label);
+    Forget(*b, root.snapshot);
+    auto report = Prune(*b, PruneAll());
+    EXPECT_OK(report);
+    EXPECT_GT(report.ok() ? report->strata_deleted : 0, 0u);
+    r.commit = w->Commit().status();
+    return r;
+  }
   size_t Count(std::string_view prefix) {
     auto keys = store_->ListAll(prefix);
     EXPECT_OK(keys);
@@ -150,28 +177,13 @@ TEST_P(PruneTest, UnusedStrataAreDeletedPartlyUsedRepackedAndEveryLiveByteReadsB
 }
 
 TEST_P(PruneTest, ABackupThatDeduplicatedAgainstPrunedDataDoesNotCommitAndWorksWhenRunAgain) {
-  auto b = Create();
   const std::string data = RandomBytes(2 << 20, 9);
-  const Root root = CommitRoot(*b, data);
-  // A backup on another machine deduplicates against the data...
-  auto other = Reopen();
-  auto w = *other->NewWriter();
-  w->SetReferences(Refs);
-  auto id = PutBlob(*w, data);
-  ASSERT_OK(id);
-  EXPECT_EQ(w->stats().bytes_new, 0u);
-  AddRoot(*w, *id);
-  // ...while its only snapshot is forgotten and pruned.
-  Forget(*b, root.snapshot);
-  auto report = Prune(*b, PruneAll());
-  ASSERT_OK(report);
-  ASSERT_GT(report->strata_deleted, 0u);
-  auto commit = w->Commit();
-  ASSERT_FALSE(commit.ok());
-  EXPECT_TRUE(commit.status().retryable()) << commit.status().ToString();
+  Raced r = DeduplicateThenPrune(data, "");
+  ASSERT_FALSE(r.commit.ok());
+  EXPECT_TRUE(r.commit.retryable()) << r.commit.ToString();
   // Run again: the data is stored anew and the snapshot is whole.
-  EXPECT_EQ(CommitRoot(*other, data).blob, *id);
-  EXPECT_TRUE(ReadBlob(*Reopen(), *id) == data);
+  EXPECT_EQ(CommitRoot(*r.other, data).blob, r.blob);
+  EXPECT_TRUE(ReadBlob(*Reopen(), r.blob) == data);
   ExpectClean(*Reopen());
 }
 
@@ -180,23 +192,10 @@ TEST_P(PruneTest, ABackupThatDeduplicatedAgainstPrunedDataDoesNotCommitAndWorksW
 // a backup that deduplicated against chunks a prune then deleted committed a snapshot
 // lacking them (found by the schedule harness, src/snapshot/schedule_test.cc, seed 6).
 TEST_P(PruneTest, W3WalksThroughTheBackupsOwnNewGrainsToTheChunksItDeduplicated) {
-  auto b = Create();
-  const std::string data = RandomBytes(2 << 20, 9);
-  const Root root = CommitRoot(*b, data);
-  auto other = Reopen();
-  auto w = *other->NewWriter();
-  w->SetReferences(Refs);
-  auto id = PutBlob(*w, data);
-  ASSERT_OK(id);
-  EXPECT_EQ(w->stats().bytes_new, 0u);
-  AddRoot(*w, *id, "a new snapshot grain, as every backup's is");
-  Forget(*b, root.snapshot);
-  auto report = Prune(*b, PruneAll());
-  ASSERT_OK(report);
-  ASSERT_GT(report->strata_deleted, 0u);
-  auto commit = w->Commit();
-  ASSERT_FALSE(commit.ok()) << "committed a snapshot whose data a prune deleted";
-  EXPECT_TRUE(commit.status().retryable()) << commit.status().ToString();
+  Raced r =
+      DeduplicateThenPrune(RandomBytes(2 << 20, 9), "a new snapshot grain, as every backup's is");
+  ASSERT_FALSE(r.commit.ok()) << "committed a snapshot whose data a prune deleted";
+  EXPECT_TRUE(r.commit.retryable()) << r.commit.ToString();
   ExpectClean(*Reopen());
 }
 
