@@ -18,7 +18,7 @@ namespace {
 Status Refs(GrainType type, std::string_view data, std::vector<GrainId>* refs) {
   if (type == GrainType::kSnapshot && data.size() >= GrainId::kSize) {
     GrainId id;
-    std::memcpy(id.bytes.data(), data.data(), data.size());
+    std::memcpy(id.bytes.data(), data.data(), GrainId::kSize);
     refs->push_back(id);
   }
   return Status::OK();
