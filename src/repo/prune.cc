@@ -127,9 +127,15 @@ Status Pruner::Mark(std::vector<GrainId> stack) {
     if (abandoned_.erase(loc.stratum) > 0) ++r_.strata_rescued;
     if (condemned_.contains(loc.stratum) && !copied_.contains(id)) {
       // Rescued (a new snapshot needs it), unless the grain has a copy outside the
-      // condemned strata (a backup that skipped them uploaded it again).
-      BASIN_ASSIGN_OR_RETURN(auto elsewhere, b_.Find(id, BasinImpl::Lookup::kDedup));
-      if (!elsewhere) {
+      // strata this prune condemns or collects (a backup that skipped them uploaded it
+      // again). This prune's own condemned set, not the basin's view of it: before the
+      // intent applies (P5), the view does not know it yet.
+      const auto skips = b_.skips();
+      auto elsewhere = b_.index().Find(id, [&](const ObjectName& s) {
+        return skips->deleted.contains(s) || condemned_.contains(s) || abandoned_.contains(s);
+      });
+      if (!elsewhere.ok() && !elsewhere.status().IsNotFound()) return elsewhere.status();
+      if (!elsewhere.ok() || !*elsewhere) {
         condemned_.erase(loc.stratum);
         ++r_.strata_rescued;
       }

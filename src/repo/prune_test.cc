@@ -244,6 +244,53 @@ TEST(PruneInterleavingTest, ASnapshotCommittedBetweenIntentAndDeletionIsRescued)
   EXPECT_TRUE(check->problems.empty()) << check->problems[0].message;
 }
 
+// Regression: a snapshot committed after the prune opened and before its intent, that
+// needs a grain of a stratum the prune condemns, did not rescue it: the rescue looked for
+// another copy with the basin's view of the condemned strata, which before the intent is
+// put does not hold this prune's, and so found the condemned copy itself (found by the
+// schedule harness, seed 1).
+TEST(PruneInterleavingTest, ASnapshotCommittedBeforeTheIntentRescuesTheStratumItNeeds) {
+  auto hooked = std::make_shared<testing::HookStore>(NewMemoryStore());
+  BasinOptions o;
+  o.store = hooked;
+  auto b = *Basin::Init(o, SmallBasin());
+  const std::string data = RandomBytes(2 << 20, 5);
+  GrainId blob;
+  {
+    auto w = *b->NewWriter();
+    blob = *PutBlob(*w, data);
+    const GrainId snap = AddRoot(*w, blob);
+    ASSERT_OK(w->Commit());
+    ASSERT_OK(w->RemoveSnapshot(snap));
+    ASSERT_OK(w->Commit());
+  }
+  auto other = *Basin::Open(o, "correct horse");
+  auto w = *other->NewWriter();
+  w->SetReferences(Refs);
+  ASSERT_OK(PutBlob(*w, data));
+  AddRoot(*w, blob, "new");
+  // The prune has marked and planned (it reads the store's clock); the backup commits.
+  Status committed = Status::IOError("not run");
+  bool armed = true;
+  hooked->before = [&](const testing::StoreCall& call) {
+    if (armed && call.name == "put" && call.key.starts_with("pending/clock-")) {
+      armed = false;
+      committed = w->Commit().status();
+    }
+    return Status::OK();
+  };
+  auto report = Prune(*b, PruneAll());
+  ASSERT_OK(report);
+  ASSERT_OK(committed);
+  auto fresh = *Basin::Open(o, "correct horse");
+  EXPECT_TRUE(ReadBlob(*fresh, blob) == data);
+  CheckOptions co = ReadData();
+  co.references = Refs;
+  auto check = CheckBasin(*fresh, co);
+  ASSERT_OK(check);
+  EXPECT_TRUE(check->problems.empty()) << check->problems[0].message;
+}
+
 TEST_P(PruneTest, CheckFindsAJournalGapAndAMissingStratumAndPruneThenDeletesNothing) {
   auto b = Create();
   CommitRoot(*b, RandomBytes(500 << 10, 1));
