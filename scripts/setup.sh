@@ -6,16 +6,17 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
   libzstd-dev liblz4-dev libxxhash-dev libisal-dev librust-blake3-dev libsodium-dev
-  libcurl4-openssl-dev libssl-dev libpugixml-dev nlohmann-json3-dev libcli11-dev
+  libcurl4-openssl-dev libssl-dev libpugixml-dev nlohmann-json3-dev libcli11-dev libarchive-dev
   libfmt-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
   zstd lz4 xxhash b3sum
+  libfuse3-dev fuse3          # basin mount (FUSE); fuse3 brings fusermount3
   ceph-mon ceph-osd radosgw   # the S3 server the S3 tests run against (scripts/s3-server-start.sh)
   curl openssl                # which that script uses (its HTTPS certificates come from openssl)
   spin                        # the model checker of model/prune.pml (model/check.sh)
 )
 # Extra packages for benchmarks against peers: BASIN_SETUP_BENCH=1 scripts/setup.sh
 if [ "${BASIN_SETUP_BENCH:-0}" = 1 ]; then
-  PACKAGES+=(librocksdb-dev libleveldb-dev restic borgbackup)
+  PACKAGES+=(librocksdb-dev libleveldb-dev restic borgbackup hyperfine gnuplot-nox time)
 fi
 
 missing=()

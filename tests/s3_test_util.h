@@ -8,6 +8,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +25,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "basin/object_store.h"
 #include "basin/retrying_store.h"
@@ -91,6 +95,33 @@ inline Status StreamObject(ObjectStore& store, const std::string& key, std::stri
 }
 
 #ifdef BASIN_BINARY
+// Starts `basin ARGS...` with the test server's credentials, its standard input a pipe
+// (whose writing end goes to *input) and its standard error /dev/null: a writer a test
+// can feed and then kill. Ignores SIGPIPE. The child's pid, or -1.
+inline pid_t SpawnBasinWithInput(std::vector<std::string> args, const S3Options& o, int* input) {
+  args.insert(args.begin(), BASIN_BINARY);
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::string access = "AWS_ACCESS_KEY_ID=" + o.access_key;
+  std::string secret = "AWS_SECRET_ACCESS_KEY=" + o.secret_key;
+  std::vector<char*> envp = {access.data(), secret.data(), nullptr};
+  int fds[2];
+  if (::pipe(fds) != 0) return -1;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, fds[0], 0);
+  posix_spawn_file_actions_addclose(&actions, fds[1]);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid = -1;
+  if (posix_spawn(&pid, BASIN_BINARY, &actions, nullptr, argv.data(), envp.data()) != 0) pid = -1;
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(fds[0]);
+  ::signal(SIGPIPE, SIG_IGN);
+  *input = fds[1];
+  return pid;
+}
+
 // Runs `basin ARGS` (shell words) with the test server's credentials; its exit code and
 // standard error.
 struct CommandResult {

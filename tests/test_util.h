@@ -2,6 +2,7 @@
 #ifndef BASIN_TESTS_TEST_UTIL_H_
 #define BASIN_TESTS_TEST_UTIL_H_
 
+#include <fcntl.h>
 #include <grp.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -43,6 +44,16 @@ inline std::string RandomBytes(size_t n, uint64_t seed = 1) {
     for (size_t j = 0; j < 8 && i + j < n; ++j) s[i + j] = static_cast<char>(v >> (8 * j));
   }
   return s;
+}
+
+// Writes a 20 MiB sparse file at `path`: "head" at 0, "middle" at 8 MiB, holes between and
+// to the end. False if it could not.
+inline bool WriteSparseFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  const bool ok = ::pwrite(fd, "head", 4, 0) == 4 && ::pwrite(fd, "middle", 6, 8 << 20) == 6 &&
+                  ::ftruncate(fd, 20 << 20) == 0;
+  return ::close(fd) == 0 && ok;
 }
 
 // Runs `fn` in a child process that is not root (as root, it first drops to the user and

@@ -69,7 +69,9 @@ struct BackupResult {
 // Backs up options.paths. InvalidArgument for a bad stdin_filename, NotFound for a path
 // that does not exist (nothing is written). Errors reading single files or directories are warnings
 // (the snapshot of the rest is written; BackupResult::errors counts them); an error of the basin or
-// store fails the backup, and nothing of it becomes visible.
+// store fails the backup, and nothing of it becomes visible. A file that cannot be read is
+// left out (and not counted as new or changed); a directory that cannot be listed is kept,
+// with its own metadata and no entries, so that restore recreates it.
 Result<BackupResult> Backup(Basin& basin, const BackupOptions& options);
 
 enum class Overwrite : uint8_t {
@@ -97,6 +99,9 @@ struct RestoreResult {
   uint64_t warnings = 0;  // metadata that could not be set (owner when not root, ...)
   uint64_t errors = 0;    // files whose content could not be written (each one warned about)
   uint64_t verified = 0;
+  // Sockets in the snapshot, not created (a socket is its server's to create, as in tar
+  // and restic); each one is also passed to RestoreOptions::warning.
+  uint64_t sockets_skipped = 0;
 };
 
 // Restores `snapshot` (its options.path) into options.target. Each file is written whole

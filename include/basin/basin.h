@@ -91,12 +91,20 @@ struct BasinOptions {
   // OpenStore). Null: a basin with a cold store opens without it, and reading or writing
   // data fails saying so.
   std::function<Result<std::shared_ptr<ObjectStore>>(std::string_view url)> open_store;
+  // After each commit, a writer merges index tables that pile up, size-tiered: eight
+  // tables of about one size become one (docs/format/repository.md, "Index tables").
+  // False leaves them to `basin index compact` and prune.
+  bool auto_compact_index = true;
+  // Bytes of strata kept in memory for reads from a store reached over a network (windows
+  // of 1 MiB: reading many grains of one stratum costs a few large requests, not one per
+  // grain). 0 reads each grain alone, as local stores always do.
+  size_t read_cache_bytes = size_t{32} << 20;
 };
 
 struct InitOptions {
   bool encrypted = true;
-  std::string password;  // REQUIRED when encrypted
-  KdfParams kdf = {3, uint64_t{256} << 20};
+  std::string password;                      // REQUIRED when encrypted
+  KdfParams kdf = {20, uint64_t{64} << 20};  // see KdfParams
   BasinSettings settings;
 };
 
@@ -182,6 +190,11 @@ struct WriterStats {
   // Strata an interrupted writer uploaded but never committed, found at the writer's start
   // and committed with its next commit (resume: docs/format/maintenance.md, W2).
   uint64_t strata_adopted = 0, grains_adopted = 0;
+  // Index tables merged by the size-tiered policy after this writer's commits, and why the
+  // last such merge failed ("" when none did; a failed merge leaves the commit landed and
+  // the tables for a later commit to merge).
+  uint64_t index_tables_merged = 0;
+  std::string index_merge_error;
 };
 
 // The grains a metadata grain refers to (the snapshot layer supplies this for trees and

@@ -5,7 +5,7 @@
 // It counts calls on the ObjectStore interface: one streamed object (NewWriter to Close)
 // is one kWrite request, however the store below splits it; for an appendable object,
 // opening it and each Append, Flush, Sync and Truncate is one kAppend request; a DeleteMany
-// is one kDelete request.
+// is one kDelete request; a Sweep is one kList request.
 #ifndef BASIN_COUNTING_STORE_H_
 #define BASIN_COUNTING_STORE_H_
 
@@ -59,6 +59,7 @@ class CountingStore : public ObjectStore {
   Result<ListPage> DoList(const ListOptions& options) override;
   Status DoDelete(std::string_view key) override;
   Status DoDeleteMany(const std::vector<std::string>& keys) override;
+  Result<SweepReport> DoSweep(const SweepOptions& options) override;
   Result<std::unique_ptr<ObjectWriter>> DoNewWriter(std::string_view key, PutMode mode) override;
   Result<std::unique_ptr<AppendableObject>> DoOpenAppendable(std::string_view key) override;
 

@@ -10,7 +10,7 @@
 // Faults are retryable I/O errors unless the plan says otherwise. In a streamed write,
 // NewWriter, each Append and Close each count as one kWrite call; for an appendable object,
 // opening it and each Append, Flush, Sync and Truncate count as one kAppend call (a short
-// write appends half the bytes and fails). Thread-safe.
+// write appends half the bytes and fails); a Sweep counts as one kList call. Thread-safe.
 #ifndef BASIN_FAULT_INJECTING_STORE_H_
 #define BASIN_FAULT_INJECTING_STORE_H_
 
@@ -63,6 +63,7 @@ class FaultInjectingStore : public ObjectStore {
   Result<ListPage> DoList(const ListOptions& options) override;
   Status DoDelete(std::string_view key) override;
   Status DoDeleteMany(const std::vector<std::string>& keys) override;
+  Result<SweepReport> DoSweep(const SweepOptions& options) override;
   Result<std::unique_ptr<ObjectWriter>> DoNewWriter(std::string_view key, PutMode mode) override;
   Result<std::unique_ptr<AppendableObject>> DoOpenAppendable(std::string_view key) override;
 

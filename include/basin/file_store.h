@@ -22,19 +22,14 @@ struct FileStoreOptions {
 Result<std::shared_ptr<ObjectStore>> OpenFileStore(const std::string& root,
                                                    const FileStoreOptions& options = {});
 
-struct SweepReport {
-  uint64_t files_removed = 0;
-  uint64_t bytes_freed = 0;
-  uint64_t skipped_in_use = 0;  // a live writer holds them
-  uint64_t skipped_young = 0;   // younger than the age limit
-};
-
 // Removes the temporary files that writers killed mid-put left under `root` (invisible to
 // every read, but they take space). A file is removed only when no writer holds it (each
 // holds an flock on its temp file until it is renamed) and it was last written at least
-// `min_age` ago, so a put running in another process is never disturbed.
+// `min_age` ago, so a put running in another process is never disturbed. The store's
+// Sweep does the same for the directories its prefix names.
 Result<SweepReport> SweepFileStore(const std::string& root,
-                                   std::chrono::seconds min_age = std::chrono::minutes(15));
+                                   std::chrono::seconds min_age = std::chrono::minutes(15),
+                                   bool dry_run = false);
 
 }  // namespace basin
 

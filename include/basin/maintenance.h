@@ -60,7 +60,8 @@ Result<BasinStats> ComputeStats(Basin& basin);
 
 struct CompactReport {
   uint64_t tables_before = 0, tables_after = 0, entries = 0, bytes_written = 0;
-  uint64_t seq = 0;  // the journal record of the merge (0: nothing to do)
+  uint64_t tables_merged = 0;  // input tables of the merges made
+  uint64_t seq = 0;            // the journal record of the merge (0: nothing to do)
 };
 
 // Merges the live index tables into one (when there are at least `min_tables`), commits
@@ -81,6 +82,9 @@ struct PruneOptions {
   // than this on the store's own clock is taken for abandoned and collected.
   std::chrono::seconds abandoned_after{24 * 3600};
   bool dry_run = false;  // plan and report; change nothing
+  // With dry_run: plan as if these snapshots were gone (forget --prune --dry-run shows the
+  // prune that would follow the forget). InvalidArgument without dry_run.
+  std::vector<GrainId> assume_forgotten;
   // Required: the grains a tree or snapshot refers to (the snapshot layer's
   // SnapshotReferences).
   ReferencesFn references;
@@ -102,14 +106,22 @@ struct PruneReport {
   uint64_t bytes_repack_read = 0, bytes_written = 0;
   uint64_t objects_deleted = 0;
   uint64_t intent_seq = 0, deletion_seq = 0;  // the journal records (0: none written)
+  // Unfinished uploads older than abandoned_after that killed writers left in the basin's
+  // stores (temporary files, S3 multipart uploads): removed, or with dry_run counted
+  // (ObjectStore::Sweep).
+  uint64_t uploads_swept = 0;
+  // Why they could not be swept (the store refused the listing, say), or empty. Not an
+  // error of the prune: what it did stands.
+  std::string sweep_problem;
 };
 
 // Removes what no live snapshot references (docs/format/maintenance.md, "Prune"): deletes
-// wholly unused strata, repacks partly used ones, collects abandoned uploads, and rewrites
-// the index without their entries. Safe while backups and restores run in other processes
-// (no locks). NotFound/Corruption when a live snapshot references a grain the basin lacks
-// (nothing is changed: run check); AlreadyExists when another prune took over meanwhile
-// (nothing was deleted by this one). When it returns OK, the space is freed.
+// wholly unused strata, repacks partly used ones, collects abandoned uploads, sweeps
+// unfinished ones (ObjectStore::Sweep), and rewrites the index without their entries. Safe while
+// backups and restores run in other processes (no locks). NotFound/Corruption when a live snapshot
+// references a grain the basin lacks (nothing is changed: run check); AlreadyExists when another
+// prune took over meanwhile (nothing was deleted by this one). When it returns OK, the space is
+// freed.
 Result<PruneReport> Prune(Basin& basin, const PruneOptions& options);
 
 }  // namespace basin

@@ -108,6 +108,26 @@ struct ListPage {
   bool truncated = false;           // more keys follow: list again after objects.back().key
 };
 
+// Unfinished writes a killed writer left behind: invisible to every read, but they take
+// space (a file store's temporary files, S3's incomplete multipart uploads).
+struct SweepOptions {
+  // Only those of keys starting with this. The file store sweeps the directories the
+  // prefix names, whole (its temporary files do not carry their key).
+  std::string prefix;
+  // Leave those started (S3: the upload's Initiated time) or last written (a temporary
+  // file) less than this long ago, on the store's own clock: longer than the longest
+  // single upload that may be running (a live writer's upload is otherwise removed).
+  std::chrono::seconds min_age{900};
+  bool dry_run = false;  // count what would be removed; remove nothing
+};
+
+struct SweepReport {
+  uint64_t removed = 0;         // temporary files deleted, multipart uploads aborted
+  uint64_t bytes_freed = 0;     // file store: their bytes (S3 does not say: 0)
+  uint64_t skipped_in_use = 0;  // file store: a live writer holds them
+  uint64_t skipped_young = 0;   // younger than min_age
+};
+
 // Streams one object into a store. The object becomes visible only at a successful
 // Close(); destroying an unclosed writer aborts it. The first error is sticky: later
 // calls return it. Not thread-safe. A writer must not outlive the store that made it.
@@ -204,6 +224,13 @@ class ObjectStore {
   // within them without another: a table's footer and metadata cost one suffix read.
   Result<std::unique_ptr<ReadableObject>> OpenReadable(std::string_view key,
                                                        uint64_t prefetch_tail = 0);
+  // Removes what killed writers left unfinished under options.prefix (SweepOptions), and
+  // says what it found. Safe while other processes write: only what is older than
+  // min_age (and, on a file store, held by no writer) is removed. Stores whose writers
+  // leave nothing behind (memory) find nothing. InvalidArgument for a prefix that is
+  // neither empty nor a valid key prefix; otherwise the store's errors (S3: the listing,
+  // malformed answers included, or an abort that failed, naming the upload).
+  Result<SweepReport> Sweep(const SweepOptions& options);
 
   // The URL this store was opened with, e.g. "file:///srv/backups" (never a secret).
   virtual std::string url() const = 0;
@@ -228,6 +255,8 @@ class ObjectStore {
                                                                  uint64_t prefetch_tail);
   // Default: one DoDelete per key. REQUIRES: every key is valid.
   virtual Status DoDeleteMany(const std::vector<std::string>& keys);
+  // Default: nothing to sweep (an empty report).
+  virtual Result<SweepReport> DoSweep(const SweepOptions& options);
 };
 
 }  // namespace basin

@@ -56,6 +56,7 @@ class RetryingStore : public ObjectStore {
   Result<ListPage> DoList(const ListOptions& options) override;
   Status DoDelete(std::string_view key) override;
   Status DoDeleteMany(const std::vector<std::string>& keys) override;
+  Result<SweepReport> DoSweep(const SweepOptions& options) override;
   Result<std::unique_ptr<ObjectWriter>> DoNewWriter(std::string_view key, PutMode mode) override;
   Result<std::unique_ptr<AppendableObject>> DoOpenAppendable(std::string_view key) override;
 

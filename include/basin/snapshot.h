@@ -98,6 +98,15 @@ Result<Tree> ReadTree(Basin& basin, const GrainId& id);
 // The entry at `path` (absolute, '/'-separated) below `root`: the root itself for "/".
 Result<TreeEntry> FindPath(Basin& basin, const GrainId& root, std::string_view path);
 
+// Reads the content of the file entry `e` in order, one chunk at a time, calling
+// fn(offset, data) for each chunk; holes are not passed (the caller sees the gap in the
+// offsets, and a hole at the end as offset + size < e.size). Memory: one chunk at a time,
+// and for a large file its clast list (40 bytes per chunk). Corruption, before the first
+// call, when the pieces do not add up to e.size, and when a chunk holds another size than
+// its piece says; NotFound for a missing chunk; fn's error is returned as it is.
+Status ReadFileContent(Basin& basin, const TreeEntry& e,
+                       const std::function<Status(uint64_t offset, std::string_view data)>& fn);
+
 // The grains a tree or snapshot grain refers to (for CheckOptions::references): a tree's
 // files' chunks and clast lists and its subtrees; a snapshot's root tree.
 Status SnapshotReferences(GrainType type, std::string_view data, std::vector<GrainId>* refs);

@@ -234,12 +234,14 @@ Status RunRestore(const GlobalOptions& g, const RestoreArgs& a, Outcome* outcome
                                       {"warnings", r.warnings},
                                       {"errors", r.errors},
                                       {"verified", r.verified},
+                                      {"sockets_skipped", r.sockets_skipped},
                                       {"seconds", secs}})));
   } else if (!g.quiet) {
     fmt::print(
-        "restored snapshot {} to {}: {} files, {} directories, {} others, {} in {:.1f} s{}{}\n",
+        "restored snapshot {} to {}: {} files, {} directories, {} others, {} in {:.1f} s{}{}{}\n",
         ShortId(s.id), a.target, r.files, r.dirs, r.others, HumanBytes(r.bytes), secs,
         r.skipped > 0 ? fmt::format(", {} left as they were", r.skipped) : "",
+        r.sockets_skipped > 0 ? fmt::format(", {} sockets not restored", r.sockets_skipped) : "",
         a.verify ? fmt::format(", {} files verified", r.verified) : "");
   }
   if (r.errors > 0) {

@@ -31,6 +31,8 @@ struct GlobalOptions;
 void RegisterRepoCommands(CLI::App& app, GlobalOptions* options, Outcome* outcome);
 void RegisterBackupCommands(CLI::App& app, GlobalOptions* options, Outcome* outcome);
 void RegisterHistoryCommands(CLI::App& app, GlobalOptions* options, Outcome* outcome);
+void RegisterMountCommand(CLI::App& app, GlobalOptions* options, Outcome* outcome);
+void RegisterDumpCommand(CLI::App& app, GlobalOptions* options, Outcome* outcome);
 
 // Writes all of `data` to `f`; IOError naming `what` on failure.
 Status WriteAllTo(std::FILE* f, std::string_view data, std::string_view what);

@@ -1,4 +1,4 @@
-// basin snapshots, ls, diff, find, dump, forget: browsing and pruning the history.
+// basin snapshots, ls, diff, find, forget, prune: browsing and pruning the history.
 #include <fmt/format.h>
 
 #include <unistd.h>
@@ -210,8 +210,11 @@ Result<std::chrono::seconds> ParseAge(const std::string& text) {
   return std::chrono::seconds(n * scale);
 }
 
-Status RunPrune(const GlobalOptions& g, OpenedBasin& b, const PruneArgs& a, bool dry_run) {
+// `forgotten`: with dry_run, snapshots to plan without (a forget not committed).
+Status RunPrune(const GlobalOptions& g, OpenedBasin& b, const PruneArgs& a, bool dry_run,
+                std::vector<GrainId> forgotten = {}) {
   PruneOptions o;
+  o.assume_forgotten = std::move(forgotten);
   BASIN_ASSIGN_OR_RETURN(o.max_unused, ParseShare(a.max_unused));
   if (!a.max_repack_size.empty()) {
     BASIN_ASSIGN_OR_RETURN(o.max_repack_bytes, ParseSize(a.max_repack_size));
@@ -248,6 +251,8 @@ Status RunPrune(const GlobalOptions& g, OpenedBasin& b, const PruneArgs& a, bool
                                       {"bytes_repack_read", r->bytes_repack_read},
                                       {"bytes_written", r->bytes_written},
                                       {"objects_deleted", r->objects_deleted},
+                                      {"uploads_swept", r->uploads_swept},
+                                      {"sweep_problem", r->sweep_problem},
                                       {"intent_seq", r->intent_seq},
                                       {"deletion_seq", r->deletion_seq},
                                       {"requests", RequestSummaryJson(b)}})));
@@ -266,6 +271,13 @@ Status RunPrune(const GlobalOptions& g, OpenedBasin& b, const PruneArgs& a, bool
                  : "");
   if (r->strata_rescued > 0) {
     fmt::print("kept {} strata that backups running meanwhile need\n", r->strata_rescued);
+  }
+  if (r->uploads_swept > 0) {
+    fmt::print("{} {} unfinished uploads killed writers left\n",
+               dry_run ? "would remove" : "removed", r->uploads_swept);
+  }
+  if (!r->sweep_problem.empty()) {
+    fmt::print(stderr, "basin: warning: unfinished uploads were not swept: {}\n", r->sweep_problem);
   }
   fmt::print("{} {}\n", dry_run ? "would free" : "freed", HumanBytes(r->bytes_freed));
   fmt::print("{}", RequestSummary(b));
@@ -316,6 +328,7 @@ Status Forget(const GlobalOptions& g, ForgetArgs a) {
   }
   json out = json::array();
   uint64_t removed = 0;
+  std::vector<GrainId> forgotten;
   std::unique_ptr<BasinWriter> writer;
   if (!a.dry_run) {
     BASIN_ASSIGN_OR_RETURN(writer, b.basin->NewWriter());
@@ -323,6 +336,7 @@ Status Forget(const GlobalOptions& g, ForgetArgs a) {
   for (const auto& d : decisions) {
     if (!d.keep) {
       ++removed;
+      forgotten.push_back(d.snapshot.id);
       if (writer) BASIN_RETURN_IF_ERROR(writer->RemoveSnapshot(d.snapshot.id));
     }
     if (g.json) {
@@ -345,9 +359,11 @@ Status Forget(const GlobalOptions& g, ForgetArgs a) {
     fmt::print("{} {} snapshots{}\n", a.dry_run ? "would remove" : "removed", removed,
                removed > 0 && !a.prune ? " (their data stays until 'basin prune')" : "");
   }
-  // A dry run's prune cannot see the removals (they are not committed): it shows what
-  // prune would do now.
-  if (a.prune) return RunPrune(g, b, a.prune_args, a.dry_run);
+  // A dry run's removals are not committed: its prune plans as if they were.
+  if (a.prune) {
+    return RunPrune(g, b, a.prune_args, a.dry_run,
+                    a.dry_run ? std::move(forgotten) : std::vector<GrainId>{});
+  }
   return Status::OK();
 }
 

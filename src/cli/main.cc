@@ -77,6 +77,8 @@ int main(int argc, char** argv) {
   basin::cli::RegisterRepoCommands(app, &global, &outcome);
   basin::cli::RegisterBackupCommands(app, &global, &outcome);
   basin::cli::RegisterHistoryCommands(app, &global, &outcome);
+  basin::cli::RegisterMountCommand(app, &global, &outcome);
+  basin::cli::RegisterDumpCommand(app, &global, &outcome);
   basin::cli::RegisterLogCommands(app, &outcome);
   basin::cli::RegisterStoreCommands(app, &outcome);
   basin::cli::RegisterTableCommands(app, &outcome);

@@ -124,6 +124,39 @@ TEST_F(RepoCliTest, AWrongPasswordExitsThreeAndPrintsNothing) {
   EXPECT_NE(get.err.find("wrong password"), std::string::npos) << get.err;
 }
 
+// Regression: a config damaged in its key slot read as nothing but "wrong password". A
+// slot's bytes (and the basin id) are authenticated by the password's key alone, so damage
+// there cannot be told from a wrong password: the message says both, exit code 3. Damage
+// anywhere else, with the slot opened, is damage: exit code 1, naming the config.
+TEST_F(RepoCliTest, ADamagedConfigSaysItMayBeDamagedNotOnlyAWrongPassword) {
+  const std::string root = dir_.path() + "/b", repo = "--repo " + root;
+  ASSERT_EQ(Basin("init " + repo).code, 0);
+  const std::string original = Slurp(root + "/config");
+  // magic 8 | version 4 | id 16 | flags 4 | slots 1 | slot id 8 | kdf 1 | ops 4 | mem 8 |
+  // salt 16 | label length 1 | label | wrapped 72
+  const size_t label_at = 8 + 4 + 16 + 4 + 1 + 8 + 1 + 4 + 8 + 16;
+  ASSERT_GT(original.size(), label_at + 1);
+  const size_t label_size = static_cast<unsigned char>(original[label_at]);
+  ASSERT_GT(label_size, 0u);
+  const auto damaged = [&](size_t at) {
+    std::string bad = original;
+    bad[at] ^= 0x01;
+    std::ofstream(root + "/config", std::ios::binary | std::ios::trunc) << bad;
+    return Basin("snapshots " + repo);
+  };
+  RunResult in_wrapped_key = damaged(label_at + 1 + label_size + 30);
+  EXPECT_EQ(in_wrapped_key.code, 3);
+  EXPECT_NE(in_wrapped_key.err.find("wrong password"), std::string::npos) << in_wrapped_key.err;
+  EXPECT_NE(in_wrapped_key.err.find("damaged"), std::string::npos) << in_wrapped_key.err;
+  RunResult in_label = damaged(label_at + 1);
+  EXPECT_EQ(in_label.code, 1);
+  EXPECT_NE(in_label.err.find("config"), std::string::npos) << in_label.err;
+  EXPECT_NE(in_label.err.find("damaged"), std::string::npos) << in_label.err;
+  EXPECT_EQ(in_label.err.find("password"), std::string::npos) << in_label.err;
+  std::ofstream(root + "/config", std::ios::binary | std::ios::trunc) << original;
+  EXPECT_EQ(Basin("snapshots " + repo).code, 0);
+}
+
 // A byte changed in any object of the basin is found by check --read-data, which names the
 // object; blob get never prints a byte of a grain that fails to open.
 TEST_F(RepoCliTest, CheckFindsTamperingInEveryKindOfObjectAndNamesIt) {

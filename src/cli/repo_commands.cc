@@ -468,9 +468,10 @@ void RegisterRepoCommands(CLI::App& app, GlobalOptions* g, Outcome* outcome) {
                  "Store everything in the clear (ids are plain BLAKE3)");
   auto kdf_options = [g](CLI::App* cmd) {
     cmd->add_option("--kdf-memory-mib", g->kdf_memory_mib,
-                    "Argon2id memory of the new key, MiB (default 256: about 0.5 s)")
+                    "Argon2id memory of the new key, MiB (default 64)")
         ->check(CLI::Range(1, 4096));
-    cmd->add_option("--kdf-passes", g->kdf_passes, "Argon2id passes of the new key (default 3)")
+    cmd->add_option("--kdf-passes", g->kdf_passes,
+                    "Argon2id passes of the new key (default 20: about 0.5 s)")
         ->check(CLI::Range(1, 64));
   };
   kdf_options(init);

@@ -24,8 +24,8 @@ struct GlobalOptions {
   int verbose = 0;            // --verbose (repeatable)
   bool no_encryption = false;
   // Argon2id cost of new keys (init, key add, key passwd).
-  uint64_t kdf_memory_mib = 256;
-  uint64_t kdf_passes = 3;
+  uint64_t kdf_memory_mib = 64;  // InitOptions' defaults
+  uint64_t kdf_passes = 20;
   KdfParams Kdf() const { return KdfParams{kdf_passes, kdf_memory_mib << 20}; }
 };
 

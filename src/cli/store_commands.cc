@@ -180,19 +180,32 @@ Status Rm(const std::string& url) {
   return sk.store->Delete(sk.key);
 }
 
-Status Sweep(const std::string& url, int64_t min_age_seconds) {
+// A local directory: temporary files no writer holds. S3: incomplete multipart uploads,
+// their age on the server's clock.
+Status Sweep(const std::string& url, int64_t min_age_seconds, bool dry_run) {
   BASIN_ASSIGN_OR_RETURN(StoreUrl u, ParseStoreUrl(url));
-  if (u.scheme != StoreUrl::Scheme::kFile) {
+  if (u.scheme != StoreUrl::Scheme::kFile && u.scheme != StoreUrl::Scheme::kS3) {
     return Status::InvalidArgument(
-        "sweep is for stores in a local directory (object stores leave no temporary objects)");
+        "sweep is for stores in a local directory or on S3 (a memory store leaves nothing)");
   }
   if (min_age_seconds < 0) return Status::InvalidArgument("--min-age must not be negative");
-  BASIN_ASSIGN_OR_RETURN(SweepReport r,
-                         SweepFileStore(u.path, std::chrono::seconds(min_age_seconds)));
-  fmt::print(
-      "removed {} temporary files ({} bytes); left {} in use by a writer and {} younger "
-      "than {} s\n",
-      r.files_removed, r.bytes_freed, r.skipped_in_use, r.skipped_young, min_age_seconds);
+  const auto min_age = std::chrono::seconds(min_age_seconds);
+  if (u.scheme == StoreUrl::Scheme::kFile) {
+    BASIN_ASSIGN_OR_RETURN(SweepReport r, SweepFileStore(u.path, min_age, dry_run));
+    fmt::print(
+        "{} {} temporary files ({} bytes); left {} in use by a writer and {} younger than {} "
+        "s\n",
+        dry_run ? "would remove" : "removed", r.removed, r.bytes_freed, r.skipped_in_use,
+        r.skipped_young, min_age_seconds);
+    return Status::OK();
+  }
+  BASIN_ASSIGN_OR_RETURN(std::shared_ptr<ObjectStore> store, OpenStore(url));
+  SweepOptions o;
+  o.min_age = min_age;
+  o.dry_run = dry_run;
+  BASIN_ASSIGN_OR_RETURN(SweepReport r, store->Sweep(o));
+  fmt::print("{} {} incomplete multipart uploads; left {} started less than {} s ago\n",
+             dry_run ? "would abort" : "aborted", r.removed, r.skipped_young, min_age_seconds);
   return Status::OK();
 }
 
@@ -251,12 +264,19 @@ void RegisterStoreCommands(CLI::App& app, Outcome* outcome) {
   rm->callback([=] { outcome->status = Rm(args->url); });
 
   auto min_age = std::make_shared<int64_t>(900);
+  auto sweep_dry = std::make_shared<bool>(false);
   CLI::App* sweep = store->add_subcommand(
-      "sweep", "Remove temporary files that killed writers left in a local store");
-  sweep->add_option("URL", args->url, "Store URL (file:// or a path)")->required();
+      "sweep",
+      "Remove what killed writers left unfinished: temporary files in a local store, "
+      "incomplete multipart uploads on S3");
+  sweep->add_option("URL", args->url, "Store URL (file://, a path, or s3://BUCKET/PREFIX)")
+      ->required();
   sweep->add_option("--min-age", *min_age,
-                    "Leave files written less than this many seconds ago (default 900)");
-  sweep->callback([=] { outcome->status = Sweep(args->url, *min_age); });
+                    "Leave files written, or uploads started, less than this many seconds ago "
+                    "(default 900; on S3 judged by the server's clock: make it longer than any "
+                    "single upload may take)");
+  sweep->add_flag("-n,--dry-run", *sweep_dry, "Count what would be removed; remove nothing");
+  sweep->callback([=] { outcome->status = Sweep(args->url, *min_age, *sweep_dry); });
 }
 
 }  // namespace basin::cli

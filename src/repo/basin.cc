@@ -63,12 +63,14 @@ BasinImpl::BasinImpl(const BasinOptions& options, Config config, Keys keys, std:
                                  : std::make_shared<BlockCache>(size_t{64} << 20)),
       executor_(options.executor ? options.executor : DefaultExecutor()),
       host_(options.host.empty() ? Hostname() : options.host),
+      auto_compact_index_(options.auto_compact_index),
       config_(std::move(config)),
       keys_(std::move(keys)),
       slot_in_use_(std::move(slot_in_use)),
       gear_(keys_.GearTable()),
       codecs_(CompressionOptions{config_.settings.compression, config_.settings.compression_level}),
-      index_(hot_, cache_) {
+      index_(hot_, cache_),
+      read_cache_(ReadsAreRoundTrips(*options.store) ? options.read_cache_bytes : 0, kReadWindow) {
   // Without a cold store, data strata are kept with everything else.
   if (!cold_ && config_.settings.cold_url.empty()) cold_ = hot_;
   if (!cold_ && options.open_store) {
@@ -266,15 +268,17 @@ Status BasinImpl::MaybeCheckpoint(uint64_t seq) {
   return hot_->PutIfMatch(kCheckpointKey, bytes, info.etag);
 }
 
+std::function<bool(const ObjectName&)> BasinImpl::SkipFor(const Skips& skips, Lookup purpose) {
+  if (skips.deleted.empty() && skips.condemned.empty()) return {};
+  return [&skips, purpose](const ObjectName& stratum) {
+    return skips.deleted.contains(stratum) ||
+           (purpose == Lookup::kDedup && skips.condemned.contains(stratum));
+  };
+}
+
 Result<std::optional<GrainLocation>> BasinImpl::Find(const GrainId& id, Lookup purpose) {
   const std::shared_ptr<const Skips> skips = this->skips();
-  std::function<bool(const ObjectName&)> skip;
-  if (!skips->deleted.empty() || !skips->condemned.empty()) {
-    skip = [&](const ObjectName& stratum) {
-      return skips->deleted.contains(stratum) ||
-             (purpose == Lookup::kDedup && skips->condemned.contains(stratum));
-    };
-  }
+  const auto skip = SkipFor(*skips, purpose);
   auto loc = index_.Find(id, skip);
   if (loc.status().IsNotFound()) {
     // An index table is gone: another process merged it away. Read what replaced it.
@@ -285,15 +289,27 @@ Result<std::optional<GrainLocation>> BasinImpl::Find(const GrainId& id, Lookup p
 }
 
 Result<bool> BasinImpl::Has(const GrainId& id) {
-  BASIN_ASSIGN_OR_RETURN(auto loc, Find(id, Lookup::kDedup));
-  return loc.has_value();
+  // Find(id, kDedup), without resolving where the grain is.
+  const std::shared_ptr<const Skips> skips = this->skips();
+  const auto skip = SkipFor(*skips, Lookup::kDedup);
+  auto has = index_.Contains(id, skip);
+  if (has.status().IsNotFound()) {
+    BASIN_RETURN_IF_ERROR(CatchUp());  // as in Find
+    return index_.Contains(id, skip);
+  }
+  return has;
 }
 
 Status BasinImpl::ReadGrain(const GrainLocation& loc, std::string* data, GrainType* type) {
   BASIN_ASSIGN_OR_RETURN(ObjectStore * store, StoreFor(loc.stream));
   const std::string key = StratumKey(loc.stream, loc.stratum);
   std::string stored;
-  Status got = store->Get(key, ByteRange::Span(loc.entry.offset, loc.entry.length), &stored);
+  Status got = read_cache_.Read(
+      key, loc.stratum_size, loc.entry.offset, loc.entry.length,
+      [&](uint64_t offset, uint64_t length, std::string* out) {
+        return store->Get(key, ByteRange::Span(offset, length), out);
+      },
+      &stored);
   // A range past the end is the stratum's damage (it was cut short), not the caller's.
   if (got.IsInvalidArgument()) return Status::Corruption(got.message());
   BASIN_RETURN_IF_ERROR(got);
@@ -531,7 +547,11 @@ Result<std::unique_ptr<Basin>> Basin::Open(
     }
     WipeSecret(password);
     if (slot_in_use.empty()) {
-      return Status::PermissionDenied("wrong password: no key of this basin opens with it");
+      // A slot's bytes and the basin id are authenticated by the password's key alone:
+      // damage there looks the same as a wrong password, so the message names both.
+      return Status::PermissionDenied(
+          "wrong password: no key of this basin opens with it (or, if the password is "
+          "right, the config's key slots are damaged: restore object 'config' from a copy)");
     }
   }
   BASIN_RETURN_IF_ERROR(OpenConfig(bytes, sealed, keys, &config));

@@ -16,6 +16,7 @@
 #include "repo/index.h"
 #include "repo/journal.h"
 #include "repo/keys.h"
+#include "repo/read_cache.h"
 
 namespace basin::repo {
 
@@ -75,6 +76,7 @@ class BasinImpl : public Basin {
   Executor* executor() const { return executor_; }
   const std::string& host() const { return host_; }
   std::shared_ptr<BlockCache> cache() const { return cache_; }
+  bool auto_compact_index() const { return auto_compact_index_; }
   BasinState state() const;
   // Why the checkpoint could not be used at open ("" when it could, or there is none).
   const std::string& checkpoint_damaged() const { return checkpoint_damaged_; }
@@ -99,6 +101,9 @@ class BasinImpl : public Basin {
     std::set<ObjectName> deleted, condemned;
   };
   std::shared_ptr<const Skips> skips() const;
+  // What a lookup for `purpose` passes over, given `skips` (which must outlive it): empty
+  // when nothing is skipped.
+  static std::function<bool(const ObjectName&)> SkipFor(const Skips& skips, Lookup purpose);
 
   // Reads and checks the grain at `loc`.
   Status ReadGrain(const GrainLocation& loc, std::string* data, GrainType* type);
@@ -114,12 +119,14 @@ class BasinImpl : public Basin {
   std::shared_ptr<BlockCache> cache_;
   Executor* executor_;
   std::string host_;
+  bool auto_compact_index_;
   Config config_;
   const Keys keys_;
   std::string slot_in_use_;
   std::array<uint64_t, 256> gear_;
   CodecPool codecs_;
   IndexSet index_;
+  StratumReadCache read_cache_;
   mutable std::mutex state_mu_;
   BasinState state_;
   std::vector<CommitInfo> commits_;
@@ -130,10 +137,6 @@ class BasinImpl : public Basin {
 };
 
 Result<std::unique_ptr<BasinWriter>> NewBasinWriter(BasinImpl* basin);
-
-// Merges the live index tables when there are at least `min_tables` (1: rewrites a single
-// one), leaving out entries of deleted strata; commits the merge and deletes the inputs.
-Result<CompactReport> CompactIndexTables(BasinImpl& basin, size_t min_tables);
 
 }  // namespace basin::repo
 

@@ -16,7 +16,9 @@
 #include "basin/maintenance.h"
 #include "basin/memory_store.h"
 #include "repo/basin_format.h"
+#include "repo/basin_impl.h"
 #include "repo/basin_test_util.h"
+#include "repo/index_compaction.h"
 #include "s3_test_store.h"
 #include "test_util.h"
 
@@ -108,7 +110,9 @@ TEST_P(BasinTest, TwoWritersCommittingAtOnceBothLand) {
   t2.join();
   EXPECT_EQ(failures.load(), 0);
   auto c = Reopen();
-  EXPECT_EQ(c->sequence(), 10u);
+  // Ten commits, and one merge of the first eight index tables (the other writer's merge
+  // of the same tables, if it tried one, is void and writes no record).
+  EXPECT_EQ(c->sequence(), 11u);
   EXPECT_TRUE(*c->Has(ids[0]));
   EXPECT_TRUE(*c->Has(ids[1]));
   auto report = CheckBasin(*c, ReadData());
@@ -117,7 +121,8 @@ TEST_P(BasinTest, TwoWritersCommittingAtOnceBothLand) {
 }
 
 TEST_P(BasinTest, OpeningCostsThreeRequestsPlusOnePerCommitSinceTheCheckpoint) {
-  auto b = Create();  // checkpoint every 4 commits
+  auto_compact_index_ = false;  // only the commits below write records
+  auto b = Create();            // checkpoint every 4 commits
   auto w = *b->NewWriter();
   for (int i = 0; i < 10; ++i) {
     ASSERT_TRUE(w->Put(GrainType::kChunk, RandomBytes(100, i)).ok());
@@ -214,6 +219,110 @@ TEST_P(BasinTest, IndexCompactionMergesTablesAndLookupsStillWork) {
       << check->problems[0].object << ": " << check->problems[0].message;
   // A basin opened before the merge finds the merged table when its own are gone.
   EXPECT_TRUE(*b->Has(ids[0]));
+}
+
+size_t LiveTables(Basin& b) { return static_cast<repo::BasinImpl&>(b).state().tables.size(); }
+
+TEST(IndexCompactionPolicyTest, ATierIsMergedWhenItHoldsEightTables) {
+  auto tables = [](std::vector<uint64_t> entries) {
+    std::vector<repo::TableRef> out;
+    for (size_t i = 0; i < entries.size(); ++i) {
+      repo::TableRef t;
+      t.name[0] = static_cast<uint8_t>(i);
+      t.entries = entries[i];
+      out.push_back(t);
+    }
+    return out;
+  };
+  EXPECT_EQ(repo::IndexTier(0), 0);
+  EXPECT_EQ(repo::IndexTier(7), 0);
+  EXPECT_EQ(repo::IndexTier(8), 1);
+  EXPECT_EQ(repo::IndexTier(63), 1);
+  EXPECT_EQ(repo::IndexTier(64), 2);
+  EXPECT_EQ(repo::IndexTier(20'000'000), 8);
+  EXPECT_TRUE(repo::PickTablesToMerge(tables({1, 2, 3, 4, 5, 6, 7})).empty());
+  // Seven small tables and seven of the next tier: nothing is full.
+  EXPECT_TRUE(
+      repo::PickTablesToMerge(tables({1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15})).empty());
+  // The eighth small table fills tier 0: exactly those eight, in state order.
+  auto picked = repo::PickTablesToMerge(tables({100, 1, 2, 3, 4, 5, 6, 7, 1, 4000}));
+  ASSERT_EQ(picked.size(), 8u);
+  for (size_t i = 0; i < picked.size(); ++i) EXPECT_EQ(picked[i].name[0], i + 1);
+  // The lowest full tier goes first.
+  picked = repo::PickTablesToMerge(tables({8, 8, 8, 8, 8, 8, 8, 8, 1, 1, 1, 1, 1, 1, 1, 1}));
+  ASSERT_EQ(picked.size(), 8u);
+  EXPECT_EQ(picked[0].entries, 1u);
+}
+
+TEST_P(BasinTest, IndexTablesThatPileUpAreMergedSizeTieredAfterCommits) {
+  auto b = Create();
+  std::vector<GrainId> ids;
+  size_t most = 0;
+  uint64_t merged = 0;
+  for (int i = 0; i < 64; ++i) {
+    auto w = *b->NewWriter();
+    ids.push_back(*w->Put(GrainType::kChunk, RandomBytes(100, i)));
+    ASSERT_TRUE(w->Commit().ok());
+    EXPECT_EQ(w->stats().index_merge_error, "");
+    merged += w->stats().index_tables_merged;
+    most = std::max(most, LiveTables(*b));
+  }
+  // Eight one-grain tables become one of 8 grains (tier 1); eight of those, one of 64.
+  EXPECT_EQ(LiveTables(*b), 1u);
+  EXPECT_LE(most, 14u);  // never more than 7 tables in each of two tiers
+  EXPECT_EQ(merged, 64u + 8u);
+  auto again = Reopen();
+  EXPECT_EQ(LiveTables(*again), 1u);
+  for (const auto& id : ids) EXPECT_TRUE(*again->Has(id));
+  auto check = CheckBasin(*again, ReadData());
+  ASSERT_TRUE(check.ok());
+  EXPECT_TRUE(check->problems.empty())
+      << check->problems[0].object << ": " << check->problems[0].message;
+}
+
+// A restore reads grains in about the order they were written: through the read cache's
+// windows, 300 grains of one stratum cost a few requests, not 300 (on S3, ~10 ms each).
+TEST_P(BasinTest, ReadingTheGrainsOfAStratumInOrderCostsAFewRequestsNotOneEach) {
+  auto b = Create();
+  auto w = *b->NewWriter();
+  std::vector<std::pair<GrainId, std::string>> grains;
+  for (int i = 0; i < 300; ++i) {
+    std::string data = RandomBytes(3000, 1000 + i);
+    grains.emplace_back(*w->Put(GrainType::kChunk, data), std::move(data));
+  }
+  ASSERT_TRUE(w->Commit().ok());
+  auto counting = std::make_shared<CountingStore>(store_);
+  BasinOptions o = Options();
+  o.store = counting;
+  auto opened = Basin::Open(o, "correct horse");
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  const uint64_t before = counting->counts()[StoreOp::kGet].requests;
+  std::string data;
+  for (const auto& [id, expected] : grains) {
+    ASSERT_OK((*opened)->Get(id, &data));
+    ASSERT_EQ(data, expected);
+  }
+  // On S3: one window of the stratum (900 KB of grains), and the index table's blocks.
+  // Local stores read each grain alone (a pread each): windows would only copy more.
+  const uint64_t gets = counting->counts()[StoreOp::kGet].requests - before;
+  if (std::string(GetParam().name) == "S3") {
+    EXPECT_LE(gets, 40u);
+  } else {
+    EXPECT_GE(gets, 300u);
+  }
+}
+
+TEST_P(BasinTest, WithoutAutomaticCompactionEachCommitKeepsItsIndexTable) {
+  auto_compact_index_ = false;
+  auto b = Basin::Init(Options(), SmallBasin());
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  for (int i = 0; i < 9; ++i) {
+    auto w = *(*b)->NewWriter();
+    ASSERT_TRUE(w->Put(GrainType::kChunk, RandomBytes(100, i)).ok());
+    ASSERT_TRUE(w->Commit().ok());
+    EXPECT_EQ(w->stats().index_tables_merged, 0u);
+  }
+  EXPECT_EQ(LiveTables(**b), 9u);
 }
 
 TEST_P(BasinTest, CheckIsCleanOnASoundBasin) {

@@ -78,6 +78,7 @@ class BasinTest : public ::testing::TestWithParam<StoreKind> {
     BasinOptions o;
     o.store = store_;
     o.host = "test-host";
+    o.auto_compact_index = auto_compact_index_;
     return o;
   }
   std::unique_ptr<Basin> Create(const InitOptions& init = SmallBasin()) {
@@ -93,6 +94,7 @@ class BasinTest : public ::testing::TestWithParam<StoreKind> {
 
   TempDir dir_;
   std::shared_ptr<ObjectStore> store_;
+  bool auto_compact_index_ = true;  // tests that count journal records may turn it off
 };
 
 inline std::shared_ptr<ObjectStore> FileStoreIn(TempDir* dir) {

@@ -19,6 +19,7 @@
 #include "repo/basin_impl.h"
 #include "repo/chunker.h"
 #include "repo/clast.h"
+#include "repo/index_compaction.h"
 #include "repo/stratum.h"
 #include "util/read_window.h"
 #include "util/task_group.h"
@@ -98,15 +99,17 @@ class Writer : public BasinWriter {
   BasinImpl* const basin_;
   Stream data_, meta_;
   TaskGroup sealing_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   absl::flat_hash_set<Hash256, HashOf> pending_;  // put, not yet committed
   std::vector<IndexInput> sealed_;                // sealed strata for the next commit
   std::vector<SnapshotEntry> snapshots_added_;
   std::vector<Hash256> snapshots_removed_;
   std::mutex commit_mu_;
   std::atomic<uint64_t> grains_new_{0}, grains_known_{0}, bytes_new_{0}, bytes_known_{0},
-      bytes_stored_{0}, strata_written_{0}, strata_adopted_{0}, grains_adopted_{0};
-  const uint64_t opened_seq_;  // the journal as this writer's lookups first saw it
+      bytes_stored_{0}, strata_written_{0}, strata_adopted_{0}, grains_adopted_{0},
+      index_tables_merged_{0};
+  std::string index_merge_error_;  // guarded by mu_
+  const uint64_t opened_seq_;      // the journal as this writer's lookups first saw it
   ReferencesFn refs_;
 };
 
@@ -366,9 +369,21 @@ Result<uint64_t> Writer::Commit() {
   for (const auto& in : inputs) {
     basin_->hot()->Delete(PendingKey(in.stratum.stream, in.stratum.id)).IgnoreError();
   }
-  std::lock_guard lock(mu_);
-  for (const auto& in : inputs) {
-    for (const auto& g : in.grains) pending_.erase(g.id);
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& in : inputs) {
+      for (const auto& g : in.grains) pending_.erase(g.id);
+    }
+  }
+  // Index tables that piled up are merged; the commit has landed whatever happens here.
+  if (basin_->auto_compact_index()) {
+    auto merged = CompactIndexTiers(*basin_);
+    std::lock_guard lock(mu_);
+    if (merged.ok()) {
+      index_tables_merged_ += merged->tables_merged;
+    } else {
+      index_merge_error_ = merged.status().ToString();
+    }
   }
   return seq;
 }
@@ -383,6 +398,9 @@ WriterStats Writer::stats() const {
   s.strata_written = strata_written_;
   s.strata_adopted = strata_adopted_;
   s.grains_adopted = grains_adopted_;
+  s.index_tables_merged = index_tables_merged_;
+  std::lock_guard lock(mu_);
+  s.index_merge_error = index_merge_error_;
   return s;
 }
 

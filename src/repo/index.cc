@@ -134,8 +134,9 @@ struct IndexSet::Table {
     return strata_status;
   }
 
-  // Decodes a grain entry's value into *loc.
-  Status Decode(const Hash256& id, std::string_view v, GrainLocation* loc) {
+  // Decodes a grain entry's value into *loc; its stratum too when `resolve` (its
+  // ordinal is checked either way).
+  Status Decode(const Hash256& id, std::string_view v, GrainLocation* loc, bool resolve = true) {
     uint32_t ordinal = 0;
     if (!GetVarint32(&v, &ordinal)) return Status::Corruption(key + ": malformed grain entry");
     loc->entry.id = id;
@@ -145,8 +146,11 @@ struct IndexSet::Table {
       return Status::Corruption(fmt::format("{}: grain {} names stratum {} of {}", key, id.ToHex(),
                                             ordinal, strata.size()));
     }
-    loc->stratum = strata[ordinal].id;
-    loc->stream = strata[ordinal].stream;
+    if (resolve) {
+      loc->stratum = strata[ordinal].id;
+      loc->stream = strata[ordinal].stream;
+      loc->stratum_size = strata[ordinal].size;
+    }
     return Status::OK();
   }
 
@@ -208,8 +212,8 @@ size_t IndexSet::size() const {
   return tables_.size();
 }
 
-Result<std::optional<GrainLocation>> IndexSet::Find(
-    const Hash256& id, const std::function<bool(const ObjectName&)>& skip) {
+Result<bool> IndexSet::Search(const Hash256& id, const std::function<bool(const ObjectName&)>& skip,
+                              bool resolve, GrainLocation* loc) {
   std::shared_lock lock(mu_);
   std::string value;
   for (const auto& t : tables_) {
@@ -217,12 +221,25 @@ Result<std::optional<GrainLocation>> IndexSet::Find(
     Status s = t->reader->GetRow(id.view(), &value);
     if (s.IsNotFound()) continue;
     BASIN_RETURN_IF_ERROR(s.WithContext(t->key));
-    GrainLocation loc;
-    BASIN_RETURN_IF_ERROR(t->Decode(id, value, &loc));
-    if (skip && skip(loc.stratum)) continue;
-    return std::optional<GrainLocation>(loc);
+    BASIN_RETURN_IF_ERROR(t->Decode(id, value, loc, resolve || skip));
+    if (skip && skip(loc->stratum)) continue;
+    return true;
   }
-  return std::optional<GrainLocation>();
+  return false;
+}
+
+Result<std::optional<GrainLocation>> IndexSet::Find(
+    const Hash256& id, const std::function<bool(const ObjectName&)>& skip) {
+  GrainLocation loc;
+  BASIN_ASSIGN_OR_RETURN(bool found, Search(id, skip, /*resolve=*/true, &loc));
+  if (!found) return std::optional<GrainLocation>();
+  return std::optional<GrainLocation>(loc);
+}
+
+Result<bool> IndexSet::Contains(const Hash256& id,
+                                const std::function<bool(const ObjectName&)>& skip) {
+  GrainLocation loc;
+  return Search(id, skip, /*resolve=*/false, &loc);
 }
 
 Status IndexSet::ForEach(const std::function<Status(const GrainLocation&)>& fn) {

@@ -29,7 +29,8 @@ namespace basin::repo {
 struct GrainLocation {
   ObjectName stratum{};
   uint8_t stream = 0;
-  GrainEntry entry;  // offset, length, type, raw length in that stratum
+  GrainEntry entry;           // offset, length, type, raw length in that stratum
+  uint64_t stratum_size = 0;  // the stratum's bytes, as its index table says (0: unknown)
 };
 
 // A stratum and the grains of it an index table lists.
@@ -58,6 +59,9 @@ class IndexSet {
   // `skip` (when given) says true of are passed over, for an older table's entry.
   Result<std::optional<GrainLocation>> Find(
       const Hash256& id, const std::function<bool(const ObjectName&)>& skip = {});
+  // Whether Find would find `id`, with the same checks of the entry it finds, but without
+  // resolving its stratum unless `skip` needs it (one memory access less per lookup).
+  Result<bool> Contains(const Hash256& id, const std::function<bool(const ObjectName&)>& skip = {});
   size_t size() const;
 
   // Calls fn for every grain of every live table (a grain in several tables once per
@@ -74,6 +78,9 @@ class IndexSet {
                                            const std::set<ObjectName>*);
   struct Table;
   Result<std::shared_ptr<Table>> OpenTable(const TableRef& ref);
+  // Find's search; the stratum is resolved into *loc when `resolve` or `skip` is given.
+  Result<bool> Search(const Hash256& id, const std::function<bool(const ObjectName&)>& skip,
+                      bool resolve, GrainLocation* loc);
 
   std::shared_ptr<ObjectStore> store_;
   std::shared_ptr<BlockCache> cache_;

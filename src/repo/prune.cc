@@ -12,6 +12,7 @@
 #include "repo/basin_impl.h"
 #include "repo/clast.h"
 #include "repo/grain.h"
+#include "repo/index_compaction.h"
 #include "repo/stratum.h"
 
 namespace basin {
@@ -61,6 +62,9 @@ class Pruner {
   Status MarkNewSnapshots();
   Status Plan();
   Status FindUncommitted();
+  // Removes unfinished uploads (temporary files, S3 multipart uploads) older than
+  // abandoned_after in the basin's stores; a failure is reported, not fatal.
+  void SweepUnfinished();
   Status Repack();
   Status RepackOne(StratumUse& s);
   Status SealOutput(uint8_t stream);
@@ -160,7 +164,12 @@ Status Pruner::MarkNewSnapshots() {
   const BasinState st = b_.state();
   std::vector<GrainId> roots;
   for (const SnapshotEntry& s : st.snapshots) {
-    if (s.seq > marked_through_) roots.push_back(s.id);
+    if (s.seq <= marked_through_) continue;
+    if (std::find(o_.assume_forgotten.begin(), o_.assume_forgotten.end(), s.id) !=
+        o_.assume_forgotten.end()) {
+      continue;
+    }
+    roots.push_back(s.id);
   }
   marked_through_ = st.seq;
   return Mark(std::move(roots));
@@ -284,6 +293,26 @@ Status Pruner::FindUncommitted() {
   }
   r_.strata_abandoned = abandoned_.size();
   return Status::OK();
+}
+
+void Pruner::SweepUnfinished() {
+  SweepOptions so;
+  so.min_age = o_.abandoned_after;
+  so.dry_run = o_.dry_run;
+  // Everything under the hot store's root is the basin's; on a cold store, its data strata.
+  std::vector<std::pair<ObjectStore*, std::string_view>> places = {{b_.hot(), ""}};
+  if (auto cold = b_.StoreFor(kStreamData); cold.ok() && *cold != b_.hot()) {
+    places.emplace_back(*cold, kDataStrataPrefix);
+  }
+  for (const auto& [store, prefix] : places) {
+    so.prefix = std::string(prefix);
+    auto swept = store->Sweep(so);
+    if (!swept.ok()) {
+      r_.sweep_problem = swept.status().ToString();
+      return;
+    }
+    r_.uploads_swept += swept->removed;
+  }
 }
 
 Status Pruner::SealOutput(uint8_t stream) {
@@ -419,14 +448,21 @@ Status Pruner::DeleteObjects() {
 
 Result<PruneReport> Pruner::Run() {
   if (!o_.references) return Status::InvalidArgument("prune needs PruneOptions::references");
+  if (!o_.assume_forgotten.empty() && !o_.dry_run) {
+    return Status::InvalidArgument("PruneOptions::assume_forgotten is for dry runs only");
+  }
   BASIN_RETURN_IF_ERROR(b_.Refresh());
   Progress("reading the index");
   BASIN_RETURN_IF_ERROR(Inventory());
   Progress("marking what the snapshots reference");
-  r_.snapshots = b_.state().snapshots.size();
+  for (const SnapshotEntry& s : b_.state().snapshots) {
+    r_.snapshots += std::find(o_.assume_forgotten.begin(), o_.assume_forgotten.end(), s.id) ==
+                    o_.assume_forgotten.end();
+  }
   BASIN_RETURN_IF_ERROR(MarkNewSnapshots());
   BASIN_RETURN_IF_ERROR(Plan());
   BASIN_RETURN_IF_ERROR(FindUncommitted());
+  SweepUnfinished();
   r_.strata_deleted = whole_.size();
   r_.strata_repacked = repack_.size();
   if (o_.dry_run) {

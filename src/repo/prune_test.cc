@@ -7,8 +7,12 @@
 #include <thread>
 
 #include "basin/maintenance.h"
+#include "basin/retrying_store.h"
+#include "basin/s3_store.h"
 #include "hook_store.h"
 #include "repo/basin_test_util.h"
+#include "store/s3/s3_client.h"
+#include "store/s3/s3_uploads.h"
 #include "test_util.h"
 
 namespace basin {
@@ -345,6 +349,41 @@ TEST_P(PruneTest, ADamagedCheckpointIsPassedOverReportedAndReplaced) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, PruneTest, AllStores(), StoreName);
+
+// A multipart upload of a stratum that a killed writer left on S3 is aborted by prune once
+// it is older than --abandoned-after (on the server's clock), not before; a dry run only
+// counts it.
+TEST(PruneS3Test, AKilledWritersMultipartUploadIsAbortedPastTheBound) {
+  auto options = basin::testing::ServerOptions();
+  ASSERT_TRUE(options.has_value()) << "no S3 server: run through scripts/test.sh or bb test";
+  options->prefix = "basin";
+  BasinOptions bo;
+  bo.store = std::make_shared<RetryingStore>(*OpenS3Store(*options));
+  auto b = *Basin::Init(bo, SmallBasin());
+  s3::S3Client client(*options);
+  s3::HttpResponse r;
+  ASSERT_OK(
+      client.Call("POST", client.FullKey("strata/data/00/00ff"), {{"uploads", ""}}, {}, {}, &r));
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // S3 times are seconds
+  auto young = Prune(*b, PruneAll());                            // 24 hours
+  ASSERT_OK(young);
+  EXPECT_EQ(young->uploads_swept, 0u);
+  EXPECT_EQ(young->sweep_problem, "");
+  PruneOptions o = PruneAll();
+  o.abandoned_after = std::chrono::seconds(0);
+  o.dry_run = true;
+  auto counted = Prune(*b, o);
+  ASSERT_OK(counted);
+  EXPECT_EQ(counted->uploads_swept, 1u);
+  EXPECT_EQ(s3::ListUploads(client, "basin/")->size(), 1u);
+  o.dry_run = false;
+  auto swept = Prune(*b, o);
+  ASSERT_OK(swept);
+  EXPECT_EQ(swept->uploads_swept, 1u);
+  EXPECT_EQ(swept->sweep_problem, "");
+  EXPECT_TRUE(s3::ListUploads(client, "basin/")->empty());
+}
 
 }  // namespace
 }  // namespace basin

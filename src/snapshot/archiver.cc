@@ -120,7 +120,9 @@ class Archiver {
   // One entry named `name` of `dir`, stat'ed. False to leave it out.
   bool Admit(Dir* dir, int dirfd, const std::string& path, const struct stat& st);
   void Entry(Dir* dir, size_t slot, int dirfd, std::vector<Dir*>* stack);
-  void ReadFile(Dir* dir, size_t slot, const std::string& path);
+  // Reads a file that is new (`changed` false) or changed since the parent snapshot, and
+  // counts it as such once read; one that cannot be read counts as an error only.
+  void ReadFile(Dir* dir, size_t slot, const std::string& path, bool changed);
   // Reads and chunks a file's data; *read_errno is set when reading the file failed (a
   // warning), the returned status when storing failed (fatal). `stream`: read with read(2)
   // until the end (standard input), not by offset.
@@ -277,8 +279,9 @@ void Archiver::Expand(Dir* dir, std::vector<Dir*>* stack) {
   }
   DIR* d = fd < 0 ? nullptr : ::fdopendir(::dup(fd));
   if (d == nullptr) {
+    // Kept with its own metadata and no entries (restore recreates it), and counted as an
+    // error: the backup's exit code says that something could not be read.
     Warn(dir->path, ErrnoStatus(errno, "listing", dir->path));
-    if (dir->parent != nullptr) dir->parent->dropped[dir->slot] = 1;
   } else if (!dir->whole) {
     for (const auto& [name, child] : dir->chosen) names.push_back(name);
   } else {
@@ -348,13 +351,9 @@ void Archiver::Entry(Dir* dir, size_t slot, int dirfd, std::vector<Dir*>* stack)
         bytes_done_ += e.size;
         return Done(dir);
       }
-      if (old != nullptr) {
-        ++files_changed_;
-      } else {
-        ++files_new_;
-      }
-      Status s = files_.Run([this, dir, slot, path](size_t) {
-        ReadFile(dir, slot, path);
+      const bool changed = old != nullptr;
+      Status s = files_.Run([this, dir, slot, path, changed](size_t) {
+        ReadFile(dir, slot, path, changed);
         return Status::OK();
       });
       if (!s.ok()) Fail(s);
@@ -449,7 +448,7 @@ Status Archiver::ReadContent(int fd, const struct stat& st, bool stream, TreeEnt
   return Status::OK();
 }
 
-void Archiver::ReadFile(Dir* dir, size_t slot, const std::string& path) {
+void Archiver::ReadFile(Dir* dir, size_t slot, const std::string& path, bool changed) {
   TreeEntry& e = dir->entries[slot];
   if (failed()) return Done(dir);
   {
@@ -505,6 +504,7 @@ void Archiver::ReadFile(Dir* dir, size_t slot, const std::string& path) {
     e.content_list = *list;
     e.content.clear();
   }
+  ++(changed ? files_changed_ : files_new_);
   Done(dir);
 }
 
@@ -692,7 +692,7 @@ Result<BackupResult> Archiver::Run() {
   m.dirs_unchanged = dirs_unchanged_;
   m.bytes_read = bytes_read_;
   m.errors = errors_;
-  m.total_files = files_done_;
+  m.total_files = files_new_ + files_changed_ + files_unchanged_;  // in the snapshot
   m.total_bytes = bytes_done_;
   if (writer_) {
     const WriterStats ws = writer_->stats();

@@ -5,13 +5,17 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
+#include "awkward_tree.h"
 #include "basin/file_store.h"
 #include "basin/forget.h"
 #include "basin/maintenance.h"
@@ -25,55 +29,12 @@ namespace basin {
 namespace {
 
 using basin::testing::CompareTrees;
+using basin::testing::MakeAwkwardTree;
 using basin::testing::RandomBytes;
+using basin::testing::SetTimes;
 using basin::testing::Slurp;
 using basin::testing::TempDir;
-
-void Write(const std::string& path, const std::string& data) {
-  std::ofstream(path, std::ios::binary) << data;
-}
-
-void SetTimes(const std::string& path, int64_t sec, long nsec) {
-  const timespec t[2] = {{sec, nsec}, {sec, nsec}};
-  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), t, AT_SYMLINK_NOFOLLOW), 0) << path;
-}
-
-// A tree holding every kind of entry and the names and metadata that trip backup tools.
-void MakeAwkwardTree(const std::string& root) {
-  namespace fs = std::filesystem;
-  fs::create_directories(root + "/dir/sub/empty");
-  Write(root + "/empty-file", "");
-  Write(root + "/one-byte", "x");
-  Write(root + "/dir/text", std::string(100000, 'a'));
-  Write(root + "/dir/random", RandomBytes(3 << 20, 5));
-  Write(root + std::string("/new\nline"), "newline");
-  Write(root + "/back\\slash", "backslash");
-  Write(root + std::string("/not-utf8-\xff\xfe"), "bytes");
-  Write(root + "/" + std::string(255, 'n'), "longest name");
-  fs::create_symlink("does/not/exist", root + "/dangling");
-  fs::create_symlink("/etc/hostname", root + "/absolute");
-  fs::create_symlink("loop", root + "/loop");
-  ASSERT_EQ(::mkfifo((root + "/fifo").c_str(), 0640), 0);
-  Write(root + "/hard-a", "linked");
-  fs::create_hard_link(root + "/hard-a", root + "/dir/hard-b");
-  Write(root + "/modes", "suid");
-  ::chmod((root + "/modes").c_str(), 06755);
-  ::chmod((root + "/dir/sub").c_str(), 01777);
-  Write(root + "/xattrs", "with attributes");
-  ASSERT_EQ(::setxattr((root + "/xattrs").c_str(), "user.basin", "value\0x", 7, 0), 0);
-  Write(root + "/old", "before 1970");
-  SetTimes(root + "/old", -86400 * 365, 123456789);
-  Write(root + "/future", "far future");
-  SetTimes(root + "/future", 13'000'000'000LL, 999999999);  // year 2381
-  // A sparse file: data, a hole, data, and a hole at the end.
-  const int fd = ::open((root + "/sparse").c_str(), O_WRONLY | O_CREAT, 0644);
-  ASSERT_GE(fd, 0);
-  ASSERT_EQ(::pwrite(fd, "head", 4, 0), 4);
-  ASSERT_EQ(::pwrite(fd, "middle", 6, 8 << 20), 6);
-  ASSERT_EQ(::ftruncate(fd, 20 << 20), 0);
-  ::close(fd);
-  SetTimes(root + "/dir/sub", 1'600'000'000, 1);
-}
+using basin::testing::Write;
 
 struct StoreKind {
   std::string name;
@@ -280,6 +241,98 @@ TEST_P(BackupTest, RestoreHonoursIncludesExcludesAndOverwrite) {
   EXPECT_TRUE(CompareTrees(src_, o.target).empty());
 }
 
+// Each file is written to a temporary name beside its target and renamed into place. With
+// the working directory on another file system (tmpfs here), a temporary file made there
+// could not be renamed (EXDEV) and nothing would be restored.
+TEST_P(BackupTest, RestoreWorksWhateverFileSystemTheWorkingDirectoryIsOn) {
+  std::filesystem::create_directories(src_ + "/d");
+  Write(src_ + "/a.txt", "a");
+  Write(src_ + "/d/b.txt", "b");
+  const BackupResult r = MustBackup({});
+  std::string cwd_tmpl = "/dev/shm/basin-cwd-XXXXXX";
+  ASSERT_NE(::mkdtemp(cwd_tmpl.data()), nullptr) << "mkdtemp in /dev/shm";
+  const std::string cwd = cwd_tmpl;
+  struct stat at_cwd, at_target;
+  ASSERT_EQ(::stat(cwd.c_str(), &at_cwd), 0);
+  ASSERT_EQ(::stat(dir_.path().c_str(), &at_target), 0);
+  ASSERT_NE(at_cwd.st_dev, at_target.st_dev) << "the test needs two file systems";
+  const auto previous = std::filesystem::current_path();
+  ASSERT_EQ(::chdir(cwd.c_str()), 0);
+  RestoreOptions o;
+  o.target = dir_.path() + "/restored";
+  o.path = src_;
+  auto restored = Restore(*basin_, r.snapshot, o);
+  std::filesystem::current_path(previous);
+  const bool cwd_empty = std::filesystem::is_empty(cwd);
+  std::filesystem::remove_all(cwd);
+  ASSERT_TRUE(restored.ok()) << restored.status().ToString();
+  EXPECT_EQ(restored->errors, 0u);
+  EXPECT_TRUE(CompareTrees(src_, o.target).empty());
+  EXPECT_TRUE(cwd_empty) << "a restore left files in the working directory";
+}
+
+// Regression: with includes, restore created every directory of the snapshot, empty ones
+// included; only the directories leading to what is included are created.
+TEST_P(BackupTest, RestoreWithIncludesCreatesOnlyTheDirectoriesLeadingToMatches) {
+  std::filesystem::create_directories(src_ + "/d/deep");
+  std::filesystem::create_directories(src_ + "/logs/old");
+  std::filesystem::create_directories(src_ + "/empty");
+  Write(src_ + "/d/deep/x.txt", "x");
+  Write(src_ + "/logs/y.log", "y");
+  Write(src_ + "/logs/old/z.log", "z");
+  SetTimes(src_ + "/d/deep", 1'500'000'000, 7);
+  const BackupResult r = MustBackup({});
+  RestoreOptions o;
+  o.target = dir_.path() + "/part";
+  o.path = src_;
+  o.includes = {"*.txt"};
+  auto restored = Restore(*basin_, r.snapshot, o);
+  ASSERT_OK(restored);
+  EXPECT_EQ(Slurp(o.target + "/d/deep/x.txt"), "x");
+  EXPECT_FALSE(std::filesystem::exists(o.target + "/logs"));
+  EXPECT_FALSE(std::filesystem::exists(o.target + "/empty"));
+  EXPECT_EQ(restored->dirs, 2u);  // d and d/deep
+  // The directories that are created get their metadata.
+  struct stat st;
+  ASSERT_EQ(::stat((o.target + "/d/deep").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mtim.tv_sec, 1'500'000'000);
+  // A directory that matches is restored with what is below it that matches.
+  o.target = dir_.path() + "/logs";
+  o.includes = {src_ + "/logs"};
+  ASSERT_OK(Restore(*basin_, r.snapshot, o));
+  EXPECT_EQ(Slurp(o.target + "/logs/old/z.log"), "z");
+  EXPECT_FALSE(std::filesystem::exists(o.target + "/d"));
+}
+
+// Regression: sockets were skipped on restore without a word. Restore does not create
+// them (a socket is its server's to create, as in tar and restic), but names and counts
+// each one.
+TEST_P(BackupTest, ASocketIsNotRestoredButReportedAndCounted) {
+  Write(src_ + "/f", "file");
+  const int sock = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(sock, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  const std::string sock_path = src_ + "/sock";
+  ASSERT_LT(sock_path.size(), sizeof addr.sun_path);
+  std::memcpy(addr.sun_path, sock_path.c_str(), sock_path.size() + 1);
+  ASSERT_EQ(::bind(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ::close(sock);
+  const BackupResult r = MustBackup({});
+  RestoreOptions o;
+  o.target = dir_.path() + "/out";
+  o.path = src_;
+  std::vector<std::string> warned;
+  o.warning = [&](const std::string& path, const Status&) { warned.push_back(path); };
+  auto restored = Restore(*basin_, r.snapshot, o);
+  ASSERT_OK(restored);
+  EXPECT_EQ(warned, std::vector<std::string>{o.target + "/sock"});
+  EXPECT_EQ(restored->others, 0u);
+  EXPECT_EQ(restored->sockets_skipped, 1u);
+  EXPECT_FALSE(std::filesystem::exists(std::filesystem::symlink_status(o.target + "/sock")));
+  EXPECT_EQ(Slurp(o.target + "/f"), "file");
+}
+
 TEST_P(BackupTest, DiffNamesAddedRemovedModifiedAndMetadataOnlyChanges) {
   Write(src_ + "/same", "same");
   Write(src_ + "/gone", "gone");
@@ -366,9 +419,15 @@ TEST_P(BackupTest, PruneAfterForgettingTwentyOfThirtyLeavesNoMoreThanAFreshBasin
   const auto ours = *ComputeStats(*basin_), theirs = *ComputeStats(*fresh);
   // Prune leaves up to --max-unused (5%) unused, and which strata end up partly used
   // depends on how parallel reads interleaved; more, smaller strata also carry more
-  // headers and indexes than the fresh basin's: 15% over is the bound.
-  EXPECT_LE(ours.strata_bytes, theirs.strata_bytes * 115 / 100)
+  // headers and indexes than the fresh basin's. Runs have come to 9-15.4% over: 20% is the
+  // bound (with nothing of the 20 forgotten snapshots freed it would be over 1.5x).
+  EXPECT_LE(ours.strata_bytes, theirs.strata_bytes * 120 / 100)
       << ours.strata_bytes << " bytes against a fresh basin's " << theirs.strata_bytes;
+  // And a second prune finds nothing wholly unused left to delete.
+  po.dry_run = true;
+  auto again = Prune(*basin_, po);
+  ASSERT_OK(again);
+  EXPECT_EQ(again->strata_deleted, 0u);
   // The newest restores exactly as the source is now.
   ExpectRestoresExactly(*ReadSnapshot(*basin_, all[29].id));
 }

@@ -103,6 +103,26 @@ Status ErrnoStatus(int err, std::string_view what, const std::string& path) {
   }
 }
 
+mode_t TypeBits(EntryType type) {
+  switch (type) {
+    case EntryType::kFile:
+      return S_IFREG;
+    case EntryType::kDirectory:
+      return S_IFDIR;
+    case EntryType::kSymlink:
+      return S_IFLNK;
+    case EntryType::kFifo:
+      return S_IFIFO;
+    case EntryType::kSocket:
+      return S_IFSOCK;
+    case EntryType::kCharDevice:
+      return S_IFCHR;
+    case EntryType::kBlockDevice:
+      return S_IFBLK;
+  }
+  return S_IFREG;
+}
+
 Status ReadXattrs(const std::string& path, TreeEntry* e) {
   std::vector<char> names(4096);
   ssize_t n;

@@ -27,6 +27,9 @@ class OwnerNames {
 // Returns false for a type basin does not store.
 bool EntryFromStat(const struct stat& st, OwnerNames* names, TreeEntry* e);
 
+// The file-type bits of st_mode (S_IFREG, S_IFDIR...) for an entry type.
+mode_t TypeBits(EntryType type);
+
 // Reads the extended attributes of `path` (not following a symlink) into e->xattrs,
 // sorted by name. Errors other than "not supported" are returned.
 Status ReadXattrs(const std::string& path, TreeEntry* e);

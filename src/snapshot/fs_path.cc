@@ -45,6 +45,12 @@ PathAt::~PathAt() {
   if (owned_) ::close(dir_);
 }
 
+std::string PathAt::Sibling(const std::string& leaf) const {
+  if (owned_) return leaf;  // dir() is the directory itself
+  const size_t slash = path_.rfind('/');
+  return slash == std::string::npos ? leaf : path_.substr(0, slash + 1) + leaf;
+}
+
 std::string PathAt::ShortPath() const {
   if (!owned_) return path_;
   return fmt::format("/proc/self/fd/{}/{}", dir_, name_);

@@ -29,6 +29,9 @@ class PathAt {
   // A path that names the same file for calls that have no *at form (xattrs of a symlink):
   // the path itself when short, else one through /proc/self/fd.
   std::string ShortPath() const;
+  // The name, for use with dir(), of `leaf` in the same directory as this path (a
+  // temporary file written beside its target must be renamed within one file system).
+  std::string Sibling(const std::string& leaf) const;
 
  private:
   PathAt(int dir, bool owned, std::string name, std::string path)

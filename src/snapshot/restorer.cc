@@ -62,7 +62,12 @@ class Restorer {
     TreeEntry entry;
   };
 
-  bool Wanted(const std::string& snapshot_path, bool is_dir) const;
+  bool Excluded(const std::string& snapshot_path) const;
+  bool Included(const std::string& snapshot_path) const;
+  // Creates the directory `target` (or takes the one there) for `e`.
+  Status MakeDir(const TreeEntry& e, const std::string& target);
+  // Creates the directories that lead to an included entry, outermost first.
+  Status MakeLeadingDirs();
   Status Walk(const TreeEntry& dir, const std::string& snapshot_path, const std::string& target);
   Status RestoreEntry(const TreeEntry& e, const std::string& snapshot_path,
                       const std::string& target);
@@ -89,21 +94,48 @@ class Restorer {
   std::mutex mu_;
   Status status_;
   std::vector<PendingDir> dirs_;
+  // With includes: the directories on the way down that no include matches, created only
+  // once something below them is restored.
+  std::vector<PendingDir> leading_;
   std::map<std::pair<uint64_t, uint64_t>, std::string> links_;  // (device, inode) -> path
   std::vector<std::pair<std::string, std::string>> hardlinks_;  // (existing, new)
   std::atomic<uint64_t> files_done_{0}, dir_count_{0}, others_{0}, bytes_{0}, skipped_{0},
-      result_warnings_{0}, verified_{0}, errors_{0};
+      result_warnings_{0}, verified_{0}, errors_{0}, sockets_{0};
 };
 
-bool Restorer::Wanted(const std::string& path, bool is_dir) const {
+bool Restorer::Excluded(const std::string& path) const {
   for (const auto& p : o_.excludes) {
-    if (snap::GlobMatch(p, path)) return false;
+    if (snap::GlobMatch(p, path)) return true;
   }
-  if (o_.includes.empty() || is_dir) return true;  // directories: what is below may match
+  return false;
+}
+
+bool Restorer::Included(const std::string& path) const {
+  if (o_.includes.empty()) return true;
   for (const auto& p : o_.includes) {
     if (snap::GlobMatch(p, path)) return true;
   }
   return false;
+}
+
+Status Restorer::MakeDir(const TreeEntry& e, const std::string& target) {
+  BASIN_ASSIGN_OR_RETURN(snap::PathAt at, snap::PathAt::Of(target));
+  if (::mkdirat(at.dir(), at.name(), 0700) != 0 && errno != EEXIST) {
+    return ErrnoStatus(errno, "creating directory", target);
+  }
+  struct stat st;
+  if (::fstatat(at.dir(), at.name(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode)) {
+    return Status::InvalidArgument(fmt::format("'{}' exists and is not a directory", target));
+  }
+  ++dir_count_;
+  dirs_.push_back(PendingDir{target, e});
+  return Status::OK();
+}
+
+Status Restorer::MakeLeadingDirs() {
+  for (const PendingDir& d : leading_) BASIN_RETURN_IF_ERROR(MakeDir(d.entry, d.path));
+  leading_.clear();
+  return Status::OK();
 }
 
 bool Restorer::Skip(const TreeEntry& e, const std::string& target) {
@@ -167,34 +199,20 @@ Result<std::vector<ContentPiece>> Restorer::Pieces(const TreeEntry& e) {
 }
 
 Status Restorer::WriteContent(int fd, const TreeEntry& e) {
-  BASIN_ASSIGN_OR_RETURN(auto pieces, Pieces(e));
-  uint64_t offset = 0;
-  std::string data;
-  for (const ContentPiece& p : pieces) {
-    if (!p.hole()) {
-      BASIN_RETURN_IF_ERROR(basin_.Get(p.id, &data));
-      if (data.size() != p.size) {
-        return Status::Corruption(fmt::format("chunk {} holds {} bytes, the file says {}",
-                                              p.id.ToHex(), data.size(), p.size));
-      }
-      size_t done = 0;
-      while (done < data.size()) {
-        const ssize_t n =
-            ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return ErrnoStatus(n < 0 ? errno : ENOSPC, "writing", "restored file");
-        done += static_cast<size_t>(n);
-      }
-      bytes_ += p.size;
+  BASIN_RETURN_IF_ERROR(ReadFileContent(basin_, e, [&](uint64_t offset, std::string_view data) {
+    size_t done = 0;
+    while (done < data.size()) {
+      const ssize_t n =
+          ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return ErrnoStatus(n < 0 ? errno : ENOSPC, "writing", "restored file");
+      done += static_cast<size_t>(n);
     }
-    offset += p.size;
-  }
-  if (offset != e.size) {
-    return Status::Corruption(
-        fmt::format("the file's pieces hold {} bytes, its entry says {}", offset, e.size));
-  }
+    bytes_ += data.size();
+    return Status::OK();
+  }));
   // Holes at the end, and the size: ftruncate keeps them holes.
-  if (::ftruncate(fd, static_cast<off_t>(offset)) != 0) {
+  if (::ftruncate(fd, static_cast<off_t>(e.size)) != 0) {
     return ErrnoStatus(errno, "setting the size of", "restored file");
   }
   return Status::OK();
@@ -202,7 +220,7 @@ Status Restorer::WriteContent(int fd, const TreeEntry& e) {
 
 Status Restorer::WriteFile(const TreeEntry& e, const std::string& target) {
   BASIN_ASSIGN_OR_RETURN(snap::PathAt at, snap::PathAt::Of(target));
-  const std::string temp = TempName();
+  const std::string temp = at.Sibling(TempName());
   const int fd = ::openat(at.dir(), temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return ErrnoStatus(errno, "creating a temporary file for", target);
   Status s = WriteContent(fd, e);
@@ -268,25 +286,34 @@ Status Restorer::VerifyFile(const TreeEntry& e, const std::string& target) {
 
 Status Restorer::RestoreEntry(const TreeEntry& e, const std::string& snapshot_path,
                               const std::string& target) {
-  if (!Wanted(snapshot_path, e.type == EntryType::kDirectory)) return Status::OK();
+  if (Excluded(snapshot_path)) return Status::OK();
+  const bool included = Included(snapshot_path);
+  if (e.type == EntryType::kDirectory && !included) {
+    // What is below may match: the directory is made only if something below is restored.
+    leading_.push_back(PendingDir{target, e});
+    Status s = Walk(e, snapshot_path, target);
+    if (!leading_.empty() && leading_.back().path == target) leading_.pop_back();
+    return s;
+  }
+  if (!included) return Status::OK();
+  if (e.type == EntryType::kSocket) {
+    // A socket is its server's to create (tar and restic leave them out too): named, counted.
+    ++sockets_;
+    if (o_.warning) {
+      o_.warning(target, Status::NotSupported("a socket is not restored (its server creates it)"));
+    }
+    return Status::OK();
+  }
+  BASIN_RETURN_IF_ERROR(MakeLeadingDirs());
   if (e.type != EntryType::kDirectory && Skip(e, target)) {
     ++skipped_;
     return Status::OK();
   }
   BASIN_ASSIGN_OR_RETURN(snap::PathAt at, snap::PathAt::Of(target));
   switch (e.type) {
-    case EntryType::kDirectory: {
-      if (::mkdirat(at.dir(), at.name(), 0700) != 0 && errno != EEXIST) {
-        return ErrnoStatus(errno, "creating directory", target);
-      }
-      struct stat st;
-      if (::fstatat(at.dir(), at.name(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode)) {
-        return Status::InvalidArgument(fmt::format("'{}' exists and is not a directory", target));
-      }
-      ++dir_count_;
-      dirs_.push_back(PendingDir{target, e});
+    case EntryType::kDirectory:
+      BASIN_RETURN_IF_ERROR(MakeDir(e, target));
       return Walk(e, snapshot_path, target);
-    }
     case EntryType::kFile: {
       if (e.links > 1) {
         const auto key = std::make_pair(e.device, e.inode);
@@ -321,9 +348,7 @@ Status Restorer::RestoreEntry(const TreeEntry& e, const std::string& snapshot_pa
     case EntryType::kCharDevice:
     case EntryType::kBlockDevice: {
       ::unlinkat(at.dir(), at.name(), 0);
-      const mode_t type = e.type == EntryType::kFifo         ? S_IFIFO
-                          : e.type == EntryType::kCharDevice ? S_IFCHR
-                                                             : S_IFBLK;
+      const mode_t type = snap::TypeBits(e.type);
       if (e.type != EntryType::kFifo && !root_) {
         Warn(target, Status::PermissionDenied("device files are restored only by root"));
         return Status::OK();
@@ -337,8 +362,7 @@ Status Restorer::RestoreEntry(const TreeEntry& e, const std::string& snapshot_pa
       return Status::OK();
     }
     case EntryType::kSocket:
-      ++others_;  // a socket is its server's to create; nothing to restore
-      return Status::OK();
+      return Status::OK();  // above
   }
   return Status::OK();
 }
@@ -411,6 +435,7 @@ Result<RestoreResult> Restorer::Run(const Snapshot& snapshot) {
   r.warnings = result_warnings_;
   r.errors = errors_;
   r.verified = verified_;
+  r.sockets_skipped = sockets_;
   return r;
 }
 

@@ -124,6 +124,37 @@ Result<TreeEntry> FindPath(Basin& basin, const GrainId& root, std::string_view p
   return current;
 }
 
+Status ReadFileContent(Basin& basin, const TreeEntry& e,
+                       const std::function<Status(uint64_t offset, std::string_view data)>& fn) {
+  std::vector<ContentPiece> listed;
+  if (e.content_list) {
+    BASIN_ASSIGN_OR_RETURN(auto list, basin.ReadClastList(*e.content_list));
+    listed.reserve(list.size());
+    for (const auto& [id, size] : list) listed.push_back(ContentPiece{id, size});
+  }
+  const std::vector<ContentPiece>& pieces = e.content_list ? listed : e.content;
+  uint64_t total = 0;
+  for (const ContentPiece& p : pieces) total += p.size;
+  if (total != e.size) {
+    return Status::Corruption(
+        fmt::format("'{}': its pieces hold {} bytes, its entry says {}", e.name, total, e.size));
+  }
+  uint64_t offset = 0;
+  std::string data;
+  for (const ContentPiece& p : pieces) {
+    if (!p.hole()) {
+      BASIN_RETURN_IF_ERROR(basin.Get(p.id, &data));
+      if (data.size() != p.size) {
+        return Status::Corruption(fmt::format("chunk {} holds {} bytes, file '{}' says {}",
+                                              p.id.ToHex(), data.size(), e.name, p.size));
+      }
+      BASIN_RETURN_IF_ERROR(fn(offset, data));
+    }
+    offset += p.size;
+  }
+  return Status::OK();
+}
+
 Status SnapshotReferences(GrainType type, std::string_view data, std::vector<GrainId>* refs) {
   if (type == GrainType::kTree) {
     BASIN_ASSIGN_OR_RETURN(Tree tree, snap::DecodeTree(data, "tree"));

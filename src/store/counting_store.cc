@@ -185,4 +185,10 @@ Status CountingStore::DoDeleteMany(const std::vector<std::string>& keys) {
   return s;
 }
 
+Result<SweepReport> CountingStore::DoSweep(const SweepOptions& options) {
+  auto r = base_->Sweep(options);
+  Record(StoreOp::kList, r.ok(), 0, 0);
+  return r;
+}
+
 }  // namespace basin

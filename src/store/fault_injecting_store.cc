@@ -192,4 +192,11 @@ Status FaultInjectingStore::DoDeleteMany(const std::vector<std::string>& keys) {
   return FaultStatus(StoreOp::kDelete, keys.empty() ? "" : keys[0]);
 }
 
+Result<SweepReport> FaultInjectingStore::DoSweep(const SweepOptions& options) {
+  FaultKind kind;
+  if (!ShouldFail(StoreOp::kList, &kind)) return base_->Sweep(options);
+  if (kind == FaultKind::kLostResponse) base_->Sweep(options).status().IgnoreError();
+  return FaultStatus(StoreOp::kList, options.prefix);
+}
+
 }  // namespace basin

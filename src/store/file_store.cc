@@ -475,7 +475,7 @@ Result<std::shared_ptr<ObjectStore>> OpenFileStore(const std::string& root,
 
 namespace {
 
-Status SweepDir(const std::string& dir, std::chrono::seconds min_age, SweepReport* report) {
+Status SweepDir(const std::string& dir, const SweepOptions& o, SweepReport* report) {
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) {
     if (errno == ENOENT || errno == ENOTDIR) return Status::OK();  // removed meanwhile
@@ -492,7 +492,7 @@ Status SweepDir(const std::string& dir, std::chrono::seconds min_age, SweepRepor
     } else if (S_ISREG(st.st_mode) && name.starts_with(kTempPrefix)) {
       const auto age = std::chrono::system_clock::now() -
                        std::chrono::system_clock::from_time_t(st.st_mtim.tv_sec);
-      if (age >= min_age) {
+      if (age >= o.min_age) {
         temps.push_back(dir + "/" + std::string(name));
       } else {
         ++report->skipped_young;
@@ -509,26 +509,40 @@ Status SweepDir(const std::string& dir, std::chrono::seconds min_age, SweepRepor
       ::close(fd);
       continue;
     }
-    if (::unlink(path.c_str()) == 0) {
-      ++report->files_removed;
+    if (o.dry_run || ::unlink(path.c_str()) == 0) {
+      ++report->removed;
       report->bytes_freed += static_cast<uint64_t>(st.st_size);
     }
     ::close(fd);
   }
-  for (const std::string& sub : subdirs) BASIN_RETURN_IF_ERROR(SweepDir(sub, min_age, report));
+  for (const std::string& sub : subdirs) BASIN_RETURN_IF_ERROR(SweepDir(sub, o, report));
   return Status::OK();
 }
 
 }  // namespace
 
-Result<SweepReport> SweepFileStore(const std::string& root, std::chrono::seconds min_age) {
+Result<SweepReport> SweepFileStore(const std::string& root, std::chrono::seconds min_age,
+                                   bool dry_run) {
   struct stat st;
   if (::stat(root.c_str(), &st) != 0) return ErrnoStatus(errno, "opening the store at", root);
   if (!S_ISDIR(st.st_mode)) {
     return Status::InvalidArgument(fmt::format("'{}' is not a directory", root));
   }
   SweepReport report;
-  BASIN_RETURN_IF_ERROR(SweepDir(root, min_age, &report));
+  SweepOptions o;
+  o.min_age = min_age;
+  o.dry_run = dry_run;
+  BASIN_RETURN_IF_ERROR(SweepDir(root, o, &report));
+  return report;
+}
+
+// The directories the prefix names, whole: "strata/da" sweeps ROOT/strata.
+Result<SweepReport> FileStore::DoSweep(const SweepOptions& options) {
+  const size_t slash = options.prefix.rfind('/');
+  const std::string dir =
+      slash == std::string::npos ? root_ : root_ + "/" + options.prefix.substr(0, slash);
+  SweepReport report;
+  BASIN_RETURN_IF_ERROR(SweepDir(dir, options, &report));
   return report;
 }
 

@@ -41,6 +41,7 @@ class FileStore : public ObjectStore {
   Result<std::unique_ptr<AppendableObject>> DoOpenAppendable(std::string_view key) override;
   Result<std::unique_ptr<ReadableObject>> DoOpenReadable(std::string_view key,
                                                          uint64_t prefetch_tail) override;
+  Result<SweepReport> DoSweep(const SweepOptions& options) override;
 
  private:
   std::string PathOf(std::string_view key) const;

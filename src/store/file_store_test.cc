@@ -208,12 +208,12 @@ TEST(FileStoreTest, SweepRemovesOnlyTempFilesNoWriterHolds) {
 
   auto young = SweepFileStore(dir.path());  // default age limit: nothing is old enough
   ASSERT_TRUE(young.ok()) << young.status().ToString();
-  EXPECT_EQ(young->files_removed, 0u);
+  EXPECT_EQ(young->removed, 0u);
   EXPECT_EQ(young->skipped_young, 3u);
 
   auto swept = SweepFileStore(dir.path(), std::chrono::seconds(0));
   ASSERT_TRUE(swept.ok()) << swept.status().ToString();
-  EXPECT_EQ(swept->files_removed, 2u);
+  EXPECT_EQ(swept->removed, 2u);
   EXPECT_EQ(swept->bytes_freed, 14u + 12u);
   EXPECT_EQ(swept->skipped_in_use, 1u);
   ASSERT_EQ(TempFiles(dir.path()).size(), 1u);

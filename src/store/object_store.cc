@@ -233,6 +233,18 @@ Status ObjectStore::DoDeleteMany(const std::vector<std::string>& keys) {
   return Status::OK();
 }
 
+Result<SweepReport> ObjectStore::Sweep(const SweepOptions& options) {
+  std::string_view p = options.prefix;
+  if (p.ends_with('/')) p.remove_suffix(1);
+  if (!p.empty()) BASIN_RETURN_IF_ERROR(ValidateKey(p).WithContext("sweep prefix"));
+  if (options.min_age.count() < 0) {
+    return Status::InvalidArgument("a sweep's minimum age must not be negative");
+  }
+  return DoSweep(options);
+}
+
+Result<SweepReport> ObjectStore::DoSweep(const SweepOptions&) { return SweepReport{}; }
+
 Result<std::unique_ptr<ReadableObject>> ObjectStore::OpenReadable(std::string_view key,
                                                                   uint64_t prefetch_tail) {
   BASIN_RETURN_IF_ERROR(ValidateKey(key));

@@ -63,4 +63,9 @@ Status RetryingStore::DoDeleteMany(const std::vector<std::string>& keys) {
   return retrier_->Run([&] { return base_->DeleteMany(keys); });
 }
 
+// A sweep repeated whole: listing again, and aborting what is already gone, is harmless.
+Result<SweepReport> RetryingStore::DoSweep(const SweepOptions& options) {
+  return retrier_->Run([&] { return base_->Sweep(options); });
+}
+
 }  // namespace basin

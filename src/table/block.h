@@ -28,6 +28,21 @@ class Block {
     view_ = contents;
     return Init("");
   }
+  // The same for contents that passed SetView or Parse before (a checked block of a
+  // mapped table): reads the restart count and checks that it fits, not each restart
+  // point again. Get and RestartEntry bound every offset they read, so a block that was
+  // never checked is still read safely (a wrong answer or Corruption, never outside it).
+  Status SetCheckedView(std::string_view contents);
+
+  // The value of the entry whose key is `target`, without an iterator and without
+  // copying keys: binary search over the restart points, then a scan that compares only
+  // what each entry's key does not share with the one before. *found false when no entry
+  // has that key; Corruption when an entry it reads does not decode.
+  Status Get(std::string_view target, bool* found, std::string_view* value) const;
+  // The entry at restart point i, whose key is stored whole (an index block has a restart
+  // point at every entry). Corruption when it does not decode or shares bytes.
+  // REQUIRES: i < num_restarts().
+  Status RestartEntry(uint32_t i, std::string_view* key, std::string_view* value) const;
 
   const char* data() const { return view_.data(); }
   uint32_t restarts_offset() const { return restarts_offset_; }

@@ -33,9 +33,12 @@ SeparatorIndex::SeparatorIndex(const Block& block) {
   }
 }
 
-Status SeparatorIndex::Seek(std::string_view target, BlockIter* it, size_t* entry) const {
+Status SeparatorIndex::Seek(std::string_view target, const Block& block, size_t* entry) const {
   *entry = entries_;
   if (entries_ == 0) return Status::OK();
+  if (block.num_restarts() < entries_) {
+    return Status::Corruption("index block: fewer restart points than entries");
+  }
   // Among all keys but the last: below common_, the first; above it, none; else by
   // prefix, then (among equal prefixes: for random keys, none or one) by the whole key.
   const ptrdiff_t last = static_cast<ptrdiff_t>(entries_ - 1);
@@ -46,28 +49,21 @@ Status SeparatorIndex::Seek(std::string_view target, BlockIter* it, size_t* entr
     lo = std::lower_bound(prefixes_.begin(), prefixes_.end(), prefix) - prefixes_.begin();
     hi = std::upper_bound(prefixes_.begin() + lo, prefixes_.end(), prefix) - prefixes_.begin();
   }
-  // Entry i's key in it->key(); a block that no longer decodes is Corruption.
-  auto key_at = [&](ptrdiff_t i) -> Status {
-    it->SeekToRestartEntry(static_cast<uint32_t>(i));
-    if (it->Valid()) return Status::OK();
-    if (!it->status().ok()) return it->status();
-    return Status::Corruption(fmt::format("index block: entry {} is missing", i));
-  };
+  std::string_view key, value;  // entry i's
   while (lo < hi) {
     const ptrdiff_t mid = lo + (hi - lo) / 2;
-    BASIN_RETURN_IF_ERROR(key_at(mid));
-    if (it->key() < target) {
+    BASIN_RETURN_IF_ERROR(block.RestartEntry(static_cast<uint32_t>(mid), &key, &value));
+    if (key < target) {
       lo = mid + 1;
     } else {
       hi = mid;
     }
   }
   if (lo == last) {  // above every key but the last: the last, or none
-    BASIN_RETURN_IF_ERROR(key_at(lo));
-    if (it->key() < target) return Status::OK();
+    BASIN_RETURN_IF_ERROR(block.RestartEntry(static_cast<uint32_t>(lo), &key, &value));
+    if (key < target) return Status::OK();
   }
   *entry = static_cast<size_t>(lo);
   return Status::OK();
 }
-
 }  // namespace basin::table

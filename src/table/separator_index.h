@@ -26,11 +26,10 @@ class SeparatorIndex {
   // checks both before it builds this).
   explicit SeparatorIndex(const Block& block);
 
-  // The number of the first entry of the block this was built from whose key is >=
-  // target; entries() when every key is below target. *it, an iterator over that block,
-  // serves when the prefixes cannot decide (it is left anywhere). Corruption when the
-  // block is damaged.
-  Status Seek(std::string_view target, BlockIter* it, size_t* entry) const;
+  // The number of the first entry of `block` (the one this was built from) whose key is
+  // >= target; entries() when every key is below target. The block's entries are read
+  // where the prefixes cannot decide. Corruption when the block is damaged.
+  Status Seek(std::string_view target, const Block& block, size_t* entry) const;
 
   size_t entries() const { return entries_; }
   size_t bytes() const { return sizeof(*this) + common_.capacity() + prefixes_.capacity() * 8; }

@@ -32,9 +32,8 @@ void ExpectSeeksMatch(const std::vector<std::string>& keys,
   SeparatorIndex search(*block);
   ASSERT_EQ(search.entries(), keys.size());
   for (const std::string& t : targets) {
-    BlockIter it(block.get());
     size_t entry = 0;
-    ASSERT_OK(search.Seek(t, &it, &entry));
+    ASSERT_OK(search.Seek(t, *block, &entry));
     const size_t want = std::lower_bound(keys.begin(), keys.end(), t) - keys.begin();
     EXPECT_EQ(entry, want) << "target " << ::testing::PrintToString(t);
   }

@@ -26,9 +26,16 @@ struct Window {
 };
 
 // The handles of the index entries tile `span` in order, with increasing keys, and the
-// last key is at most `limit` (when given). Gives the number of entries.
+// last key is at most `limit` (when given). Gives the number of entries and (when
+// `starts` is given and the span is under 4 GiB) each block's offset from the span's.
 Status CheckHandles(const Block& index, const BlockHandle& span,
-                    std::optional<std::string_view> limit, std::string_view what, uint64_t* count) {
+                    std::optional<std::string_view> limit, std::string_view what, uint64_t* count,
+                    std::vector<uint32_t>* starts = nullptr) {
+  if (starts != nullptr && span.size > UINT32_MAX) starts = nullptr;
+  if (starts != nullptr) {
+    starts->clear();
+    starts->reserve(size_t{index.num_restarts()} + 1);
+  }
   BlockIter it(&index);
   uint64_t expect = span.offset, n = 0;
   std::string prev;
@@ -40,6 +47,7 @@ Status CheckHandles(const Block& index, const BlockHandle& span,
         (limit && it.key() > *limit)) {
       return Status::Corruption(fmt::format("{}: entry {} is out of place", what, n));
     }
+    if (starts != nullptr) starts->push_back(static_cast<uint32_t>(expect - span.offset));
     expect += h.size;
     prev.assign(it.key());
   }
@@ -52,6 +60,7 @@ Status CheckHandles(const Block& index, const BlockHandle& span,
     return Status::Corruption(
         fmt::format("{}: its {} blocks end at {}, not at {}", what, n, expect, span.end()));
   }
+  if (starts != nullptr) starts->push_back(static_cast<uint32_t>(span.size));
   *count = n;
   return Status::OK();
 }
@@ -228,9 +237,11 @@ Result<std::shared_ptr<const TableMetadata>> LoadMetadata(const TableFile& file,
 }
 
 Status CheckIndexPartition(const Block& partition, std::string_view separator,
-                           const PartitionHandle& p, uint64_t* blocks) {
+                           const PartitionHandle& p, uint64_t* blocks,
+                           std::vector<uint32_t>* starts) {
   return CheckHandles(partition, p.data, separator,
-                      fmt::format("index partition at offset {}", p.index().offset), blocks);
+                      fmt::format("index partition at offset {}", p.index().offset), blocks,
+                      starts);
 }
 
 }  // namespace basin::table

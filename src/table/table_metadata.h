@@ -61,9 +61,11 @@ Result<std::shared_ptr<const TableMetadata>> LoadMetadata(const TableFile& file,
 
 // Checks a partition's index block, loaded for the top-level entry (`separator`, `p`): its
 // keys increase and stay <= separator, its handles tile p.data, a restart point at each
-// entry. Gives the number of data blocks it names.
+// entry. Gives the number of data blocks it names and, when `starts` is given and
+// p.data is under 4 GiB, where each block starts from p.data.offset (p.data.size() last).
 Status CheckIndexPartition(const Block& partition, std::string_view separator,
-                           const PartitionHandle& p, uint64_t* blocks);
+                           const PartitionHandle& p, uint64_t* blocks,
+                           std::vector<uint32_t>* starts = nullptr);
 
 }  // namespace table
 }  // namespace basin

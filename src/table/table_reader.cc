@@ -98,56 +98,58 @@ Status Reader::GetRow(std::string_view key, std::string* value) {
       if (!file_->Mapped().empty())
         verified_ = std::make_unique<VerifiedBlocks>(m.props.data_blocks);
     });
-    return Find(m, *m.index, m.search, verified_.get(), key, value);
+    return Find(m, *m.index, m.search, nullptr, verified_.get(), key, value);
   }
   BASIN_RETURN_IF_ERROR(OpenFile());  // a cache hit below does not open it
-  BlockIter top(m.index.get());
   size_t i = 0;
-  BASIN_RETURN_IF_ERROR(m.search.Seek(key, &top, &i).WithContext(key_));
+  BASIN_RETURN_IF_ERROR(m.search.Seek(key, *m.index, &i).WithContext(key_));
   if (i >= m.top_handles.size()) return NotFound();
   BASIN_ASSIGN_OR_RETURN(auto part, PartitionOf(m, i, /*use_cache=*/true));
   if (part->bloom && !part->bloom->MayContain(BloomHash(key))) return NotFound();
   // Its checked blocks are of the mapping it was read from (another reader's copy of the
   // table may have put it in the shared cache).
   VerifiedBlocks* verified = part->pin == file_->object() ? part->verified.get() : nullptr;
-  return Find(m, *part->index, part->search, verified, key, value);
+  return Find(m, *part->index, part->search, part.get(), verified, key, value);
 }
 
 Status Reader::Find(const TableMetadata& m, const Block& index_block, const SeparatorIndex& search,
-                    VerifiedBlocks* verified, std::string_view key, std::string* value) {
-  BlockIter index(&index_block);
+                    const Partition* part, VerifiedBlocks* verified, std::string_view key,
+                    std::string* value) {
   size_t entry = 0;
-  BASIN_RETURN_IF_ERROR(search.Seek(key, &index, &entry).WithContext(key_));
+  BASIN_RETURN_IF_ERROR(search.Seek(key, index_block, &entry).WithContext(key_));
   if (entry >= search.entries()) return NotFound();
   const uint32_t n = static_cast<uint32_t>(entry);  // the data block's number in the index
-  index.SeekToRestartEntry(n);
-  if (!index.Valid()) return index.status().WithContext(key_);
+  BlockHandle h;
+  if (part != nullptr && part->starts.size() == search.entries() + 1) {
+    h.offset = part->data_offset + part->starts[n];
+    h.size = part->starts[n + 1] - part->starts[n];
+  } else {
+    std::string_view separator, handle;
+    BASIN_RETURN_IF_ERROR(index_block.RestartEntry(n, &separator, &handle).WithContext(key_));
+    h.DecodeFrom(&handle);  // checked when the index was loaded
+  }
   std::shared_ptr<const Block> owned;
   Block view;
   const Block* block = &view;
   if (verified != nullptr && verified->Test(n)) {
     // Checked before, stored uncompressed: used where it lies, with no copy, no
-    // allocation and no cache.
-    std::string_view hv = index.value();
-    BlockHandle h;
-    h.DecodeFrom(&hv);  // checked when the index was loaded
-    Status s = view.SetView(file_->Mapped().substr(h.offset, h.size - kBlockTrailerSize));
+    // allocation, no cache and no second check of its restart array. Its lines are asked
+    // for at once, so that the misses of the search below overlap.
+    const std::string_view contents = file_->Mapped().substr(h.offset, h.size - kBlockTrailerSize);
+    for (size_t at = 0; at < contents.size(); at += 64) __builtin_prefetch(contents.data() + at);
+    Status s = view.SetCheckedView(contents);
     if (!s.ok()) return s.WithContext(Where("data block", h.offset));
   } else {
     bool in_place = false;
-    BASIN_ASSIGN_OR_RETURN(owned,
-                           DataBlock(m, index.value(), /*use_cache=*/true, nullptr, &in_place));
+    BASIN_ASSIGN_OR_RETURN(owned, DataBlockAt(m, h, /*use_cache=*/true, nullptr, &in_place));
     if (verified != nullptr && in_place) verified->Set(n);
     block = owned.get();
   }
-  BlockIter it(block);
-  it.Seek(key);
-  if (!it.Valid()) {
-    BASIN_RETURN_IF_ERROR(it.status().WithContext(key_));
-    return NotFound();
-  }
-  if (it.key() != key) return NotFound();
-  value->assign(it.value());
+  bool found = false;
+  std::string_view v;
+  BASIN_RETURN_IF_ERROR(block->Get(key, &found, &v).WithContext(key_));
+  if (!found) return NotFound();
+  value->assign(v);
   return Status::OK();
 }
 
@@ -206,7 +208,16 @@ Result<std::shared_ptr<const Block>> Reader::DataBlock(const TableMetadata& m,
                                                        bool use_cache, Readahead* ra,
                                                        bool* in_place_out) {
   BlockHandle h;
-  if (!h.DecodeFrom(&handle_bytes) || h.offset > m.data_end() || h.size > m.data_end() - h.offset) {
+  if (!h.DecodeFrom(&handle_bytes)) {
+    return Status::Corruption(key_ + ": a data block handle does not decode");
+  }
+  return DataBlockAt(m, h, use_cache, ra, in_place_out);
+}
+
+Result<std::shared_ptr<const Block>> Reader::DataBlockAt(const TableMetadata& m,
+                                                         const BlockHandle& h, bool use_cache,
+                                                         Readahead* ra, bool* in_place_out) {
+  if (h.offset > m.data_end() || h.size > m.data_end() - h.offset) {
     return Status::Corruption(key_ + ": a data block handle lies outside the data");
   }
   BlockCache* cache = use_cache ? options_.block_cache.get() : nullptr;
@@ -257,7 +268,9 @@ Status Reader::DecodePartition(std::string_view bytes, std::string_view separato
   if (!block.ok()) return where(block.status());
   part->index = *std::move(block);
   uint64_t blocks = 0;
-  BASIN_RETURN_IF_ERROR(CheckIndexPartition(*part->index, separator, p, &blocks).WithContext(key_));
+  BASIN_RETURN_IF_ERROR(
+      CheckIndexPartition(*part->index, separator, p, &blocks, &part->starts).WithContext(key_));
+  part->data_offset = p.data.offset;
   part->search = SeparatorIndex(*part->index);
   if (part->pin) part->verified = std::make_unique<VerifiedBlocks>(blocks);
   return Status::OK();

@@ -61,9 +61,14 @@ struct Partition {
   // When read from a mapped table (`pin`): which of its data blocks, in that mapping, were
   // checked.
   std::unique_ptr<VerifiedBlocks> verified;
+  // Where data block i of its span starts (from data_offset), and the span's end last:
+  // a lookup takes its block's place from here, not from an index entry (4 bytes a
+  // block). Empty for a span of 4 GiB or more.
+  uint64_t data_offset = 0;
+  std::vector<uint32_t> starts;
   size_t charge() const {
     return sizeof(*this) + raw.capacity() + filter_owned.capacity() + index->charge() +
-           search.bytes() + (verified ? verified->bytes() : 0);
+           search.bytes() + (verified ? verified->bytes() : 0) + starts.capacity() * 4;
   }
 };
 
@@ -93,9 +98,11 @@ class Reader : public TableReader {
   Result<std::shared_ptr<const TableMetadata>> Metadata();
   Status OpenFile();
   // Looks `key` up in the data block `index` names for it. `verified` (mapped tables):
-  // the blocks of that index checked already.
+  // the blocks of that index checked already; `part` (when the index is a partition's):
+  // where its blocks lie.
   Status Find(const TableMetadata& m, const Block& index, const SeparatorIndex& search,
-              VerifiedBlocks* verified, std::string_view key, std::string* value);
+              const Partition* part, VerifiedBlocks* verified, std::string_view key,
+              std::string* value);
 
   // A data block (its handle's encoding), through the cache; `readahead` (iterators) may
   // read ahead. *in_place: an uncompressed block of a mapped table, used where it lies
@@ -104,6 +111,10 @@ class Reader : public TableReader {
                                                  std::string_view handle_bytes, bool use_cache,
                                                  Readahead* readahead = nullptr,
                                                  bool* in_place = nullptr);
+  // The same for a decoded handle.
+  Result<std::shared_ptr<const Block>> DataBlockAt(const TableMetadata& m, const BlockHandle& h,
+                                                   bool use_cache, Readahead* readahead,
+                                                   bool* in_place);
   // Partition i of a two-level table, through the cache; in one read, checked when read.
   Result<std::shared_ptr<const Partition>> PartitionOf(const TableMetadata& m, size_t i,
                                                        bool use_cache);

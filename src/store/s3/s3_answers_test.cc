@@ -374,6 +374,54 @@ TEST_F(FakeS3Test, PartsInFlightAreBounded) {
   EXPECT_EQ(most, 3);
 }
 
+// A listing of multipart uploads that is not the one asked for (keys outside the prefix or
+// out of order, a bad time, markers that never move, a page that never ends) fails the
+// sweep, naming what was wrong, and nothing is aborted.
+TEST_F(FakeS3Test, HostileUploadListingsFailTheSweepAndAbortNothing) {
+  auto upload = [](const std::string& key, const std::string& when = "2020-01-01T00:00:00.000Z") {
+    return "<Upload><Key>" + key + "</Key><UploadId>u-" + key + "</UploadId><Initiated>" + when +
+           "</Initiated></Upload>";
+  };
+  auto listing = [](const std::string& uploads, const std::string& more = "false",
+                    const std::string& next = "") {
+    return Xml("<ListMultipartUploadsResult><IsTruncated>" + more + "</IsTruncated>" + next +
+               uploads + "</ListMultipartUploadsResult>");
+  };
+  const std::string endless =
+      "<NextKeyMarker>p/a</NextKeyMarker><NextUploadIdMarker>u-p/a"
+      "</NextUploadIdMarker>";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {listing(upload("q/outside")), "not a key under the prefix"},
+      {listing(upload("p/b") + upload("p/a")), "not a key under the prefix"},
+      {listing(upload("p/a", "last tuesday")), "the start time 'last tuesday'"},
+      {listing(upload("p/a"), "maybe"), "IsTruncated is 'maybe'"},
+      {listing(upload("p/a"), "true"), "next markers"},
+      {listing("", "true", endless), "listed none"},
+      {listing(upload("p/a"), "true", endless), "do not move forward"},
+      {listing("<Upload><Key>p/a</Key><UploadId>a b</UploadId></Upload>"), "upload id 'a b'"},
+      {"<html>", "malformed"}};
+  for (const auto& [answer, words] : cases) {
+    std::atomic<int> aborts{0}, lists{0};
+    Serve([&, answer = answer](const std::string& line, const std::string&) {
+      if (line.starts_with("DELETE")) ++aborts;
+      if (!line.starts_with("GET /bucket?")) return HttpAnswer(200, "", {{"ETag", "\"e\""}});
+      // The first page moves on to p/a; what comes then is the case's answer.
+      if (++lists == 1 && answer.find(endless) != std::string::npos) {
+        return HttpAnswer(200, listing(upload("p/0"), "true", endless));
+      }
+      return HttpAnswer(200, answer);
+    });
+    S3Options o = options_;
+    o.prefix = "p";
+    auto store = *OpenS3Store(o);
+    SweepOptions so;
+    so.min_age = std::chrono::seconds(0);
+    auto r = store->Sweep(so);
+    ExpectIOError(r.status(), words);
+    EXPECT_EQ(aborts, 0) << words;
+  }
+}
+
 TEST_F(FakeS3Test, ServerErrorsWithJunkBodiesAreRetryable) {
   Serve([](const std::string&, const std::string&) {
     return HttpAnswer(503, std::string("\x00\x01junk", 6));

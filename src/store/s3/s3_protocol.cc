@@ -134,6 +134,54 @@ Result<ListAnswer> ParseListAnswer(std::string_view body) {
   return answer;
 }
 
+Result<UploadsAnswer> ParseListUploadsAnswer(std::string_view body) {
+  pugi::xml_document doc;
+  if (!Load(&doc, body)) return BadAnswer("list multipart uploads", body);
+  const pugi::xml_node result = doc.child("ListMultipartUploadsResult");
+  if (!result) return BadAnswer("list multipart uploads", body);
+  UploadsAnswer answer;
+  const std::string truncated = result.child("IsTruncated").text().as_string();
+  if (truncated != "true" && truncated != "false") {
+    return Status::IOError(
+        fmt::format("list multipart uploads: the server's IsTruncated is '{}', not true or false",
+                    Printable(truncated)));
+  }
+  answer.truncated = truncated == "true";
+  answer.next_key_marker = result.child("NextKeyMarker").text().as_string();
+  answer.next_upload_id_marker = result.child("NextUploadIdMarker").text().as_string();
+  if (answer.next_key_marker.size() > kMaxKeyLength ||
+      answer.next_upload_id_marker.size() > kMaxToken ||
+      (answer.truncated && answer.next_key_marker.empty())) {
+    return Status::IOError(
+        fmt::format("list multipart uploads: the server's next markers '{}', '{}' are missing or "
+                    "too long",
+                    Printable(answer.next_key_marker), Printable(answer.next_upload_id_marker)));
+  }
+  for (pugi::xml_node u : result.children("Upload")) {
+    Upload up;
+    up.key = u.child("Key").text().as_string();
+    if (up.key.empty() || up.key.size() > kMaxKeyLength) {
+      return Status::IOError(
+          fmt::format("list multipart uploads: the server gave an upload without a valid key: '{}'",
+                      Printable(up.key)));
+    }
+    up.upload_id = u.child("UploadId").text().as_string();
+    if (!PrintableToken(up.upload_id)) {
+      return Status::IOError(
+          fmt::format("list multipart uploads: the server gave '{}' the upload id '{}'",
+                      Printable(up.key), Printable(up.upload_id)));
+    }
+    const std::string when = u.child("Initiated").text().as_string();
+    if (!ParseIsoTime(when, &up.initiated)) {
+      return Status::IOError(
+          fmt::format("list multipart uploads: the server gave '{}' the start time '{}'",
+                      Printable(up.key), Printable(when)));
+    }
+    answer.uploads.push_back(std::move(up));
+  }
+  return answer;
+}
+
 Status ParseDeleteAnswer(std::string_view body) {
   pugi::xml_document doc;
   if (!Load(&doc, body)) return BadAnswer("delete objects", body);

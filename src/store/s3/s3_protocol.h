@@ -6,6 +6,7 @@
 #ifndef BASIN_STORE_S3_S3_PROTOCOL_H_
 #define BASIN_STORE_S3_S3_PROTOCOL_H_
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,6 +51,23 @@ struct ListAnswer {
   bool truncated = false;
 };
 Result<ListAnswer> ParseListAnswer(std::string_view body);
+
+// One ListMultipartUploads answer: the uploads under way (keys as the server gave them, with
+// the store's prefix) and where the next page starts. Requires of every upload a Key (1 to
+// 1024 bytes), a valid UploadId (as ParseUploadId) and an ISO 8601 Initiated time; of a
+// truncated answer, a NextKeyMarker. IsTruncated must be "true" or "false". The caller
+// checks that the page is the one it asked for (ListUploads, s3_uploads.h).
+struct Upload {
+  std::string key;  // the object's full key in the bucket
+  std::string upload_id;
+  std::chrono::system_clock::time_point initiated;
+};
+struct UploadsAnswer {
+  std::vector<Upload> uploads;
+  bool truncated = false;
+  std::string next_key_marker, next_upload_id_marker;
+};
+Result<UploadsAnswer> ParseListUploadsAnswer(std::string_view body);
 
 // A DeleteObjects answer (Quiet mode): OK when it is a DeleteResult without <Error>s; else
 // an IOError naming the first failed key and its code.

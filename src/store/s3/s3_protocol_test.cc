@@ -123,6 +123,49 @@ TEST(S3ProtocolTest, DeleteAnswersReportTheFirstFailedKey) {
   for (const char* g : kGarbage) EXPECT_TRUE(ParseDeleteAnswer(g).IsIOError()) << g;
 }
 
+TEST(S3ProtocolTest, UploadListingsAreReadWithTheirMarkersAndTimes) {
+  auto a = ParseListUploadsAnswer(
+      "<ListMultipartUploadsResult><IsTruncated>true</IsTruncated>"
+      "<NextKeyMarker>p/b</NextKeyMarker><NextUploadIdMarker>2~x</NextUploadIdMarker>"
+      "<Upload><Key>p/a&amp;</Key><UploadId>2~w</UploadId>"
+      "<Initiated>2026-12-07T08:49:37.000Z</Initiated></Upload>"
+      "<Upload><Key>p/b</Key><UploadId>2~x</UploadId>"
+      "<Initiated>2026-12-07T08:49:38.500Z</Initiated></Upload></ListMultipartUploadsResult>");
+  ASSERT_OK(a);
+  EXPECT_TRUE(a->truncated);
+  EXPECT_EQ(a->next_key_marker, "p/b");
+  EXPECT_EQ(a->next_upload_id_marker, "2~x");
+  ASSERT_EQ(a->uploads.size(), 2u);
+  EXPECT_EQ(a->uploads[0].key, "p/a&");
+  EXPECT_EQ(a->uploads[1].upload_id, "2~x");
+  EXPECT_EQ(std::chrono::duration_cast<std::chrono::seconds>(a->uploads[1].initiated -
+                                                             a->uploads[0].initiated)
+                .count(),
+            1);
+  auto empty = ParseListUploadsAnswer(
+      "<ListMultipartUploadsResult><IsTruncated>false</IsTruncated></ListMultipartUploadsResult>");
+  ASSERT_OK(empty);
+  EXPECT_TRUE(empty->uploads.empty());
+  for (const std::string& bad :
+       {std::string("<ListMultipartUploadsResult/>"),
+        std::string("<ListMultipartUploadsResult><IsTruncated>true</IsTruncated>"
+                    "</ListMultipartUploadsResult>"),  // no marker to go on from
+        "<ListMultipartUploadsResult><IsTruncated>true</IsTruncated><NextKeyMarker>" +
+            std::string(2000, 'k') + "</NextKeyMarker></ListMultipartUploadsResult>",
+        std::string("<ListMultipartUploadsResult><IsTruncated>false</IsTruncated><Upload>"
+                    "<UploadId>u</UploadId><Initiated>2026-12-07T08:49:37.000Z</Initiated>"
+                    "</Upload></ListMultipartUploadsResult>"),
+        std::string("<ListMultipartUploadsResult><IsTruncated>false</IsTruncated><Upload>"
+                    "<Key>k</Key><UploadId>u</UploadId><Initiated>soon</Initiated>"
+                    "</Upload></ListMultipartUploadsResult>"),
+        std::string("<ListMultipartUploadsResult><IsTruncated>false</IsTruncated><Upload>"
+                    "<Key>k</Key><UploadId></UploadId><Initiated>2026-12-07T08:49:37.000Z"
+                    "</Initiated></Upload></ListMultipartUploadsResult>")}) {
+    EXPECT_TRUE(ParseListUploadsAnswer(bad).status().IsIOError()) << bad.substr(0, 120);
+  }
+  for (const char* g : kGarbage) EXPECT_FALSE(ParseListUploadsAnswer(g).ok()) << g;
+}
+
 TEST(S3ProtocolTest, RequestBodiesAreEscaped) {
   EXPECT_EQ(DeleteObjectsXml({"a&b", "<c>"}),
             "<Delete><Quiet>true</Quiet><Object><Key>a&amp;b</Key></Object>"

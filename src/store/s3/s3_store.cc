@@ -21,6 +21,9 @@
 //     without create-only under a key of its own (a content address).
 //   - A lost answer to a create-only put is settled by comparing what is stored (the
 //     RetryingStore wrapper for Put, the writer itself for its PUT at Close).
+//   - A writer killed mid-upload leaves an incomplete multipart upload, invisible but kept
+//     (and billed) by S3: Sweep lists and aborts those older than a bound on the server's
+//     clock (s3_uploads.h).
 #include <unistd.h>
 
 #include <cstdint>
@@ -32,6 +35,7 @@
 #include "store/s3/conditional_puts.h"
 #include "store/s3/s3_client.h"
 #include "store/s3/s3_protocol.h"
+#include "store/s3/s3_uploads.h"
 #include "store/s3/s3_writer.h"
 #include "store/s3/sigv4.h"
 
@@ -93,6 +97,11 @@ class S3Store : public ObjectStore {
       BASIN_RETURN_IF_ERROR(s3::ParseDeleteAnswer(r.body));
     }
     return Status::OK();
+  }
+
+  // Incomplete multipart uploads killed writers left (s3_uploads.h).
+  Result<SweepReport> DoSweep(const SweepOptions& options) override {
+    return s3::SweepUploads(client_, options);
   }
 
   Result<std::unique_ptr<ObjectWriter>> DoNewWriter(std::string_view key, PutMode mode) override {
