@@ -44,7 +44,7 @@ class Writer : public BasinWriter {
         sealing_(kSealsInFlight, kSealsInFlight, basin->executor()),
         opened_seq_(basin->sequence()) {}
 
-  // Adopts the sealed strata that interrupted writers left uncommitted (W2).
+  // Adopts the sealed data strata that interrupted writers left uncommitted (W2).
   Status Adopt();
 
   ~Writer() override {
@@ -129,6 +129,10 @@ Status Writer::Adopt() {
     uint8_t stream = 0;
     ObjectName id{};
     if (!ParsePendingKey(m.key, &stream, &id)) continue;  // not a marker: left alone
+    // Data strata only: chunks reference nothing. A metadata stratum's trees reference what
+    // its writer deduplicated against, which a prune may have deleted before this writer
+    // opened, out of this writer's W3 (maintenance.md, W2).
+    if (stream != kStreamData) continue;
     if (skips->deleted.contains(id) || skips->condemned.contains(id)) continue;
     auto store = basin_->StoreFor(stream);
     if (!store.ok()) continue;  // a data stratum on a cold store not given
