@@ -13,6 +13,7 @@
 #include "repo/clast.h"
 #include "repo/grain.h"
 #include "repo/index_compaction.h"
+#include "repo/journal.h"
 #include "repo/stratum.h"
 
 namespace basin {
@@ -261,6 +262,14 @@ Status Pruner::FindUncommitted() {
   // now could only make it worse.
   for (const auto& [id, use] : strata_) {
     if (use.live_bytes > 0 && listed_streams.contains(use.ref.stream) && !listed.contains(id)) {
+      // Unless another prune deleted it since the inventory (as in RepackOne).
+      BASIN_RETURN_IF_ERROR(b_.Refresh());
+      if (b_.state().deleted.contains(id)) {
+        return Status::AlreadyExists(fmt::format(
+            "{} was deleted meanwhile: another prune is running; this one stopped and deleted "
+            "nothing",
+            StratumKey(use.ref.stream, id)));
+      }
       return Status::NotFound(fmt::format(
           "{} holds grains live snapshots reference, but the store does not have it: nothing "
           "was pruned; run 'basin check'",
@@ -280,6 +289,17 @@ Status Pruner::FindUncommitted() {
   }
   const auto cutoff = now - o_.abandoned_after;
   const BasinState st = b_.state();
+  // Tail copies of deleted strata: a prune that stopped in P8 deleted the stratum but not
+  // its tail, or a writer put the tail after a prune collected the stratum.
+  BASIN_ASSIGN_OR_RETURN(auto tails, b_.hot()->ListAll(kTailsPrefix));
+  for (ObjectInfo& t : tails) {
+    const std::string_view hex = std::string_view(t.key).substr(kTailsPrefix.size());
+    ObjectName id{};
+    if (hex.size() == 3 + 2 * kObjectNameSize && ParseNameHex(hex.substr(3), &id) &&
+        st.deleted.contains(id)) {
+      stray_hot_.push_back(std::move(t.key));
+    }
+  }
   for (const Seen& x : seen) {
     if (st.deleted.contains(x.id)) {  // deleted by an earlier prune that stopped short
       if (x.info.key.starts_with(kPendingPrefix)) {
@@ -503,10 +523,18 @@ Result<PruneReport> Pruner::Run() {
       return Status::AlreadyExists(
           "another prune took over (its intent replaced this one's): nothing was deleted");
     }
+    // P7: collection is judged at Y. An upload that any record below Y names (a backup's
+    // commit, another prune's intent) is not abandoned, whether or not a snapshot marked
+    // since reaches it through this prune's inventory.
+    BASIN_RETURN_IF_ERROR(b_.index().ForEachStratum([&](const StratumRef& s) {
+      abandoned_.erase(s.id);
+      return Status::OK();
+    }));
     rec->deletion->strata.assign(condemned_.begin(), condemned_.end());
     for (const auto& [id, stream] : abandoned_) rec->deletion->strata.push_back(id);
     return Status::OK();
   }));
+  r_.strata_abandoned = abandoned_.size();
   r_.strata_deleted = 0;
   r_.strata_repacked = 0;
   for (const ObjectName& id : whole_) r_.strata_deleted += condemned_.contains(id);
