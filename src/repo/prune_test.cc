@@ -208,6 +208,24 @@ TEST_P(PruneTest, W3WalksThroughTheBackupsOwnNewGrainsToTheChunksItDeduplicated)
   for (const auto& p : report->problems) ADD_FAILURE() << p.object << ": " << p.message;
 }
 
+// Regression: W2 adopted metadata strata too. A backup refused at W3 leaves a sealed
+// metadata stratum whose trees reference the chunks a prune deleted; a backup that opened
+// after that deletion (so its own W3 walks nothing) adopted it, and its commit indexed
+// trees whose chunks are gone (found by the schedule harness, seed 6).
+TEST_P(PruneTest, AnAdoptedStratumNeverIndexesTreesWhoseChunksAPruneDeleted) {
+  Raced r =
+      DeduplicateThenPrune(RandomBytes(2 << 20, 9), "a new snapshot grain, as every backup's is");
+  ASSERT_FALSE(r.commit.ok());
+  // A backup of other data opens after the deletion and adopts what it finds.
+  auto later = Reopen();
+  CommitRoot(*later, RandomBytes(300 << 10, 10));
+  CheckOptions o = ReadData();
+  o.references = Refs;
+  auto report = CheckBasin(*Reopen(), o);
+  ASSERT_OK(report);
+  for (const auto& p : report->problems) ADD_FAILURE() << p.object << ": " << p.message;
+}
+
 // A snapshot committed after the prune's intent and before its deletion record: the prune
 // re-marks it and keeps the strata it needs.
 TEST(PruneInterleavingTest, ASnapshotCommittedBetweenIntentAndDeletionIsRescued) {
@@ -298,6 +316,112 @@ TEST(PruneInterleavingTest, ASnapshotCommittedBeforeTheIntentRescuesTheStratumIt
   auto check = CheckBasin(*fresh, co);
   ASSERT_OK(check);
   EXPECT_TRUE(check->problems.empty()) << check->problems[0].message;
+}
+
+// Regression: a backup committed after the prune's inventory and before its mark. The mark
+// applied that record and marked the snapshot, but P3 judged "uncommitted" by the
+// inventory, which lacks the backup's strata, so it collected them as abandoned and the
+// deletion record removed a live snapshot's every grain (found by the schedule harness,
+// seed 13).
+TEST(PruneInterleavingTest, StrataCommittedBetweenTheInventoryAndTheMarkAreNotCollected) {
+  auto hooked = std::make_shared<testing::HookStore>(NewMemoryStore());
+  BasinOptions o;
+  o.store = hooked;
+  auto b = *Basin::Init(o, SmallBasin());
+  {
+    auto w = *b->NewWriter();
+    AddRoot(*w, *PutBlob(*w, RandomBytes(300 << 10, 4)));
+    ASSERT_OK(w->Commit());
+  }
+  auto other = *Basin::Open(o, "correct horse");
+  auto w = *other->NewWriter();
+  const std::string data = RandomBytes(2 << 20, 5);
+  const GrainId blob = *PutBlob(*w, data);
+  AddRoot(*w, blob);
+  // The prune's first refresh has found the journal's end; the backup commits.
+  Status committed = Status::IOError("not run");
+  bool armed = true;
+  hooked->after = [&](const testing::StoreCall& call, const Status& s) {
+    if (armed && call.name == "get" && call.key.starts_with("journal/") && s.IsNotFound()) {
+      armed = false;
+      committed = w->Commit().status();
+    }
+  };
+  PruneOptions po = PruneAll();
+  po.abandoned_after = std::chrono::seconds(0);
+  auto report = Prune(*b, po);
+  ASSERT_OK(report);
+  ASSERT_OK(committed);
+  EXPECT_EQ(report->strata_abandoned, 0u);
+  auto fresh = *Basin::Open(o, "correct horse");
+  EXPECT_TRUE(ReadBlob(*fresh, blob) == data);
+  CheckOptions co = ReadData();
+  co.references = Refs;
+  auto check = CheckBasin(*fresh, co);
+  ASSERT_OK(check);
+  EXPECT_TRUE(check->problems.empty()) << check->problems[0].message;
+}
+
+// Regression: a prune that stopped in P8 after deleting a stratum but before its tail copy
+// left the tail for good: the next prune looked for leftovers of deleted strata among
+// strata and markers only (found by the schedule harness, seeds 2 and 43).
+TEST(PruneInterleavingTest, TheTailCopyOfAStratumDeletedByAPruneThatStoppedIsDeletedByTheNext) {
+  auto hooked = std::make_shared<testing::HookStore>(NewMemoryStore());
+  BasinOptions o;
+  o.store = hooked;
+  auto b = *Basin::Init(o, SmallBasin());
+  {
+    auto w = *b->NewWriter();
+    const GrainId snap = AddRoot(*w, *PutBlob(*w, RandomBytes(2 << 20, 6)));
+    ASSERT_OK(w->Commit());
+    ASSERT_OK(w->RemoveSnapshot(snap));
+    ASSERT_OK(w->Commit());
+  }
+  // The prune stops (killed) at its first tail delete, its strata already deleted.
+  bool stopped = false;
+  hooked->before = [&](const testing::StoreCall& call) {
+    stopped = stopped || (call.name == "delete" && call.key.starts_with("tails/"));
+    return stopped ? Status::IOError("killed") : Status::OK();
+  };
+  ASSERT_FALSE(Prune(*b, PruneAll()).ok());
+  hooked->before = nullptr;
+  ASSERT_OK(Prune(*Basin::Open(o, "correct horse").value(), PruneAll()));
+  auto tails = hooked->ListAll("tails/");
+  ASSERT_OK(tails);
+  EXPECT_TRUE(tails->empty()) << (*tails)[0].key;
+}
+
+// Regression: a prune whose inventory holds a stratum that another prune deleted
+// meanwhile reported damage ("the store does not have it: run 'basin check'") instead of
+// stopping as superseded, as it does when its repack meets the deletion (found by the
+// schedule harness, seed 34).
+TEST(PruneInterleavingTest, APruneThatFindsAStratumAnotherPruneDeletedStopsAsSuperseded) {
+  auto hooked = std::make_shared<testing::HookStore>(NewMemoryStore());
+  BasinOptions o;
+  o.store = hooked;
+  auto b = *Basin::Init(o, SmallBasin());
+  {
+    auto w = *b->NewWriter();
+    const GrainId gone = AddRoot(*w, *PutBlob(*w, RandomBytes(600 << 10, 7)));
+    AddRoot(*w, *PutBlob(*w, RandomBytes(600 << 10, 8)));
+    ASSERT_OK(w->Commit());
+    ASSERT_OK(w->RemoveSnapshot(gone));
+    ASSERT_OK(w->Commit());
+  }
+  // After this prune's inventory, another prune repacks the half-dead strata and deletes them.
+  Status other = Status::IOError("not run");
+  bool armed = true;
+  hooked->before = [&](const testing::StoreCall& call) {
+    if (armed && call.name == "list" && call.key == "pending/") {
+      armed = false;
+      other = Prune(*Basin::Open(o, "correct horse").value(), PruneAll()).status();
+    }
+    return Status::OK();
+  };
+  auto report = Prune(*b, PruneAll());
+  ASSERT_OK(other);
+  ASSERT_FALSE(report.ok());
+  EXPECT_TRUE(report.status().IsAlreadyExists()) << report.status().ToString();
 }
 
 TEST_P(PruneTest, CheckFindsAJournalGapAndAMissingStratumAndPruneThenDeletesNothing) {
