@@ -226,6 +226,39 @@ TEST_P(PruneTest, AnAdoptedStratumNeverIndexesTreesWhoseChunksAPruneDeleted) {
   for (const auto& p : report->problems) ADD_FAILURE() << p.object << ": " << p.message;
 }
 
+// A basin on a HookStore over a memory store: the store, the options and the basin.
+struct HookedBasin {
+  std::shared_ptr<testing::HookStore> hooked;
+  BasinOptions o;
+  std::unique_ptr<Basin> b;
+};
+HookedBasin InitHooked() {
+  HookedBasin h{std::make_shared<testing::HookStore>(NewMemoryStore()), {}, nullptr};
+  h.o.store = h.hooked;
+  h.b = *Basin::Init(h.o, SmallBasin());
+  return h;
+}
+
+// Commits a snapshot of `data`, then forgets it: its strata are dead.
+void CommitThenForget(Basin& b, const std::string& data) {
+  auto w = *b.NewWriter();
+  const GrainId snap = AddRoot(*w, *PutBlob(*w, data));
+  ASSERT_OK(w->Commit());
+  ASSERT_OK(w->RemoveSnapshot(snap));
+  ASSERT_OK(w->Commit());
+}
+
+// The basin on o's store holds `blob` as `data`, and check --read-data finds no problem.
+void ExpectWholeAndClean(const BasinOptions& o, const GrainId& blob, const std::string& data) {
+  auto fresh = *Basin::Open(o, "correct horse");
+  EXPECT_TRUE(ReadBlob(*fresh, blob) == data);
+  CheckOptions co = ReadData();
+  co.references = Refs;
+  auto check = CheckBasin(*fresh, co);
+  ASSERT_OK(check);
+  EXPECT_TRUE(check->problems.empty()) << check->problems[0].message;
+}
+
 // A snapshot committed after the prune's intent and before its deletion record: the prune
 // re-marks it and keeps the strata it needs.
 TEST(PruneInterleavingTest, ASnapshotCommittedBetweenIntentAndDeletionIsRescued) {
@@ -262,13 +295,7 @@ TEST(PruneInterleavingTest, ASnapshotCommittedBetweenIntentAndDeletionIsRescued)
   ASSERT_OK(report);
   ASSERT_OK(committed);
   EXPECT_GT(report->strata_rescued, 0u);
-  auto fresh = *Basin::Open(o, "correct horse");
-  EXPECT_TRUE(ReadBlob(*fresh, blob) == data);
-  CheckOptions co = ReadData();
-  co.references = Refs;
-  auto check = CheckBasin(*fresh, co);
-  ASSERT_OK(check);
-  EXPECT_TRUE(check->problems.empty()) << check->problems[0].message;
+  ExpectWholeAndClean(o, blob, data);
 }
 
 // Regression: a snapshot committed after the prune opened and before its intent, that
@@ -309,13 +336,7 @@ TEST(PruneInterleavingTest, ASnapshotCommittedBeforeTheIntentRescuesTheStratumIt
   auto report = Prune(*b, PruneAll());
   ASSERT_OK(report);
   ASSERT_OK(committed);
-  auto fresh = *Basin::Open(o, "correct horse");
-  EXPECT_TRUE(ReadBlob(*fresh, blob) == data);
-  CheckOptions co = ReadData();
-  co.references = Refs;
-  auto check = CheckBasin(*fresh, co);
-  ASSERT_OK(check);
-  EXPECT_TRUE(check->problems.empty()) << check->problems[0].message;
+  ExpectWholeAndClean(o, blob, data);
 }
 
 // Regression: a backup committed after the prune's inventory and before its mark. The mark
@@ -324,10 +345,10 @@ TEST(PruneInterleavingTest, ASnapshotCommittedBeforeTheIntentRescuesTheStratumIt
 // deletion record removed a live snapshot's every grain (found by the schedule harness,
 // seed 13).
 TEST(PruneInterleavingTest, StrataCommittedBetweenTheInventoryAndTheMarkAreNotCollected) {
-  auto hooked = std::make_shared<testing::HookStore>(NewMemoryStore());
-  BasinOptions o;
-  o.store = hooked;
-  auto b = *Basin::Init(o, SmallBasin());
+  HookedBasin h = InitHooked();
+  auto& hooked = h.hooked;
+  const BasinOptions& o = h.o;
+  auto& b = h.b;
   {
     auto w = *b->NewWriter();
     AddRoot(*w, *PutBlob(*w, RandomBytes(300 << 10, 4)));
@@ -353,30 +374,18 @@ TEST(PruneInterleavingTest, StrataCommittedBetweenTheInventoryAndTheMarkAreNotCo
   ASSERT_OK(report);
   ASSERT_OK(committed);
   EXPECT_EQ(report->strata_abandoned, 0u);
-  auto fresh = *Basin::Open(o, "correct horse");
-  EXPECT_TRUE(ReadBlob(*fresh, blob) == data);
-  CheckOptions co = ReadData();
-  co.references = Refs;
-  auto check = CheckBasin(*fresh, co);
-  ASSERT_OK(check);
-  EXPECT_TRUE(check->problems.empty()) << check->problems[0].message;
+  ExpectWholeAndClean(o, blob, data);
 }
 
 // Regression: a prune that stopped in P8 after deleting a stratum but before its tail copy
 // left the tail for good: the next prune looked for leftovers of deleted strata among
 // strata and markers only (found by the schedule harness, seeds 2 and 43).
 TEST(PruneInterleavingTest, TheTailCopyOfAStratumDeletedByAPruneThatStoppedIsDeletedByTheNext) {
-  auto hooked = std::make_shared<testing::HookStore>(NewMemoryStore());
-  BasinOptions o;
-  o.store = hooked;
-  auto b = *Basin::Init(o, SmallBasin());
-  {
-    auto w = *b->NewWriter();
-    const GrainId snap = AddRoot(*w, *PutBlob(*w, RandomBytes(2 << 20, 6)));
-    ASSERT_OK(w->Commit());
-    ASSERT_OK(w->RemoveSnapshot(snap));
-    ASSERT_OK(w->Commit());
-  }
+  HookedBasin h = InitHooked();
+  auto& hooked = h.hooked;
+  const BasinOptions& o = h.o;
+  auto& b = h.b;
+  CommitThenForget(*b, RandomBytes(2 << 20, 6));
   // The prune stops (killed) at its first tail delete, its strata already deleted.
   bool stopped = false;
   hooked->before = [&](const testing::StoreCall& call) {
@@ -396,10 +405,10 @@ TEST(PruneInterleavingTest, TheTailCopyOfAStratumDeletedByAPruneThatStoppedIsDel
 // stopping as superseded, as it does when its repack meets the deletion (found by the
 // schedule harness, seed 34).
 TEST(PruneInterleavingTest, APruneThatFindsAStratumAnotherPruneDeletedStopsAsSuperseded) {
-  auto hooked = std::make_shared<testing::HookStore>(NewMemoryStore());
-  BasinOptions o;
-  o.store = hooked;
-  auto b = *Basin::Init(o, SmallBasin());
+  HookedBasin h = InitHooked();
+  auto& hooked = h.hooked;
+  const BasinOptions& o = h.o;
+  auto& b = h.b;
   {
     auto w = *b->NewWriter();
     const GrainId gone = AddRoot(*w, *PutBlob(*w, RandomBytes(600 << 10, 7)));
