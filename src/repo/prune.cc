@@ -21,6 +21,14 @@ namespace {
 
 using namespace repo;
 
+// What a prune answers when a stratum it inventoried is gone: only prunes delete strata,
+// so another prune is running (and moved what was live first); this one deletes nothing.
+Status Superseded(std::string_view key) {
+  return Status::AlreadyExists(fmt::format(
+      "{} was deleted meanwhile: another prune is running; this one stopped and deleted nothing",
+      key));
+}
+
 struct HashOfId {
   size_t operator()(const Hash256& h) const {
     size_t v;
@@ -149,7 +157,17 @@ Status Pruner::Mark(std::vector<GrainId> stack) {
     if (type != GrainType::kTree && type != GrainType::kSnapshot && type != GrainType::kClastList) {
       continue;
     }
-    BASIN_RETURN_IF_ERROR(b_.ReadGrain(loc, &data, nullptr));
+    if (Status read = b_.ReadGrain(loc, &data, nullptr); !read.ok()) {
+      // A metadata stratum another prune deleted after this one's inventory (it moved the
+      // live grains first): superseded, not damage.
+      if (read.IsNotFound()) {
+        BASIN_RETURN_IF_ERROR(b_.Refresh());
+        if (b_.state().deleted.contains(loc.stratum)) {
+          return Superseded(StratumKey(loc.stream, loc.stratum));
+        }
+      }
+      return read;
+    }
     if (type == GrainType::kClastList) {
       BASIN_ASSIGN_OR_RETURN(ClastList list, DecodeClastList(data, "clast list " + id.ToHex()));
       for (const ClastEntry& e : list.entries) stack.push_back(e.id);
@@ -265,10 +283,7 @@ Status Pruner::FindUncommitted() {
       // Unless another prune deleted it since the inventory (as in RepackOne).
       BASIN_RETURN_IF_ERROR(b_.Refresh());
       if (b_.state().deleted.contains(id)) {
-        return Status::AlreadyExists(fmt::format(
-            "{} was deleted meanwhile: another prune is running; this one stopped and deleted "
-            "nothing",
-            StratumKey(use.ref.stream, id)));
+        return Superseded(StratumKey(use.ref.stream, id));
       }
       return Status::NotFound(fmt::format(
           "{} holds grains live snapshots reference, but the store does not have it: nothing "
@@ -373,10 +388,7 @@ Status Pruner::RepackOne(StratumUse& s) {
     if (status.IsInvalidArgument()) status = Status::Corruption(status.message());
     if (status.IsNotFound()) {
       // Gone since the inventory: only another prune deletes strata.
-      status = Status::AlreadyExists(fmt::format(
-          "{} was deleted meanwhile: another prune is running; this one stopped and deleted "
-          "nothing",
-          key));
+      status = Superseded(key);
     }
     if (!status.ok()) break;
     if (bytes.size() != end - begin) {
