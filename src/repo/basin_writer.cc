@@ -52,7 +52,7 @@ class Writer : public BasinWriter {
         opened_seq_(basin->sequence()),
         refresh_every_(basin->marker_refresh()) {}
 
-  // Adopts the sealed strata that interrupted writers left uncommitted (W2).
+  // Adopts the sealed data strata that interrupted writers left uncommitted (W2).
   Status Adopt();
 
   ~Writer() override {
@@ -231,6 +231,10 @@ Status Writer::Adopt() {
     uint8_t stream = 0;
     ObjectName id{};
     if (!ParsePendingKey(m.key, &stream, &id)) continue;  // not a marker: left alone
+    // Data strata only: chunks reference nothing. A metadata stratum's trees reference what
+    // its writer deduplicated against, which a prune may have deleted before this writer
+    // opened, out of this writer's W3 (maintenance.md, W2).
+    if (stream != kStreamData) continue;
     if (skips->deleted.contains(id) || skips->condemned.contains(id)) continue;
     BASIN_ASSIGN_OR_RETURN(std::optional<IndexInput> adopted, AdoptOne(stream, id));
     if (!adopted) continue;

@@ -13,12 +13,21 @@
 #include "repo/clast.h"
 #include "repo/grain.h"
 #include "repo/index_compaction.h"
+#include "repo/journal.h"
 #include "repo/stratum.h"
 
 namespace basin {
 namespace {
 
 using namespace repo;
+
+// What a prune answers when a stratum it inventoried is gone: only prunes delete strata,
+// so another prune is running (and moved what was live first); this one deletes nothing.
+Status Superseded(std::string_view key) {
+  return Status::AlreadyExists(fmt::format(
+      "{} was deleted meanwhile: another prune is running; this one stopped and deleted nothing",
+      key));
+}
 
 struct HashOfId {
   size_t operator()(const Hash256& h) const {
@@ -148,7 +157,17 @@ Status Pruner::Mark(std::vector<GrainId> stack) {
     if (type != GrainType::kTree && type != GrainType::kSnapshot && type != GrainType::kClastList) {
       continue;
     }
-    BASIN_RETURN_IF_ERROR(b_.ReadGrain(loc, &data, nullptr));
+    if (Status read = b_.ReadGrain(loc, &data, nullptr); !read.ok()) {
+      // A metadata stratum another prune deleted after this one's inventory (it moved the
+      // live grains first): superseded, not damage.
+      if (read.IsNotFound()) {
+        BASIN_RETURN_IF_ERROR(b_.Refresh());
+        if (b_.state().deleted.contains(loc.stratum)) {
+          return Superseded(StratumKey(loc.stream, loc.stratum));
+        }
+      }
+      return read;
+    }
     if (type == GrainType::kClastList) {
       BASIN_ASSIGN_OR_RETURN(ClastList list, DecodeClastList(data, "clast list " + id.ToHex()));
       for (const ClastEntry& e : list.entries) stack.push_back(e.id);
@@ -261,6 +280,11 @@ Status Pruner::FindUncommitted() {
   // now could only make it worse.
   for (const auto& [id, use] : strata_) {
     if (use.live_bytes > 0 && listed_streams.contains(use.ref.stream) && !listed.contains(id)) {
+      // Unless another prune deleted it since the inventory (as in RepackOne).
+      BASIN_RETURN_IF_ERROR(b_.Refresh());
+      if (b_.state().deleted.contains(id)) {
+        return Superseded(StratumKey(use.ref.stream, id));
+      }
       return Status::NotFound(fmt::format(
           "{} holds grains live snapshots reference, but the store does not have it: nothing "
           "was pruned; run 'basin check'",
@@ -286,6 +310,17 @@ Status Pruner::FindUncommitted() {
   for (const Seen& x : seen) {
     auto& t = freshest[x.id];
     t = std::max(t, x.info.last_modified);
+  }
+  // Tail copies of deleted strata: a prune that stopped in P8 deleted the stratum but not
+  // its tail, or a writer put the tail after a prune collected the stratum.
+  BASIN_ASSIGN_OR_RETURN(auto tails, b_.hot()->ListAll(kTailsPrefix));
+  for (ObjectInfo& t : tails) {
+    const std::string_view hex = std::string_view(t.key).substr(kTailsPrefix.size());
+    ObjectName id{};
+    if (hex.size() == 3 + 2 * kObjectNameSize && ParseNameHex(hex.substr(3), &id) &&
+        st.deleted.contains(id)) {
+      stray_hot_.push_back(std::move(t.key));
+    }
   }
   for (const Seen& x : seen) {
     if (st.deleted.contains(x.id)) {  // deleted by an earlier prune that stopped short
@@ -360,10 +395,7 @@ Status Pruner::RepackOne(StratumUse& s) {
     if (status.IsInvalidArgument()) status = Status::Corruption(status.message());
     if (status.IsNotFound()) {
       // Gone since the inventory: only another prune deletes strata.
-      status = Status::AlreadyExists(fmt::format(
-          "{} was deleted meanwhile: another prune is running; this one stopped and deleted "
-          "nothing",
-          key));
+      status = Superseded(key);
     }
     if (!status.ok()) break;
     if (bytes.size() != end - begin) {
@@ -510,10 +542,18 @@ Result<PruneReport> Pruner::Run() {
       return Status::AlreadyExists(
           "another prune took over (its intent replaced this one's): nothing was deleted");
     }
+    // P7: collection is judged at Y. An upload that any record below Y names (a backup's
+    // commit, another prune's intent) is not abandoned, whether or not a snapshot marked
+    // since reaches it through this prune's inventory.
+    BASIN_RETURN_IF_ERROR(b_.index().ForEachStratum([&](const StratumRef& s) {
+      abandoned_.erase(s.id);
+      return Status::OK();
+    }));
     rec->deletion->strata.assign(condemned_.begin(), condemned_.end());
     for (const auto& [id, stream] : abandoned_) rec->deletion->strata.push_back(id);
     return Status::OK();
   }));
+  r_.strata_abandoned = abandoned_.size();
   r_.strata_deleted = 0;
   r_.strata_repacked = 0;
   for (const ObjectName& id : whole_) r_.strata_deleted += condemned_.contains(id);

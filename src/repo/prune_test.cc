@@ -9,6 +9,7 @@
 #include "basin/maintenance.h"
 #include "basin/retrying_store.h"
 #include "basin/s3_store.h"
+#include "hook_store.h"
 #include "repo/basin_test_util.h"
 #include "store/s3/s3_client.h"
 #include "store/s3/s3_uploads.h"
@@ -41,44 +42,6 @@ GrainId AddRoot(BasinWriter& w, const GrainId& blob, std::string_view label = {}
   EXPECT_OK(w.AddSnapshot(*snap, ""));
   return *snap;
 }
-
-// Forwards to a store; after the first journal record put once armed, runs a hook (to
-// interleave another process's step exactly there).
-class HookStore : public ObjectStore {
- public:
-  explicit HookStore(std::shared_ptr<ObjectStore> base) : base_(std::move(base)) {}
-  std::string url() const override { return base_->url(); }
-  std::function<void()> after_journal_put;
-  std::function<void(std::string_view key)> before_put;  // runs before every put
-
- protected:
-  Status DoPut(std::string_view key, std::string_view data, PutMode mode) override {
-    if (before_put) before_put(key);
-    Status s = base_->Put(key, data, mode);
-    if (s.ok() && key.starts_with("journal/") && after_journal_put) {
-      auto hook = std::move(after_journal_put);
-      after_journal_put = nullptr;
-      hook();
-    }
-    return s;
-  }
-  Status DoGet(std::string_view key, const ByteRange& range, const GetOptions& options,
-               std::string* out, ObjectInfo* info) override {
-    return base_->Get(key, range, options, out, info);
-  }
-  Result<ObjectInfo> DoStat(std::string_view key) override { return base_->Stat(key); }
-  Status DoPutIfMatch(std::string_view key, std::string_view data, std::string_view etag) override {
-    return base_->PutIfMatch(key, data, etag);
-  }
-  Result<ListPage> DoList(const ListOptions& options) override { return base_->List(options); }
-  Status DoDelete(std::string_view key) override { return base_->Delete(key); }
-  Result<std::unique_ptr<ObjectWriter>> DoNewWriter(std::string_view key, PutMode mode) override {
-    return base_->NewWriter(key, mode);
-  }
-
- private:
-  std::shared_ptr<ObjectStore> base_;
-};
 
 class PruneTest : public BasinTest {
  protected:
@@ -320,10 +283,61 @@ TEST_P(PruneTest, W3WalksThroughTheBackupsOwnNewGrainsToTheChunksItDeduplicated)
   for (const auto& p : report->problems) ADD_FAILURE() << p.object << ": " << p.message;
 }
 
+// Regression: W2 adopted metadata strata too. A backup refused at W3 leaves a sealed
+// metadata stratum whose trees reference the chunks a prune deleted; a backup that opened
+// after that deletion (so its own W3 walks nothing) adopted it, and its commit indexed
+// trees whose chunks are gone (found by the schedule harness, seed 6).
+TEST_P(PruneTest, AnAdoptedStratumNeverIndexesTreesWhoseChunksAPruneDeleted) {
+  Raced r =
+      DeduplicateThenPrune(RandomBytes(2 << 20, 9), "a new snapshot grain, as every backup's is");
+  ASSERT_FALSE(r.commit.ok());
+  // A backup of other data opens after the deletion and adopts what it finds.
+  auto later = Reopen();
+  CommitRoot(*later, RandomBytes(300 << 10, 10));
+  CheckOptions o = ReadData();
+  o.references = Refs;
+  auto report = CheckBasin(*Reopen(), o);
+  ASSERT_OK(report);
+  for (const auto& p : report->problems) ADD_FAILURE() << p.object << ": " << p.message;
+}
+
+// A basin on a HookStore over a memory store: the store, the options and the basin.
+struct HookedBasin {
+  std::shared_ptr<testing::HookStore> hooked;
+  BasinOptions o;
+  std::unique_ptr<Basin> b;
+};
+HookedBasin InitHooked() {
+  HookedBasin h{std::make_shared<testing::HookStore>(NewMemoryStore()), {}, nullptr};
+  h.o.store = h.hooked;
+  h.b = *Basin::Init(h.o, SmallBasin());
+  return h;
+}
+
+// Commits a snapshot of `data`, then forgets it: its strata are dead.
+void CommitThenForget(Basin& b, const std::string& data) {
+  auto w = *b.NewWriter();
+  const GrainId snap = AddRoot(*w, *PutBlob(*w, data));
+  ASSERT_OK(w->Commit());
+  ASSERT_OK(w->RemoveSnapshot(snap));
+  ASSERT_OK(w->Commit());
+}
+
+// The basin on o's store holds `blob` as `data`, and check --read-data finds no problem.
+void ExpectWholeAndClean(const BasinOptions& o, const GrainId& blob, const std::string& data) {
+  auto fresh = *Basin::Open(o, "correct horse");
+  EXPECT_TRUE(ReadBlob(*fresh, blob) == data);
+  CheckOptions co = ReadData();
+  co.references = Refs;
+  auto check = CheckBasin(*fresh, co);
+  ASSERT_OK(check);
+  EXPECT_TRUE(check->problems.empty()) << check->problems[0].message;
+}
+
 // A snapshot committed after the prune's intent and before its deletion record: the prune
 // re-marks it and keeps the strata it needs.
 TEST(PruneInterleavingTest, ASnapshotCommittedBetweenIntentAndDeletionIsRescued) {
-  auto hooked = std::make_shared<HookStore>(NewMemoryStore());
+  auto hooked = std::make_shared<testing::HookStore>(NewMemoryStore());
   BasinOptions o;
   o.store = hooked;
   auto b = *Basin::Init(o, SmallBasin());
@@ -344,18 +358,19 @@ TEST(PruneInterleavingTest, ASnapshotCommittedBetweenIntentAndDeletionIsRescued)
   ASSERT_OK(PutBlob(*w, data));
   AddRoot(*w, blob);
   Status committed;
-  hooked->after_journal_put = [&] { committed = w->Commit().status(); };
+  // Right after the prune's first journal record (its intent), the backup commits.
+  bool armed = true;
+  hooked->after = [&](const testing::StoreCall& call, const Status& s) {
+    if (armed && s.ok() && call.name == "put" && call.key.starts_with("journal/")) {
+      armed = false;
+      committed = w->Commit().status();
+    }
+  };
   auto report = Prune(*b, PruneAll());
   ASSERT_OK(report);
   ASSERT_OK(committed);
   EXPECT_GT(report->strata_rescued, 0u);
-  auto fresh = *Basin::Open(o, "correct horse");
-  EXPECT_TRUE(ReadBlob(*fresh, blob) == data);
-  CheckOptions co = ReadData();
-  co.references = Refs;
-  auto check = CheckBasin(*fresh, co);
-  ASSERT_OK(check);
-  EXPECT_TRUE(check->problems.empty()) << check->problems[0].message;
+  ExpectWholeAndClean(o, blob, data);
 }
 
 // Regression: a snapshot committed after the prune opened and before its intent, that
@@ -364,7 +379,7 @@ TEST(PruneInterleavingTest, ASnapshotCommittedBetweenIntentAndDeletionIsRescued)
 // put does not hold this prune's, and so found the condemned copy itself (found by the
 // schedule harness, seed 1).
 TEST(PruneInterleavingTest, ASnapshotCommittedBeforeTheIntentRescuesTheStratumItNeeds) {
-  auto hooked = std::make_shared<HookStore>(NewMemoryStore());
+  auto hooked = std::make_shared<testing::HookStore>(NewMemoryStore());
   BasinOptions o;
   o.store = hooked;
   auto b = *Basin::Init(o, SmallBasin());
@@ -386,22 +401,111 @@ TEST(PruneInterleavingTest, ASnapshotCommittedBeforeTheIntentRescuesTheStratumIt
   // The prune has marked and planned (it reads the store's clock); the backup commits.
   Status committed = Status::IOError("not run");
   bool armed = true;
-  hooked->before_put = [&](std::string_view key) {
-    if (armed && key.starts_with("pending/clock-")) {
+  hooked->before = [&](const testing::StoreCall& call) {
+    if (armed && call.name == "put" && call.key.starts_with("pending/clock-")) {
       armed = false;
       committed = w->Commit().status();
     }
+    return Status::OK();
   };
   auto report = Prune(*b, PruneAll());
   ASSERT_OK(report);
   ASSERT_OK(committed);
-  auto fresh = *Basin::Open(o, "correct horse");
-  EXPECT_TRUE(ReadBlob(*fresh, blob) == data);
-  CheckOptions co = ReadData();
-  co.references = Refs;
-  auto check = CheckBasin(*fresh, co);
-  ASSERT_OK(check);
-  EXPECT_TRUE(check->problems.empty()) << check->problems[0].message;
+  ExpectWholeAndClean(o, blob, data);
+}
+
+// Regression: a backup committed after the prune's inventory and before its mark. The mark
+// applied that record and marked the snapshot, but P3 judged "uncommitted" by the
+// inventory, which lacks the backup's strata, so it collected them as abandoned and the
+// deletion record removed a live snapshot's every grain (found by the schedule harness,
+// seed 13).
+TEST(PruneInterleavingTest, StrataCommittedBetweenTheInventoryAndTheMarkAreNotCollected) {
+  HookedBasin h = InitHooked();
+  auto& hooked = h.hooked;
+  const BasinOptions& o = h.o;
+  auto& b = h.b;
+  {
+    auto w = *b->NewWriter();
+    AddRoot(*w, *PutBlob(*w, RandomBytes(300 << 10, 4)));
+    ASSERT_OK(w->Commit());
+  }
+  auto other = *Basin::Open(o, "correct horse");
+  auto w = *other->NewWriter();
+  const std::string data = RandomBytes(2 << 20, 5);
+  const GrainId blob = *PutBlob(*w, data);
+  AddRoot(*w, blob);
+  // The prune's first refresh has found the journal's end; the backup commits.
+  Status committed = Status::IOError("not run");
+  bool armed = true;
+  hooked->after = [&](const testing::StoreCall& call, const Status& s) {
+    if (armed && call.name == "get" && call.key.starts_with("journal/") && s.IsNotFound()) {
+      armed = false;
+      committed = w->Commit().status();
+    }
+  };
+  PruneOptions po = PruneAll();
+  po.abandoned_after = std::chrono::seconds(0);
+  auto report = Prune(*b, po);
+  ASSERT_OK(report);
+  ASSERT_OK(committed);
+  EXPECT_EQ(report->strata_abandoned, 0u);
+  ExpectWholeAndClean(o, blob, data);
+}
+
+// Regression: a prune that stopped in P8 after deleting a stratum but before its tail copy
+// left the tail for good: the next prune looked for leftovers of deleted strata among
+// strata and markers only (found by the schedule harness, seeds 2 and 43).
+TEST(PruneInterleavingTest, TheTailCopyOfAStratumDeletedByAPruneThatStoppedIsDeletedByTheNext) {
+  HookedBasin h = InitHooked();
+  auto& hooked = h.hooked;
+  const BasinOptions& o = h.o;
+  auto& b = h.b;
+  CommitThenForget(*b, RandomBytes(2 << 20, 6));
+  // The prune stops (killed) at its first tail delete, its strata already deleted.
+  bool stopped = false;
+  hooked->before = [&](const testing::StoreCall& call) {
+    stopped = stopped || (call.name == "delete" && call.key.starts_with("tails/"));
+    return stopped ? Status::IOError("killed") : Status::OK();
+  };
+  ASSERT_FALSE(Prune(*b, PruneAll()).ok());
+  hooked->before = nullptr;
+  ASSERT_OK(Prune(*Basin::Open(o, "correct horse").value(), PruneAll()));
+  auto tails = hooked->ListAll("tails/");
+  ASSERT_OK(tails);
+  EXPECT_TRUE(tails->empty()) << (*tails)[0].key;
+}
+
+// Regression: a prune whose inventory holds a stratum that another prune deleted
+// meanwhile reported damage ("the store does not have it: run 'basin check'") instead of
+// stopping as superseded, as it does when its repack meets the deletion (found by the
+// schedule harness, seed 34).
+TEST(PruneInterleavingTest, APruneThatFindsAStratumAnotherPruneDeletedStopsAsSuperseded) {
+  HookedBasin h = InitHooked();
+  auto& hooked = h.hooked;
+  const BasinOptions& o = h.o;
+  auto& b = h.b;
+  {
+    auto w = *b->NewWriter();
+    const GrainId gone = AddRoot(*w, *PutBlob(*w, RandomBytes(600 << 10, 7)));
+    AddRoot(*w, *PutBlob(*w, RandomBytes(600 << 10, 8)));
+    ASSERT_OK(w->Commit());
+    ASSERT_OK(w->RemoveSnapshot(gone));
+    ASSERT_OK(w->Commit());
+  }
+  // After this prune's inventory, another prune repacks the half-dead strata and deletes them.
+  Status other = Status::IOError("not run");
+  bool armed = true;
+  hooked->before = [&](const testing::StoreCall& call) {
+    if (armed && call.name == "list" && call.key == "pending/") {
+      armed = false;
+      other = Prune(*Basin::Open(o, "correct horse").value(), PruneAll()).status();
+    }
+    return Status::OK();
+  };
+  auto report = Prune(*b, PruneAll());
+  ASSERT_OK(other);
+  ASSERT_FALSE(report.ok());
+  EXPECT_TRUE(report.status().IsAlreadyExists()) << report.status().ToString();
 }
 
 TEST_P(PruneTest, CheckFindsAJournalGapAndAMissingStratumAndPruneThenDeletesNothing) {
