@@ -13,6 +13,7 @@
 
 #include "store/cache_file.h"
 #include "store/file_util.h"
+#include "store/range.h"
 
 namespace basin {
 
@@ -31,30 +32,6 @@ bool ReadAt(int fd, uint64_t offset, uint64_t length, std::string* out) {
     done += static_cast<uint64_t>(n);
   }
   return true;
-}
-
-// Where `range` lies in an object of `size` bytes; InvalidArgument for a span past its end.
-Status Locate(std::string_view key, const ByteRange& range, uint64_t size, uint64_t* offset,
-              uint64_t* length) {
-  switch (range.kind) {
-    case ByteRange::Kind::kAll:
-      *offset = 0;
-      *length = size;
-      return Status::OK();
-    case ByteRange::Kind::kSuffix:
-      *length = std::min(range.length, size);
-      *offset = size - *length;
-      return Status::OK();
-    case ByteRange::Kind::kSpan:
-      if (range.offset > size || range.length > size - range.offset) {
-        return Status::InvalidArgument(
-            fmt::format("range {} of '{}' reaches past its end ({})", range.ToString(), key, size));
-      }
-      *offset = range.offset;
-      *length = range.length;
-      return Status::OK();
-  }
-  return Status::InvalidArgument("unknown byte range");
 }
 
 // A day: how often a file's time is refreshed, and expiry runs.
@@ -164,11 +141,11 @@ Status CacheStore::ReadCached(std::string_view key, const ByteRange& range, std:
     auto it = checked_.find(std::string(key));
     checked = it != checked_.end() && it->second + cache_file::kFooterSize == file_size;
   }
-  uint64_t offset = 0, length = 0;
+  uint64_t begin = 0, end = 0;
   if (checked) {
     *size = file_size - cache_file::kFooterSize;
-    BASIN_RETURN_IF_ERROR(Locate(key, range, *size, &offset, &length));
-    if (!ReadAt(f.fd, offset, length, out)) {
+    BASIN_RETURN_IF_ERROR(ResolveRange(key, range, *size, &begin, &end));
+    if (!ReadAt(f.fd, begin, end - begin, out)) {
       Evict(key);  // cut short after this process checked it
       return Status::NotFound(path);
     }
@@ -184,8 +161,8 @@ Status CacheStore::ReadCached(std::string_view key, const ByteRange& range, std:
   }
   MarkChecked(key, *size);
   if (std::time(nullptr) - st.st_mtime > kDay) ::futimens(f.fd, nullptr);  // used now
-  BASIN_RETURN_IF_ERROR(Locate(key, range, *size, &offset, &length));
-  out->assign(whole, offset, length);
+  BASIN_RETURN_IF_ERROR(ResolveRange(key, range, *size, &begin, &end));
+  out->assign(whole, begin, end - begin);
   ++hits_;
   return Status::OK();
 }
@@ -205,9 +182,9 @@ Status CacheStore::Fill(std::string_view key, const ByteRange& range, std::strin
     ++write_failures_;
   }
   *size = whole.size();
-  uint64_t offset = 0, length = 0;
-  BASIN_RETURN_IF_ERROR(Locate(key, range, *size, &offset, &length));
-  out->assign(whole, offset, length);
+  uint64_t begin = 0, end = 0;
+  BASIN_RETURN_IF_ERROR(ResolveRange(key, range, *size, &begin, &end));
+  out->assign(whole, begin, end - begin);
   return Status::OK();
 }
 
