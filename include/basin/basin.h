@@ -108,6 +108,12 @@ struct BasinOptions {
   // of 1 MiB: reading many grains of one stratum costs a few large requests, not one per
   // grain). 0 reads each grain alone, as local stores always do.
   size_t read_cache_bytes = size_t{32} << 20;
+  // A directory for a local cache of the objects that never change (index tables,
+  // metadata strata, tail copies: docs/format/repository.md, "Local cache"), kept in
+  // cache_dir/<basin id>/ and shared safely by any number of processes. Empty: no cache.
+  // The CLI sets it for stores reached over a network. A cache that cannot be made or
+  // written is not an error: the store is read instead.
+  std::string cache_dir;
 };
 
 struct InitOptions {

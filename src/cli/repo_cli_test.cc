@@ -303,3 +303,37 @@ TEST_F(RepoCliTest, CommandsWithoutARepositoryOrWithBadInputFailClearly) {
 
 }  // namespace
 }  // namespace basin
+
+namespace basin {
+namespace {
+
+// The local cache (docs/format/repository.md, "Local cache"): on by default for S3, in
+// $XDG_CACHE_HOME/basin/<basin id>/ with a CACHEDIR.TAG; --no-cache writes nothing there;
+// check reads through a fresh one.
+TEST_F(RepoCliTest, S3BasinsAreCachedUnderXdgCacheHomeUnlessNoCache) {
+  const std::string url = S3Repo();
+  ASSERT_FALSE(url.empty()) << "no S3 server: run through bb test";
+  const std::string repo = "--repo '" + url + "'";
+  const std::string xdg = dir_.path() + "/xdg";
+  ::setenv("XDG_CACHE_HOME", xdg.c_str(), 1);
+  const std::string file = WriteFile("in", RandomBytes(300000, 3));
+  ASSERT_EQ(Basin("init --no-cache " + repo).code, 0);
+  RunResult put = Basin("blob put --no-cache " + file + " " + repo);
+  ASSERT_EQ(put.code, 0) << put.err;
+  EXPECT_FALSE(std::filesystem::exists(xdg));  // --no-cache: no cache files at all
+  RunResult check = Basin("check " + repo);
+  ASSERT_EQ(check.code, 0) << check.err;
+  EXPECT_FALSE(std::filesystem::exists(xdg + "/basin"));  // check's cache was a fresh one
+  put = Basin("blob put " + file + " " + repo);
+  ASSERT_EQ(put.code, 0) << put.err;
+  EXPECT_TRUE(std::filesystem::exists(xdg + "/basin/CACHEDIR.TAG"));
+  size_t files = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(xdg + "/basin")) {
+    files += e.is_regular_file() && e.path().string().find("/index/") != std::string::npos;
+  }
+  EXPECT_GT(files, 0u);  // the index table the put wrote
+  ::unsetenv("XDG_CACHE_HOME");
+}
+
+}  // namespace
+}  // namespace basin

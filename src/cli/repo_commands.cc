@@ -4,7 +4,10 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
+#include <optional>
 
 #include "basin/maintenance.h"
 #include "basin/snapshot.h"
@@ -375,7 +378,30 @@ Status Stats(const GlobalOptions& g) {
   return Status::OK();
 }
 
-Status Check(const GlobalOptions& g, bool read_data, const std::string& subset) {
+// A fresh cache for one check, so that what it reads is the store's (repository.md,
+// "Local cache"): deleted at scope exit.
+class CheckCache {
+ public:
+  explicit CheckCache(GlobalOptions* g) {
+    if (g->no_cache) return;
+    const char* tmp = std::getenv("TMPDIR");
+    std::string dir =
+        std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/basin-check-cache-XXXXXX";
+    if (::mkdtemp(dir.data()) == nullptr) return;
+    dir_ = g->cache_dir = dir;
+  }
+  ~CheckCache() {
+    std::error_code ec;
+    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
+  }
+
+ private:
+  std::string dir_;
+};
+
+Status Check(GlobalOptions g, bool read_data, const std::string& subset, bool with_cache) {
+  std::optional<CheckCache> fresh;
+  if (!with_cache) fresh.emplace(&g);
   BASIN_ASSIGN_OR_RETURN(OpenedBasin b, OpenBasin(g));
   CheckOptions o;
   o.references = SnapshotReferences;
@@ -524,7 +550,12 @@ void RegisterRepoCommands(CLI::App& app, GlobalOptions* g, Outcome* outcome) {
   CLI::App* check = app.add_subcommand("check", "Check the basin's structure (and data)");
   check->add_flag("--read-data", *read_data, "Also read and check every data grain");
   check->add_option("--read-data-subset", *subset, "Read this share of the data, e.g. 10%");
-  check->callback(run([g, read_data, subset] { return Check(*g, *read_data, *subset); }));
+  auto with_cache = std::make_shared<bool>(false);
+  check->add_flag("--with-cache", *with_cache,
+                  "Read through the shared local cache (default: a fresh one, so that every "
+                  "object checked comes from the store)");
+  check->callback(run(
+      [g, read_data, subset, with_cache] { return Check(*g, *read_data, *subset, *with_cache); }));
 
   CLI::App* index = app.add_subcommand("index", "Maintain the basin's index");
   index->require_subcommand(1);

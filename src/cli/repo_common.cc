@@ -11,6 +11,7 @@
 
 #include "basin/crypto.h"
 #include "basin/store_url.h"
+#include "repo/read_cache.h"
 
 namespace basin::cli {
 namespace {
@@ -62,6 +63,19 @@ void AddGlobalOptions(CLI::App& app, GlobalOptions* o) {
   app.add_flag("--json", o->json, "Machine-readable output (JSON) on standard output");
   app.add_flag("-q,--quiet", o->quiet, "No progress and no summary, only errors");
   app.add_flag("-v,--verbose", o->verbose, "More detail (repeatable)");
+  app.add_option("--cache-dir", o->cache_dir,
+                 "Local cache of the basin's metadata, for s3:// stores; default "
+                 "$BASIN_CACHE_DIR, then $XDG_CACHE_HOME/basin, then ~/.cache/basin");
+  app.add_flag("--no-cache", o->no_cache, "Use no local cache (every read goes to the store)");
+}
+
+std::string CacheRoot(const GlobalOptions& o, const ObjectStore& store) {
+  if (o.no_cache || !repo::ReadsAreRoundTrips(store)) return "";
+  if (!o.cache_dir.empty()) return o.cache_dir;
+  if (std::string dir = Env("BASIN_CACHE_DIR"); !dir.empty()) return dir;
+  if (std::string xdg = Env("XDG_CACHE_HOME"); !xdg.empty()) return xdg + "/basin";
+  if (std::string home = Env("HOME"); !home.empty()) return home + "/.cache/basin";
+  return "";
 }
 
 Result<std::string> RepositoryUrl(const GlobalOptions& o) {
@@ -121,6 +135,7 @@ Result<OpenedBasin> OpenBasin(const GlobalOptions& o) {
   out.store = std::make_shared<CountingStore>(hot);
   BasinOptions options;
   options.store = out.store;
+  options.cache_dir = CacheRoot(o, *hot);
   if (!o.cold.empty()) {
     BASIN_ASSIGN_OR_RETURN(auto cold, OpenStore(o.cold));
     out.cold = std::make_shared<CountingStore>(cold);

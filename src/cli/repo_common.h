@@ -24,6 +24,11 @@ struct GlobalOptions {
   int verbose = 0;            // --verbose (repeatable)
   bool no_encryption = false;
   // Argon2id cost of new keys (init, key add, key passwd).
+  // The local cache of metadata (docs/format/repository.md, "Local cache"), for stores
+  // reached over a network: --cache-dir, else $BASIN_CACHE_DIR, $XDG_CACHE_HOME/basin,
+  // $HOME/.cache/basin. --no-cache: none.
+  std::string cache_dir;
+  bool no_cache = false;
   uint64_t kdf_memory_mib = 64;  // InitOptions' defaults
   uint64_t kdf_passes = 20;
   KdfParams Kdf() const { return KdfParams{kdf_passes, kdf_memory_mib << 20}; }
@@ -51,6 +56,10 @@ struct OpenedBasin {
   std::shared_ptr<CountingStore> store, cold;
   std::unique_ptr<Basin> basin;
 };
+
+// The cache root a basin on `store` uses with these options: empty for none (--no-cache,
+// a local store, or no directory to be had).
+std::string CacheRoot(const GlobalOptions& options, const ObjectStore& store);
 
 // Opens the basin the options name (with its cold store: --cold, else the one its config
 // records).

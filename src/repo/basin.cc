@@ -67,6 +67,7 @@ void BasinImpl::Warn(std::string_view message) const {
 BasinImpl::BasinImpl(const BasinOptions& options, Config config, Keys keys, std::string slot_in_use)
     : hot_(options.store),
       cold_(options.cold_store),
+      object_cache_(std::dynamic_pointer_cast<CacheStore>(options.store)),
       cache_(options.block_cache ? options.block_cache
                                  : std::make_shared<BlockCache>(size_t{64} << 20)),
       executor_(options.executor ? options.executor : DefaultExecutor()),
@@ -313,13 +314,27 @@ Result<bool> BasinImpl::Has(const GrainId& id) {
 Status BasinImpl::ReadGrain(const GrainLocation& loc, std::string* data, GrainType* type) {
   BASIN_ASSIGN_OR_RETURN(ObjectStore * store, StoreFor(loc.stream));
   const std::string key = StratumKey(loc.stream, loc.stratum);
+  const bool cached = store == hot_.get() && object_cache_ && object_cache_->Caches(key);
+  Status s = ReadGrainFrom(store, key, cached, loc, data, type);
+  if (cached && s.IsCorruption()) {
+    // The cache file was damaged after this process checked it: drop it and read the
+    // store's object (format doc, "Local cache"). Damage in the store stays an error.
+    object_cache_->Evict(key);
+    s = ReadGrainFrom(store, key, cached, loc, data, type);
+  }
+  return s;
+}
+
+Status BasinImpl::ReadGrainFrom(ObjectStore* store, const std::string& key, bool cached,
+                                const GrainLocation& loc, std::string* data, GrainType* type) {
   std::string stored;
-  Status got = read_cache_.Read(
-      key, loc.stratum_size, loc.entry.offset, loc.entry.length,
-      [&](uint64_t offset, uint64_t length, std::string* out) {
-        return store->Get(key, ByteRange::Span(offset, length), out);
-      },
-      &stored);
+  auto fetch = [&](uint64_t offset, uint64_t length, std::string* out) {
+    return store->Get(key, ByteRange::Span(offset, length), out);
+  };
+  // A cached stratum answers each grain with a pread: no windows to copy.
+  Status got = cached ? fetch(loc.entry.offset, loc.entry.length, &stored)
+                      : read_cache_.Read(key, loc.stratum_size, loc.entry.offset, loc.entry.length,
+                                         fetch, &stored);
   // A range past the end is the stratum's damage (it was cut short), not the caller's.
   if (got.IsInvalidArgument()) return Status::Corruption(got.message());
   BASIN_RETURN_IF_ERROR(got);
@@ -565,7 +580,17 @@ Result<std::unique_ptr<Basin>> Basin::Open(
     }
   }
   BASIN_RETURN_IF_ERROR(OpenConfig(bytes, sealed, keys, &config));
-  auto basin = std::make_unique<BasinImpl>(options, std::move(config), std::move(keys),
+  BasinOptions opened = options;
+  if (!options.cache_dir.empty()) {
+    CacheStoreOptions cache;
+    cache.root = options.cache_dir;
+    for (uint8_t b : config.basin_id) cache.name += fmt::format("{:02x}", b);
+    cache.prefixes = {std::string(kIndexPrefix), std::string(kMetaStrataPrefix),
+                      std::string(kTailsPrefix)};
+    auto store = CacheStore::Open(options.store, cache);
+    if (store.ok()) opened.store = *store;  // else without a cache: the store answers
+  }
+  auto basin = std::make_unique<BasinImpl>(opened, std::move(config), std::move(keys),
                                            std::move(slot_in_use));
   BASIN_RETURN_IF_ERROR(basin->Load());
   return std::unique_ptr<Basin>(std::move(basin));

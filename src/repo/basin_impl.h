@@ -17,6 +17,7 @@
 #include "repo/journal.h"
 #include "repo/keys.h"
 #include "repo/read_cache.h"
+#include "store/cache_store.h"
 
 namespace basin::repo {
 
@@ -112,6 +113,9 @@ class BasinImpl : public Basin {
   Status ReadGrain(const GrainLocation& loc, std::string* data, GrainType* type);
 
  private:
+  // ReadGrain from `key` of `store`, through the read windows unless the key is cached.
+  Status ReadGrainFrom(ObjectStore* store, const std::string& key, bool cached,
+                       const GrainLocation& loc, std::string* data, GrainType* type);
   Status CatchUp();
   Status MaybeCheckpoint(uint64_t seq);
   // Rewrites the config with changed slots (compare-and-swap on its entity tag).
@@ -119,6 +123,8 @@ class BasinImpl : public Basin {
   void Applied(const JournalRecord& r);  // REQUIRES: state_mu_ held
 
   std::shared_ptr<ObjectStore> hot_, cold_;
+  // hot_, when it is a local cache (BasinOptions::cache_dir); else null.
+  std::shared_ptr<CacheStore> object_cache_;
   std::shared_ptr<BlockCache> cache_;
   Executor* executor_;
   std::string host_;

@@ -142,10 +142,14 @@ Result<std::unique_ptr<ReadableObject>> FileStore::DoOpenReadable(
   ReadFd f(-1);
   ObjectInfo info;
   BASIN_RETURN_IF_ERROR(OpenObjectFile(path, key, &f, &info));
-  const uint64_t size = info.size;
+  return file_util::MapForReading(path, f.fd, info.size);
+}
+
+Result<std::unique_ptr<ReadableObject>> file_util::MapForReading(const std::string& path, int fd,
+                                                                 uint64_t size) {
   const char* base = nullptr;
   if (size > 0) {
-    void* m = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, f.fd, 0);
+    void* m = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
     if (m == MAP_FAILED) return ErrnoStatus(errno, "mapping", path);
     base = static_cast<const char*>(m);
   }

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -43,6 +44,11 @@ ObjectInfo InfoFromStat(const struct stat& st);
 // Opens `path` (object `key`) for reading into *f: NotFound when it is absent or not a
 // regular file. *info describes the file opened.
 Status OpenObjectFile(const std::string& path, std::string_view key, ReadFd* f, ObjectInfo* info);
+
+// A reader of the first `size` bytes of the file open at `fd` (`path`, for messages),
+// mapped into memory; the mapping outlives fd. Defined in file_handles.cc.
+Result<std::unique_ptr<ReadableObject>> MapForReading(const std::string& path, int fd,
+                                                      uint64_t size);
 
 }  // namespace basin::file_util
 
