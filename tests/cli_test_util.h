@@ -33,8 +33,8 @@ inline std::string Slurp(const std::string& path) {
 }
 
 // Runs `binary args` through the shell (`args` is a shell fragment) with `input` on stdin;
-// the captured streams are kept in files under `dir`. "init" and "key add" get a cheap key
-// derivation (1 MiB, one pass) so that tests do not spend seconds in Argon2.
+// the captured streams (and the local cache) are kept under `dir`. "init" and "key add" get a cheap
+// key derivation (1 MiB, one pass) so that tests do not spend seconds in Argon2.
 inline RunResult RunBasin(const std::string& binary, const std::string& dir, std::string args,
                           const std::string& input = "") {
   for (const char* verb : {"init ", "key add "}) {
@@ -44,8 +44,10 @@ inline RunResult RunBasin(const std::string& binary, const std::string& dir, std
   static int n = 0;
   const std::string base = dir + "/.run" + std::to_string(n++);
   std::ofstream(base + ".in", std::ios::binary) << input;
-  const std::string cmd =
-      binary + " " + args + " <" + base + ".in >" + base + ".out 2>" + base + ".err";
+  // The local cache of s3:// basins goes under `dir`, not the user's home, unless the test
+  // chose a place.
+  const std::string cmd = "XDG_CACHE_HOME=\"${XDG_CACHE_HOME:-" + dir + "/.cache}\" " + binary +
+                          " " + args + " <" + base + ".in >" + base + ".out 2>" + base + ".err";
   const int status = std::system(cmd.c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, Slurp(base + ".out"), Slurp(base + ".err")};
 }
