@@ -15,6 +15,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "cli_test_util.h"
 #include "test_util.h"
@@ -473,6 +474,52 @@ TEST_F(CliTest, StoreBenchReportsEachOperationAndCleansUp) {
   EXPECT_NE(r.out.find("8 keys"), std::string::npos) << r.out;
   EXPECT_EQ(Basin("store ls " + dir).out, "");  // every object deleted
   EXPECT_EQ(Basin("store bench " + dir + " --count 0").code, 2);
+}
+
+// --json was accepted and ignored by the store commands: scripts got tab-separated text.
+TEST_F(CliTest, StoreCommandsWriteJsonLinesUnderJson) {
+  const std::string dir = dir_.path() + "/j/";
+  ASSERT_EQ(Basin("store put " + dir + "a -", "12345").code, 0);
+  ASSERT_EQ(Basin("store put " + dir + "b -", "").code, 0);
+  auto lines = [](const std::string& out) {
+    std::vector<nlohmann::json> all;
+    std::istringstream in(out);
+    for (std::string line; std::getline(in, line);) {
+      all.push_back(nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false));
+    }
+    return all;
+  };
+  RunResult ls = Basin("store ls --json " + dir);
+  ASSERT_EQ(ls.code, 0) << ls.err;
+  auto objects = lines(ls.out);
+  ASSERT_EQ(objects.size(), 2u) << ls.out;
+  EXPECT_EQ(objects[0]["size"], 5);
+  EXPECT_EQ(objects[1]["size"], 0);
+  RunResult stat = Basin("store stat --json " + dir + "a");
+  ASSERT_EQ(stat.code, 0) << stat.err;
+  ASSERT_EQ(lines(stat.out).size(), 1u) << stat.out;
+  EXPECT_EQ(lines(stat.out)[0]["size"], 5);
+  RunResult sweep = Basin("store sweep --json " + dir_.path());
+  ASSERT_EQ(sweep.code, 0) << sweep.err;
+  ASSERT_EQ(lines(sweep.out).size(), 1u) << sweep.out;
+  EXPECT_FALSE(lines(sweep.out)[0].is_discarded()) << sweep.out;
+  RunResult bench = Basin("store bench --json " + dir + " --count 2 --size 100");
+  ASSERT_EQ(bench.code, 0) << bench.err;
+  auto steps = lines(bench.out);
+  ASSERT_EQ(steps.size(), 4u) << bench.out;  // put, get, list, delete
+  for (const auto& step : steps) EXPECT_TRUE(step.contains("requests")) << bench.out;
+}
+
+// Sizes and parallelism beyond reason once ended in std::bad_alloc, std::length_error (a
+// size of -1) or std::system_error (100,000 threads): uncaught, exit 134.
+TEST_F(CliTest, StoreBenchRefusesSizesAndParallelismBeyondReasonClearly) {
+  const std::string dir = dir_.path() + "/bench/";
+  for (const char* bad : {"--size 99999999999999", "--size -1", "--parallel 100000",
+                          "--size 1073741824 --parallel 8"}) {
+    RunResult r = Basin("store bench " + dir + " --count 1 " + bad);
+    EXPECT_EQ(r.code, 2) << bad << ": " << r.err;
+    EXPECT_EQ(r.err.find("terminate"), std::string::npos) << bad << ": " << r.err;
+  }
 }
 
 TEST_F(CliTest, StoreSweepRemovesLeftOverTempFilesOnly) {

@@ -24,10 +24,10 @@ struct Outcome {
 // Exit code of a backup that wrote its snapshot but skipped files it could not read.
 inline constexpr int kExitIncomplete = 4;
 
-void RegisterStoreCommands(CLI::App& app, Outcome* outcome);
+struct GlobalOptions;
+void RegisterStoreCommands(CLI::App& app, const GlobalOptions* options, Outcome* outcome);
 void RegisterLogCommands(CLI::App& app, Outcome* outcome);
 void RegisterTableCommands(CLI::App& app, Outcome* outcome);
-struct GlobalOptions;
 void RegisterRepoCommands(CLI::App& app, GlobalOptions* options, Outcome* outcome);
 void RegisterBackupCommands(CLI::App& app, GlobalOptions* options, Outcome* outcome);
 void RegisterHistoryCommands(CLI::App& app, GlobalOptions* options, Outcome* outcome);

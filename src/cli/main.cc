@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
   basin::cli::RegisterMountCommand(app, &global, &outcome);
   basin::cli::RegisterDumpCommand(app, &global, &outcome);
   basin::cli::RegisterLogCommands(app, &outcome);
-  basin::cli::RegisterStoreCommands(app, &outcome);
+  basin::cli::RegisterStoreCommands(app, &global, &outcome);
   basin::cli::RegisterTableCommands(app, &outcome);
   // Global options (--repo, --json ...) may come after the subcommand too.
   for (CLI::App* sub : app.get_subcommands({})) {

@@ -1,11 +1,14 @@
 // basin store put|get|stat|ls|rm|bench|sweep: look at and change objects in any store by hand.
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -17,6 +20,7 @@
 #include "basin/file_store.h"
 #include "basin/store_url.h"
 #include "cli/command.h"
+#include "cli/repo_common.h"
 
 namespace basin::cli {
 namespace {
@@ -41,7 +45,9 @@ using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
 Status Put(const std::string& url, const std::string& file, bool create_only) {
   BASIN_ASSIGN_OR_RETURN(StoreAndKey sk, OpenObject(url));
   FilePtr in(file == "-" ? stdin : std::fopen(file.c_str(), "rb"));
-  if (!in) return Status::NotFound(fmt::format("cannot open '{}'", file));
+  if (!in) {
+    return Status::NotFound(fmt::format("cannot open '{}': {}", file, std::strerror(errno)));
+  }
   uint64_t total = 0;
   if (in.get() != stdin && std::fseek(in.get(), 0, SEEK_END) == 0) {
     total = static_cast<uint64_t>(std::ftell(in.get()));
@@ -65,40 +71,74 @@ Status Put(const std::string& url, const std::string& file, bool create_only) {
   return writer->Close();
 }
 
+// Copies `size` bytes of `object` to `out` (named `name` in errors), with progress.
+Status CopyOut(ReadableObject& object, uint64_t size, std::FILE* out, const std::string& name,
+               const std::string& key) {
+  Progress progress("get " + key, size);
+  std::string buf;
+  for (uint64_t off = 0; off < size; off += kChunk) {
+    const uint64_t n = std::min<uint64_t>(kChunk, size - off);
+    BASIN_RETURN_IF_ERROR(object.Read(off, n, &buf));
+    BASIN_RETURN_IF_ERROR(WriteAllTo(out, buf, name));
+    progress.Add(n);
+  }
+  if (std::fflush(out) != 0) return Status::IOError(fmt::format("writing '{}'", name));
+  return Status::OK();
+}
+
 Status Get(const std::string& url, const std::string& file) {
   BASIN_ASSIGN_OR_RETURN(StoreAndKey sk, OpenObject(url));
   // One handle for every piece: they all come from one version of the object (or the
   // read fails saying it changed), never a mix of two.
   BASIN_ASSIGN_OR_RETURN(auto object, sk.store->OpenReadable(sk.key));
   const uint64_t size = object->size();
-  FilePtr out(file == "-" ? stdout : std::fopen(file.c_str(), "wb"));
-  if (!out) return Status::IOError(fmt::format("cannot create '{}'", file));
-  Progress progress("get " + sk.key, size);
-  std::string buf;
-  for (uint64_t off = 0; off < size; off += kChunk) {
-    const uint64_t n = std::min<uint64_t>(kChunk, size - off);
-    BASIN_RETURN_IF_ERROR(object->Read(off, n, &buf));
-    BASIN_RETURN_IF_ERROR(WriteAllTo(out.get(), buf, file));
-    progress.Add(n);
+  if (file == "-") return CopyOut(*object, size, stdout, file, sk.key);
+  // A file appears under its name whole or not at all: written beside it under a
+  // temporary name, synced, then renamed (an interrupted get leaves only the temporary).
+  const std::string temp = fmt::format("{}.basin-tmp-{}", file, ::getpid());
+  FilePtr out(std::fopen(temp.c_str(), "wb"));
+  if (!out) {
+    return Status::IOError(fmt::format("cannot create '{}': {}", temp, std::strerror(errno)));
   }
-  if (std::fflush(out.get()) != 0) return Status::IOError(fmt::format("writing '{}'", file));
-  return Status::OK();
+  Status status = CopyOut(*object, size, out.get(), file, sk.key);
+  if (status.ok() && ::fsync(::fileno(out.get())) != 0) {
+    status = Status::IOError(fmt::format("syncing '{}': {}", temp, std::strerror(errno)));
+  }
+  if (std::fclose(out.release()) != 0 && status.ok()) {
+    status = Status::IOError(fmt::format("closing '{}': {}", temp, std::strerror(errno)));
+  }
+  if (status.ok() && std::rename(temp.c_str(), file.c_str()) != 0) {
+    status =
+        Status::IOError(fmt::format("renaming '{}' to '{}': {}", temp, file, std::strerror(errno)));
+  }
+  if (!status.ok()) ::unlink(temp.c_str());
+  return status;
 }
 
-Status Stat(const std::string& url) {
+// One object as --json shows it: {"key": ..., "size": ...}.
+void PrintObject(bool json, std::string_view key, uint64_t size) {
+  if (json) {
+    fmt::print("{}\n", JsonText(nlohmann::json{{"key", key}, {"size", size}}));
+  } else {
+    fmt::print("{}\t{}\n", size, key);
+  }
+}
+
+Status Stat(const std::string& url, bool json) {
   BASIN_ASSIGN_OR_RETURN(StoreAndKey sk, OpenObject(url));
   BASIN_ASSIGN_OR_RETURN(uint64_t size, sk.store->Head(sk.key));
-  fmt::print("{}\t{}\n", size, sk.key);
+  PrintObject(json, sk.key, size);
   return Status::OK();
 }
 
-Status Ls(const std::string& url) {
+// --json: one object per line (JSON lines), as `stat --json` prints one.
+Status Ls(const std::string& url, bool json) {
   BASIN_ASSIGN_OR_RETURN(StoreAndKey sk, OpenStoreAndKey(url));
   ListOptions options;
   options.prefix = sk.key;
   while (true) {
     BASIN_ASSIGN_OR_RETURN(ListPage page, sk.store->List(options));
-    for (const ObjectInfo& o : page.objects) fmt::print("{}\t{}\n", o.size, o.key);
+    for (const ObjectInfo& o : page.objects) PrintObject(json, o.key, o.size);
     if (!page.truncated || page.objects.empty()) break;
     options.start_after = page.objects.back().key;
   }
@@ -111,6 +151,7 @@ struct BenchArgs {
   int count = 64;
   int parallel = 4;
   bool keep = false;
+  bool json = false;  // one JSON object per step instead of a line of text
 };
 
 // Puts, gets, lists and deletes `count` objects of `size` bytes under URL/basin-bench-*/,
@@ -119,6 +160,12 @@ Status Bench(const BenchArgs& a) {
   BASIN_ASSIGN_OR_RETURN(StoreAndKey sk, OpenStoreAndKey(a.url));
   if (a.count < 1 || a.parallel < 1)
     return Status::InvalidArgument("count and parallel must be >= 1");
+  // Each request in flight holds an object's bytes (the gets), beside the one put buffer.
+  if (a.size * static_cast<uint64_t>(a.parallel + 1) > (uint64_t{4} << 30)) {
+    return Status::InvalidArgument(fmt::format(
+        "--size {} with --parallel {} would hold over 4 GiB in memory: lower one of them", a.size,
+        a.parallel));
+  }
   auto counting = std::make_shared<CountingStore>(sk.store);
   std::string prefix = sk.key;
   if (!prefix.empty() && prefix.back() != '/') prefix += '/';
@@ -139,6 +186,7 @@ Status Bench(const BenchArgs& a) {
           if (!s.ok()) {
             std::lock_guard lock(mu);
             if (first.ok()) first = s;
+            next = a.count;  // the first failure ends the step
           }
         }
       });
@@ -149,6 +197,17 @@ Status Bench(const BenchArgs& a) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const StoreCounts c = counting->counts();
     const double bytes = static_cast<double>(c.total_bytes_sent() + c.total_bytes_received());
+    if (a.json) {
+      fmt::print("{}\n", nlohmann::json{{"step", what},
+                                        {"requests", c.total_requests()},
+                                        {"seconds", secs},
+                                        {"bytes", bytes},
+                                        {"objects", a.count},
+                                        {"object_size", a.size},
+                                        {"parallel", a.parallel}}
+                             .dump());
+      return Status::OK();
+    }
     fmt::print("{:<7} {:>6} requests in {:.2f} s: {:8.1f} MB/s, {:8.0f} requests/s{}\n", what,
                c.total_requests(), secs, bytes / 1e6 / secs, c.total_requests() / secs,
                bytes > 0
@@ -156,8 +215,10 @@ Status Bench(const BenchArgs& a) {
                    : std::string());
     return Status::OK();
   };
-  fmt::print("{}: {} objects of {} bytes, {} in flight\n", counting->url(), a.count, a.size,
-             a.parallel);
+  if (!a.json) {
+    fmt::print("{}: {} objects of {} bytes, {} in flight\n", counting->url(), a.count, a.size,
+               a.parallel);
+  }
   BASIN_RETURN_IF_ERROR(run("put", [&](const std::string& k) { return counting->Put(k, data); }));
   BASIN_RETURN_IF_ERROR(run("get", [&](const std::string& k) {
     auto got = counting->Get(k);
@@ -169,8 +230,16 @@ Status Bench(const BenchArgs& a) {
   BASIN_ASSIGN_OR_RETURN(auto listed, counting->ListAll(prefix));
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  fmt::print("list    {:>6} requests in {:.2f} s: {} keys\n", counting->counts().total_requests(),
-             secs, listed.size());
+  if (a.json) {
+    fmt::print("{}\n", nlohmann::json{{"step", "list"},
+                                      {"requests", counting->counts().total_requests()},
+                                      {"seconds", secs},
+                                      {"keys", listed.size()}}
+                           .dump());
+  } else {
+    fmt::print("list    {:>6} requests in {:.2f} s: {} keys\n", counting->counts().total_requests(),
+               secs, listed.size());
+  }
   if (a.keep) return Status::OK();
   return run("delete", [&](const std::string& k) { return counting->Delete(k); });
 }
@@ -182,7 +251,18 @@ Status Rm(const std::string& url) {
 
 // A local directory: temporary files no writer holds. S3: incomplete multipart uploads,
 // their age on the server's clock.
-Status Sweep(const std::string& url, int64_t min_age_seconds, bool dry_run) {
+// What a sweep did, as --json shows it.
+void PrintSweep(const SweepReport& r, bool dry_run, std::string_view what) {
+  fmt::print("{}\n", nlohmann::json{{"kind", what},
+                                    {"dry_run", dry_run},
+                                    {"removed", r.removed},
+                                    {"bytes_freed", r.bytes_freed},
+                                    {"skipped_in_use", r.skipped_in_use},
+                                    {"skipped_young", r.skipped_young}}
+                         .dump());
+}
+
+Status Sweep(const std::string& url, int64_t min_age_seconds, bool dry_run, bool json) {
   BASIN_ASSIGN_OR_RETURN(StoreUrl u, ParseStoreUrl(url));
   if (u.scheme != StoreUrl::Scheme::kFile && u.scheme != StoreUrl::Scheme::kS3) {
     return Status::InvalidArgument(
@@ -192,6 +272,10 @@ Status Sweep(const std::string& url, int64_t min_age_seconds, bool dry_run) {
   const auto min_age = std::chrono::seconds(min_age_seconds);
   if (u.scheme == StoreUrl::Scheme::kFile) {
     BASIN_ASSIGN_OR_RETURN(SweepReport r, SweepFileStore(u.path, min_age, dry_run));
+    if (json) {
+      PrintSweep(r, dry_run, "temporary files");
+      return Status::OK();
+    }
     fmt::print(
         "{} {} temporary files ({} bytes); left {} in use by a writer and {} younger than {} "
         "s\n",
@@ -204,6 +288,10 @@ Status Sweep(const std::string& url, int64_t min_age_seconds, bool dry_run) {
   o.min_age = min_age;
   o.dry_run = dry_run;
   BASIN_ASSIGN_OR_RETURN(SweepReport r, store->Sweep(o));
+  if (json) {
+    PrintSweep(r, dry_run, "multipart uploads");
+    return Status::OK();
+  }
   fmt::print("{} {} incomplete multipart uploads; left {} started less than {} s ago\n",
              dry_run ? "would abort" : "aborted", r.removed, r.skipped_young, min_age_seconds);
   return Status::OK();
@@ -211,7 +299,7 @@ Status Sweep(const std::string& url, int64_t min_age_seconds, bool dry_run) {
 
 }  // namespace
 
-void RegisterStoreCommands(CLI::App& app, Outcome* outcome) {
+void RegisterStoreCommands(CLI::App& app, const GlobalOptions* global, Outcome* outcome) {
   CLI::App* store = app.add_subcommand("store", "Look at and change objects in a store");
   store->require_subcommand(1);
   store->footer(
@@ -242,21 +330,26 @@ void RegisterStoreCommands(CLI::App& app, Outcome* outcome) {
 
   CLI::App* stat = store->add_subcommand("stat", "Print the size of object URL");
   stat->add_option("URL", args->url, "Object URL")->required();
-  stat->callback([=] { outcome->status = Stat(args->url); });
+  stat->callback([=] { outcome->status = Stat(args->url, global->json); });
 
   CLI::App* ls = store->add_subcommand("ls", "List the objects under URL (size, key)");
   ls->add_option("URL", args->url, "Store URL or key prefix")->required();
-  ls->callback([=] { outcome->status = Ls(args->url); });
+  ls->callback([=] { outcome->status = Ls(args->url, global->json); });
 
   auto bench = std::make_shared<BenchArgs>();
   CLI::App* b = store->add_subcommand(
       "bench", "Measure put, get, list and delete: throughput and requests per GB");
   b->add_option("URL", bench->url, "Store URL (objects go under URL/basin-bench-PID/)")->required();
-  b->add_option("--size", bench->size, "Object size in bytes (default 4 MiB)");
-  b->add_option("--count", bench->count, "Objects (default 64)");
-  b->add_option("--parallel", bench->parallel, "Requests in flight (default 4)");
+  b->add_option("--size", bench->size, "Object size in bytes (default 4 MiB, at most 1 GiB)")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 30));
+  b->add_option("--count", bench->count, "Objects (default 64)")->check(CLI::Range(1, 1000000));
+  b->add_option("--parallel", bench->parallel, "Requests in flight (default 4, at most 256)")
+      ->check(CLI::Range(1, 256));
   b->add_flag("--keep", bench->keep, "Keep the objects (no delete step)");
-  b->callback([=] { outcome->status = Bench(*bench); });
+  b->callback([=] {
+    bench->json = global->json;
+    outcome->status = Bench(*bench);
+  });
 
   CLI::App* rm = store->add_subcommand(
       "rm", "Delete object URL (an absent object is not an error; a missing bucket is)");
@@ -276,7 +369,7 @@ void RegisterStoreCommands(CLI::App& app, Outcome* outcome) {
                     "(default 900; on S3 judged by the server's clock: make it longer than any "
                     "single upload may take)");
   sweep->add_flag("-n,--dry-run", *sweep_dry, "Count what would be removed; remove nothing");
-  sweep->callback([=] { outcome->status = Sweep(args->url, *min_age, *sweep_dry); });
+  sweep->callback([=] { outcome->status = Sweep(args->url, *min_age, *sweep_dry, global->json); });
 }
 
 }  // namespace basin::cli

@@ -119,6 +119,15 @@ Result<StoreUrl> ParseStoreUrl(std::string_view url) {
   if (const size_t colon = url.find("://"); colon != std::string_view::npos) {
     return BadUrl(url, fmt::format("unknown scheme '{}' (file, mem, s3)", url.substr(0, colon)));
   }
+  // "s3:/bucket/key" (a slash short) would otherwise be a relative local path, and a put
+  // would write into ./s3:/ quietly. A local path of that shape can be written ./s3:/...
+  for (std::string_view scheme : {kS3Scheme, kMemScheme, kFileScheme}) {
+    const std::string_view name = scheme.substr(0, scheme.find(':') + 1);  // "s3:"
+    if (url.size() > name.size() && url.substr(0, name.size()) == name) {
+      return BadUrl(
+          url, fmt::format("did you mean {}...? (a local path that starts so: ./{})", scheme, url));
+    }
+  }
   u.path = NormalPath(url);
   return u;
 }
@@ -142,8 +151,11 @@ Result<std::shared_ptr<ObjectStore>> OpenStore(std::string_view url) {
 
 Result<StoreAndKey> OpenStoreAndKey(std::string_view url) {
   BASIN_ASSIGN_OR_RETURN(StoreUrl u, ParseStoreUrl(url));
-  // A trailing '/' names a listing prefix; keep it.
-  const bool dir = url.ends_with('/') && url.size() > 1;
+  // A trailing '/' names a listing prefix; keep it. An S3 URL's query (an endpoint that
+  // ends in '/') is not part of the key.
+  std::string_view named = url;
+  if (u.scheme == StoreUrl::Scheme::kS3) named = named.substr(0, named.find('?'));
+  const bool dir = named.ends_with('/') && named.size() > 1;
   StoreAndKey out;
   switch (u.scheme) {
     case StoreUrl::Scheme::kFile: {

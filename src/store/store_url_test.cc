@@ -133,5 +133,34 @@ TEST(StoreUrlTest, StoreAndKeySplitsObjectUrls) {
   EXPECT_EQ(mem->key, "a/b");
 }
 
+// "s3:/bucket/key", a slash short, once made a local directory named "s3:" and put the
+// object there, exiting 0.
+TEST(StoreUrlTest, ASchemeASlashShortIsAMistypedUrlNotALocalPath) {
+  for (const char* bad : {"s3:/bkt/x", "s3:bkt", "mem:/m/k", "file:/tmp/x"}) {
+    auto u = ParseStoreUrl(bad);
+    EXPECT_TRUE(u.status().IsInvalidArgument()) << bad;
+    EXPECT_NE(u.status().message().find("did you mean"), std::string::npos)
+        << u.status().ToString();
+  }
+  auto local = ParseStoreUrl("./s3:/bkt/x");
+  ASSERT_TRUE(local.ok()) << local.status().ToString();
+  EXPECT_EQ(local->scheme, StoreUrl::Scheme::kFile);
+}
+
+// An endpoint written with a trailing '/' made every object URL name a listing prefix
+// ("names no object (it ends in '/')").
+TEST(StoreUrlTest, AnEndpointEndingInASlashIsNotPartOfTheKey) {
+  ::setenv("AWS_ACCESS_KEY_ID", "id", 1);
+  ::setenv("AWS_SECRET_ACCESS_KEY", "secret", 1);
+  auto object = OpenStoreAndKey("s3://b/dir/k?endpoint=http://127.0.0.1:9/");
+  ASSERT_TRUE(object.ok()) << object.status().ToString();
+  EXPECT_EQ(object->key, "dir/k");
+  auto listing = OpenStoreAndKey("s3://b/dir/?endpoint=http://127.0.0.1:9/");
+  ASSERT_TRUE(listing.ok()) << listing.status().ToString();
+  EXPECT_EQ(listing->key, "dir/");
+  ::unsetenv("AWS_ACCESS_KEY_ID");
+  ::unsetenv("AWS_SECRET_ACCESS_KEY");
+}
+
 }  // namespace
 }  // namespace basin
