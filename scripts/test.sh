@@ -12,6 +12,8 @@ dir=${BASIN_BUILD_ROOT:-.}/build
 [ "$kind" = asan ] && dir=${BASIN_BUILD_ROOT:-.}/build-asan
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# Leaks inside libraries basin does not own (tests/lsan.supp says which, and why).
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp}
 # The sanitizer pass checks memory and undefined behaviour on the same code: its property
 # tests try 30 random cases each, the release pass rapidcheck's default 100.
 [ "$kind" = asan ] && export RC_PARAMS=${RC_PARAMS:-max_success=30}
