@@ -67,8 +67,10 @@ RC_GTEST_PROP(CodingProp, Varint32RoundTrips, (uint32_t v)) {
   RC_ASSERT(out == v);
 }
 
-RC_GTEST_PROP(CodingProp, TruncatedVarintIsRefused, (uint64_t v)) {
-  RC_PRE(v >= 128u);
+RC_GTEST_PROP(CodingProp, TruncatedVarintIsRefused, ()) {
+  // Drawn from [128, max] directly: a precondition that discards small values makes
+  // rapidcheck give up when a short run (the ASan pass's 30 cases) starts small.
+  const auto v = *rc::gen::inRange<uint64_t>(128u, UINT64_MAX);
   std::string s;
   PutVarint64(&s, v);
   for (size_t cut = 0; cut < s.size(); ++cut) {
