@@ -26,8 +26,8 @@ inline constexpr int kExitIncomplete = 4;
 
 struct GlobalOptions;
 void RegisterStoreCommands(CLI::App& app, const GlobalOptions* options, Outcome* outcome);
-void RegisterLogCommands(CLI::App& app, Outcome* outcome);
-void RegisterTableCommands(CLI::App& app, Outcome* outcome);
+void RegisterLogCommands(CLI::App& app, const GlobalOptions* options, Outcome* outcome);
+void RegisterTableCommands(CLI::App& app, const GlobalOptions* options, Outcome* outcome);
 void RegisterRepoCommands(CLI::App& app, GlobalOptions* options, Outcome* outcome);
 void RegisterBackupCommands(CLI::App& app, GlobalOptions* options, Outcome* outcome);
 void RegisterHistoryCommands(CLI::App& app, GlobalOptions* options, Outcome* outcome);

@@ -4,6 +4,7 @@
 // is told by DetectRecordFile (record_file.h), and every flavour is read and written through
 // the RecordFile and RecordWriter interfaces.
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <unistd.h>
 #include <chrono>
@@ -20,9 +21,12 @@
 #include "basin/store_url.h"
 #include "cli/command.h"
 #include "cli/record_input.h"
+#include "cli/repo_common.h"
 
 namespace basin::cli {
 namespace {
+
+using nlohmann::json;
 
 // `basin log append` makes what it has read durable at least this often.
 constexpr std::chrono::milliseconds kDurableWithin{1000};
@@ -71,6 +75,20 @@ void ReportRepair(const LogTarget& t, const RecoveryReport& r) {
   }
 }
 
+json RecoveryJson(const RecoveryReport& r) {
+  return json{{"kind", RecordFileKindName(r.kind)},
+              {"mode", RecoveryModeName(r.mode)},
+              {"was_sealed", r.was_sealed},
+              {"changed", r.changed},
+              {"contents_checked", r.contents_checked},
+              {"blocks_kept", r.blocks_kept},
+              {"records_kept", r.records_kept},
+              {"bytes_cut", r.bytes_cut},
+              {"objects_deleted", r.objects_deleted},
+              {"emptied", r.emptied},
+              {"damage", r.damage}};
+}
+
 struct AppendArgs {
   std::string file;
   uint32_t block_size = uint32_t{2} << 20;
@@ -78,6 +96,7 @@ struct AppendArgs {
   int level = 0;
   bool nul = false;
   bool basic = false;
+  bool json = false;
 };
 
 Status Append(const AppendArgs& a) {
@@ -107,6 +126,13 @@ Status Append(const AppendArgs& a) {
       },
       [&] { return writer.Sync(); }));
   BASIN_RETURN_IF_ERROR(writer.Close());
+  if (a.json) {
+    json j{{"file", t.url}, {"appended", count}, {"first_entry", first}};
+    if (count > 0) j["last_entry"] = first + count - 1;
+    if (writer.recovery().changed) j["repair"] = RecoveryJson(writer.recovery());
+    fmt::print("{}\n", JsonText(j));
+    return Status::OK();
+  }
   fmt::print(stderr, "appended {} records to {} (entries {} to {})\n", count, t.url, first,
              first + count - (count > 0 ? 1 : 0));
   return Status::OK();
@@ -117,6 +143,7 @@ struct CatArgs {
   int64_t from_entry = -1;
   std::string from_address;
   bool nul = false;
+  bool json = false;
 };
 
 Status Cat(const CatArgs& a) {
@@ -135,6 +162,12 @@ Status Cat(const CatArgs& a) {
   }
   const char sep = a.nul ? '\0' : '\n';
   while (it->Next()) {
+    if (a.json) {
+      json j{{"entry", it->entry_id()}, {"address", it->position()}};
+      PutBytes(j, "record", it->value());
+      BASIN_RETURN_IF_ERROR(WriteAllTo(stdout, JsonText(j) + "\n", "standard output"));
+      continue;
+    }
     BASIN_RETURN_IF_ERROR(WriteAllTo(stdout, it->value(), "standard output"));
     if (std::fputc(sep, stdout) == EOF) return Status::IOError("writing standard output");
   }
@@ -178,7 +211,53 @@ void PrintInfo(const LogInfo& info, std::string_view name) {
   }
 }
 
-Status Inspect(const std::string& url) {
+json LogInfoJson(const LogInfo& info, std::string_view name) {
+  json j{{"log", name},
+         {"layout",
+          info.layout == LogLayout::kSingleObject ? "single object" : "one object per block"},
+         {"has_header", info.has_header},
+         {"size", info.size}};
+  if (!info.has_header) return j;
+  j["sealed"] = info.sealed;
+  j["holes"] = info.holes;
+  j["format_version"] = info.format_version;
+  j["block_size"] = info.block_size;
+  j["compression"] = CompressionName(info.compression);
+  j["segment"] = info.segment;
+  j["records"] = info.record_count;
+  j["first_entry"] = info.first_entry;
+  j["next_entry"] = info.next_entry;
+  json blocks = json::array();
+  for (const LogBlock& b : info.blocks) {
+    blocks.push_back(json{{"number", b.number},
+                          {"offset", b.offset},
+                          {"stored_size", b.stored_size},
+                          {"compressed", b.compressed},
+                          {"first_entry", b.first_entry},
+                          {"records", b.records},
+                          {"continues", b.continues},
+                          {"has_trailer", b.has_trailer}});
+  }
+  j["blocks"] = std::move(blocks);
+  if (info.sealed) {
+    j["index_offset"] = info.index_offset;
+    j["metadata_bytes"] = info.metadata.size();
+    j["footer_offset"] = info.size - info.footer_size;
+    j["footer_size"] = info.footer_size;
+  }
+  return j;
+}
+
+// Prints what `info` says: text for people, or (json) one object.
+void ShowInfo(const LogInfo& info, std::string_view name, bool as_json) {
+  if (as_json) {
+    fmt::print("{}\n", JsonText(LogInfoJson(info, name)));
+  } else {
+    PrintInfo(info, name);
+  }
+}
+
+Status Inspect(const std::string& url, bool as_json) {
   BASIN_ASSIGN_OR_RETURN(LogTarget t, Resolve(url));
   if (!t.kind) return Status::NotFound(fmt::format("no log at '{}'", t.url));
   switch (*t.kind) {
@@ -186,6 +265,14 @@ Status Inspect(const std::string& url) {
       BASIN_ASSIGN_OR_RETURN(auto r, BasicRecordReader::Open(t.store, t.key));
       BASIN_ASSIGN_OR_RETURN(uint64_t n, r->Verify());
       BASIN_ASSIGN_OR_RETURN(uint64_t size, t.store->Head(t.key));
+      if (as_json) {
+        fmt::print("{}\n", JsonText(json{{"log", t.url},
+                                         {"kind", RecordFileKindName(*t.kind)},
+                                         {"records", n},
+                                         {"first_entry", r->first_entry()},
+                                         {"size", size}}));
+        return Status::OK();
+      }
       fmt::print(
           "log:          {} (basic record file)\nentries:      {} records from id {}\n"
           "size:         {} bytes\n",
@@ -195,16 +282,24 @@ Status Inspect(const std::string& url) {
     case RecordFileKind::kEmpty:
     case RecordFileKind::kBlockFile: {
       BASIN_ASSIGN_OR_RETURN(auto r, LogReader::Open(t.store, t.key));
-      PrintInfo(r->info(), t.url);
+      ShowInfo(r->info(), t.url, as_json);
       return Status::OK();
     }
     case RecordFileKind::kSegmentDirectory: {
       BASIN_ASSIGN_OR_RETURN(auto d, LogDirectoryReader::Open(t.store, t.key, {}));
-      fmt::print("directory:    {} ({} segments)\n", t.url, d->segments().size());
+      json segments = json::array();
+      if (!as_json) fmt::print("directory:    {} ({} segments)\n", t.url, d->segments().size());
       for (uint32_t s : d->segments()) {
-        fmt::print("\n");
         BASIN_ASSIGN_OR_RETURN(LogInfo info, d->SegmentInfo(s));
+        if (as_json) {
+          segments.push_back(LogInfoJson(info, LogSegmentKey(t.key, s)));
+          continue;
+        }
+        fmt::print("\n");
         PrintInfo(info, LogSegmentKey(t.key, s));
+      }
+      if (as_json) {
+        fmt::print("{}\n", JsonText(json{{"directory", t.url}, {"segments", segments}}));
       }
       return Status::OK();
     }
@@ -212,30 +307,44 @@ Status Inspect(const std::string& url) {
   return Status::OK();
 }
 
-Status Verify(const std::string& url) {
+Status Verify(const std::string& url, bool as_json) {
   BASIN_ASSIGN_OR_RETURN(LogTarget t, Resolve(url));
   BASIN_ASSIGN_OR_RETURN(auto file, OpenForReading(t));
   BASIN_ASSIGN_OR_RETURN(uint64_t records, file->Verify());
   const auto* block_file = dynamic_cast<const LogReader*>(file.get());
   const bool open =
       block_file != nullptr && block_file->info().has_header && !block_file->info().sealed;
+  if (as_json) {
+    fmt::print("{}\n", JsonText(json{{"ok", true},
+                                     {"log", t.url},
+                                     {"kind", RecordFileKindName(*t.kind)},
+                                     {"records", records},
+                                     {"sealed", !open}}));
+    return Status::OK();
+  }
   fmt::print("ok: {} ({}), {} records{}\n", t.url, RecordFileKindName(*t.kind), records,
              open ? " (not sealed: its writer has not closed it)" : "");
   return Status::OK();
 }
 
-Status Recover(const std::string& url, const std::string& mode_name) {
+Status Recover(const std::string& url, const std::string& mode_name, bool as_json) {
   BASIN_ASSIGN_OR_RETURN(RecoveryMode mode, ParseRecoveryMode(mode_name));
   BASIN_ASSIGN_OR_RETURN(LogTarget t, Resolve(url));
   if (!t.kind) return Status::NotFound(fmt::format("no log at '{}'", t.url));
   BASIN_ASSIGN_OR_RETURN(RecoveryReport r, RecoverLog(t.store, t.key, mode));
+  if (as_json) {
+    json j = RecoveryJson(r);
+    j["log"] = t.url;
+    fmt::print("{}\n", JsonText(j));
+    return Status::OK();
+  }
   fmt::print("{}", r.ToString());
   return Status::OK();
 }
 
 }  // namespace
 
-void RegisterLogCommands(CLI::App& app, Outcome* outcome) {
+void RegisterLogCommands(CLI::App& app, const GlobalOptions* options, Outcome* outcome) {
   CLI::App* log = app.add_subcommand("log", "Write, read, check and repair record logs");
   log->require_subcommand(1);
   log->footer(
@@ -259,7 +368,10 @@ void RegisterLogCommands(CLI::App& app, Outcome* outcome) {
   append->add_flag("-z", append_args->nul, "Records are NUL-separated, not lines");
   append->add_flag("--basic", append_args->basic,
                    "Create a basic record file (records without blocks)");
-  append->callback([=] { outcome->status = Append(*append_args); });
+  append->callback([=] {
+    append_args->json = options->json;
+    outcome->status = Append(*append_args);
+  });
 
   auto cat_args = std::make_shared<CatArgs>();
   CLI::App* cat = log->add_subcommand("cat", "Print records in order, one per line (-z: NUL)");
@@ -270,18 +382,21 @@ void RegisterLogCommands(CLI::App& app, Outcome* outcome) {
                                        "Start at this address (decimal or 0x hex)");
   from_entry->excludes(from_address);
   cat->add_flag("-z", cat_args->nul, "End each record with NUL instead of a newline");
-  cat->callback([=] { outcome->status = Cat(*cat_args); });
+  cat->callback([=] {
+    cat_args->json = options->json;
+    outcome->status = Cat(*cat_args);
+  });
 
   auto file = std::make_shared<std::string>();
   CLI::App* inspect = log->add_subcommand(
       "inspect", "Print the header, each block, the index, the footer and the totals");
   inspect->add_option("FILE", *file, "The log")->required();
-  inspect->callback([=] { outcome->status = Inspect(*file); });
+  inspect->callback([=] { outcome->status = Inspect(*file, options->json); });
 
   CLI::App* verify = log->add_subcommand(
       "verify", "Check every checksum; on damage print where it starts and exit 1");
   verify->add_option("FILE", *file, "The log")->required();
-  verify->callback([=] { outcome->status = Verify(*file); });
+  verify->callback([=] { outcome->status = Verify(*file, options->json); });
 
   auto mode = std::make_shared<std::string>();
   CLI::App* recover = log->add_subcommand(
@@ -290,7 +405,7 @@ void RegisterLogCommands(CLI::App& app, Outcome* outcome) {
   recover->add_option("--mode", *mode, "strict, point-in-time or skip-damaged")
       ->required()
       ->check(CLI::IsMember({"strict", "point-in-time", "skip-damaged"}));
-  recover->callback([=] { outcome->status = Recover(*file, *mode); });
+  recover->callback([=] { outcome->status = Recover(*file, *mode, options->json); });
 }
 
 }  // namespace basin::cli

@@ -79,9 +79,9 @@ int main(int argc, char** argv) {
   basin::cli::RegisterHistoryCommands(app, &global, &outcome);
   basin::cli::RegisterMountCommand(app, &global, &outcome);
   basin::cli::RegisterDumpCommand(app, &global, &outcome);
-  basin::cli::RegisterLogCommands(app, &outcome);
+  basin::cli::RegisterLogCommands(app, &global, &outcome);
   basin::cli::RegisterStoreCommands(app, &global, &outcome);
-  basin::cli::RegisterTableCommands(app, &outcome);
+  basin::cli::RegisterTableCommands(app, &global, &outcome);
   // Global options (--repo, --json ...) may come after the subcommand too.
   for (CLI::App* sub : app.get_subcommands({})) {
     sub->fallthrough();

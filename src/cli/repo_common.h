@@ -73,6 +73,10 @@ nlohmann::json RequestSummaryJson(const OpenedBasin& b);
 // with replacement characters instead of failing.
 std::string JsonText(const nlohmann::json& j, int indent = -1);
 
+// Puts `bytes` into `j` under `name` when they are valid UTF-8 (a JSON string), else
+// under `name` + "_base64" (standard base64): record and key bytes survive --json whole.
+void PutBytes(nlohmann::json& j, const std::string& name, std::string_view bytes);
+
 // Bytes as people read them: "1.5 GiB".
 std::string HumanBytes(uint64_t bytes);
 

@@ -1,5 +1,6 @@
 // basin table build|get|scan|inspect|verify: sorted tables by hand, as RocksDB's sst_dump.
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -10,9 +11,12 @@
 #include "basin/store_url.h"
 #include "basin/table.h"
 #include "cli/command.h"
+#include "cli/repo_common.h"
 
 namespace basin::cli {
 namespace {
+
+using nlohmann::json;
 
 Result<StoreAndKey> OpenTable(const std::string& url) {
   BASIN_ASSIGN_OR_RETURN(StoreAndKey sk, OpenStoreAndKey(url));
@@ -37,6 +41,7 @@ struct BuildArgs {
   uint32_t partition_size = TableOptions{}.partition_size;
   std::string compression = "none";
   bool sort = false;
+  bool json = false;
 };
 
 Status Build(const BuildArgs& a) {
@@ -90,12 +95,26 @@ Status Build(const BuildArgs& a) {
     }
   }
   BASIN_RETURN_IF_ERROR(builder->Finish());
+  if (a.json) {
+    fmt::print("{}\n", JsonText(json{{"table", a.out},
+                                     {"entries", builder->entries()},
+                                     {"bytes", builder->bytes_written()}}));
+    return Status::OK();
+  }
   fmt::print(stderr, "built {} with {} entries, {} bytes\n", a.out, builder->entries(),
              builder->bytes_written());
   return Status::OK();
 }
 
-Status Get(const std::string& file, const std::string& key) {
+// One row as --json shows it: {"key": ..., "value": ...} (_base64 when not UTF-8).
+std::string RowJson(std::string_view key, std::string_view value) {
+  json j = json::object();
+  PutBytes(j, "key", key);
+  PutBytes(j, "value", value);
+  return JsonText(j) + "\n";
+}
+
+Status Get(const std::string& file, const std::string& key, bool as_json) {
   BASIN_ASSIGN_OR_RETURN(StoreAndKey sk, OpenTable(file));
   BASIN_ASSIGN_OR_RETURN(auto r, TableReader::Open(sk.store, sk.key));
   std::string value;
@@ -103,6 +122,7 @@ Status Get(const std::string& file, const std::string& key) {
   if (s.IsNotFound())
     return Status::NotFound(fmt::format("key '{}' is not in {}", Shown(key), file));
   BASIN_RETURN_IF_ERROR(s);
+  if (as_json) return WriteAllTo(stdout, RowJson(key, value), "standard output");
   value.push_back('\n');
   return WriteAllTo(stdout, value, "standard output");
 }
@@ -111,6 +131,7 @@ struct ScanArgs {
   std::string file;
   std::optional<std::string> from, to;
   bool reverse = false;
+  bool json = false;
 };
 
 Status Scan(const ScanArgs& a) {
@@ -118,6 +139,7 @@ Status Scan(const ScanArgs& a) {
   BASIN_ASSIGN_OR_RETURN(auto r, TableReader::Open(sk.store, sk.key));
   auto it = r->NewIterator();
   auto emit = [&]() -> Status {
+    if (a.json) return WriteAllTo(stdout, RowJson(it->key(), it->value()), "standard output");
     std::string line(it->key());
     line += '\t';
     line += it->value();
@@ -149,11 +171,48 @@ Status Scan(const ScanArgs& a) {
   return it->status();
 }
 
-Status Inspect(const std::string& file) {
+json InspectJson(const std::string& file, const TableProperties& p,
+                 const std::vector<TableBlock>& blocks) {
+  json j{{"table", file},
+         {"size", p.file_size},
+         {"format_version", p.format_version},
+         {"entries", p.entries},
+         {"raw_key_bytes", p.raw_key_bytes},
+         {"raw_value_bytes", p.raw_value_bytes},
+         {"compression", CompressionName(p.compression)},
+         {"restart_interval", p.restart_interval},
+         {"data_blocks", p.data_blocks},
+         {"index",
+          {{"levels", p.partitions == 0 ? 1 : 2},
+           {"partitions", p.partitions},
+           {"bytes", p.index_bytes}}},
+         {"filter",
+          {{"bytes", p.filter_bytes},
+           {"probes", p.filter_probes},
+           {"fp_estimate", p.filter_fp_estimate}}},
+         {"footer_offset", p.file_size - 48},
+         {"metadata_memory", p.metadata_memory}};
+  PutBytes(j, "first_key", p.first_key);
+  PutBytes(j, "last_key", p.last_key);
+  json bl = json::array();
+  for (const TableBlock& b : blocks) {
+    json e{{"offset", b.offset}, {"size", b.size}};
+    PutBytes(e, "separator", b.separator);
+    bl.push_back(std::move(e));
+  }
+  j["blocks"] = std::move(bl);
+  return j;
+}
+
+Status Inspect(const std::string& file, bool as_json) {
   BASIN_ASSIGN_OR_RETURN(StoreAndKey sk, OpenTable(file));
   BASIN_ASSIGN_OR_RETURN(auto r, TableReader::Open(sk.store, sk.key));
   BASIN_ASSIGN_OR_RETURN(TableProperties p, r->Properties());
   BASIN_ASSIGN_OR_RETURN(auto blocks, r->Blocks());
+  if (as_json) {
+    fmt::print("{}\n", JsonText(InspectJson(file, p, blocks)));
+    return Status::OK();
+  }
   fmt::print("table:        {}\n", file);
   fmt::print("size:         {} bytes\n", p.file_size);
   fmt::print("entries:      {} ({} key bytes, {} value bytes)\n", p.entries, p.raw_key_bytes,
@@ -191,18 +250,25 @@ Status Inspect(const std::string& file) {
   return Status::OK();
 }
 
-Status Verify(const std::string& file) {
+Status Verify(const std::string& file, bool as_json) {
   BASIN_ASSIGN_OR_RETURN(StoreAndKey sk, OpenTable(file));
   BASIN_ASSIGN_OR_RETURN(auto r, TableReader::Open(sk.store, sk.key));
   BASIN_RETURN_IF_ERROR(r->Verify());
   BASIN_ASSIGN_OR_RETURN(TableProperties p, r->Properties());
+  if (as_json) {
+    fmt::print("{}\n", JsonText(json{{"ok", true},
+                                     {"table", file},
+                                     {"data_blocks", p.data_blocks},
+                                     {"entries", p.entries}}));
+    return Status::OK();
+  }
   fmt::print("ok: {} data blocks, {} entries\n", p.data_blocks, p.entries);
   return Status::OK();
 }
 
 }  // namespace
 
-void RegisterTableCommands(CLI::App& app, Outcome* outcome) {
+void RegisterTableCommands(CLI::App& app, const GlobalOptions* options, Outcome* outcome) {
   CLI::App* table = app.add_subcommand("table", "Build, read and check sorted tables");
   table->require_subcommand(1);
   table->footer("FILE is a store URL or path. Format: docs/format/table.md.");
@@ -222,14 +288,17 @@ void RegisterTableCommands(CLI::App& app, Outcome* outcome) {
   build->add_option("--compression", b->compression, "none, lz4 or zstd")
       ->check(CLI::IsMember({"none", "lz4", "zstd"}));
   build->add_flag("--sort", b->sort, "Sort the input; the last value of a repeated key wins");
-  build->callback([=] { outcome->status = Build(*b); });
+  build->callback([=] {
+    b->json = options->json;
+    outcome->status = Build(*b);
+  });
 
   auto file = std::make_shared<std::string>();
   auto key = std::make_shared<std::string>();
   CLI::App* get = table->add_subcommand("get", "Print the value of KEY; exit 1 when absent");
   get->add_option("FILE", *file, "The table")->required();
   get->add_option("KEY", *key, "The key")->required();
-  get->callback([=] { outcome->status = Get(*file, *key); });
+  get->callback([=] { outcome->status = Get(*file, *key, options->json); });
 
   auto sc = std::make_shared<ScanArgs>();
   CLI::App* scan =
@@ -238,18 +307,21 @@ void RegisterTableCommands(CLI::App& app, Outcome* outcome) {
   scan->add_option("--from", sc->from, "First key (inclusive)");
   scan->add_option("--to", sc->to, "Last key (exclusive)");
   scan->add_flag("--reverse", sc->reverse, "Largest key first");
-  scan->callback([=] { outcome->status = Scan(*sc); });
+  scan->callback([=] {
+    sc->json = options->json;
+    outcome->status = Scan(*sc);
+  });
 
   CLI::App* inspect = table->add_subcommand(
       "inspect",
       "Print blocks, index and filter (levels, partitions, size, false-positive rate), footer");
   inspect->add_option("FILE", *file, "The table")->required();
-  inspect->callback([=] { outcome->status = Inspect(*file); });
+  inspect->callback([=] { outcome->status = Inspect(*file, options->json); });
 
   CLI::App* verify =
       table->add_subcommand("verify", "Check every checksum; exit 1 naming the damaged block");
   verify->add_option("FILE", *file, "The table")->required();
-  verify->callback([=] { outcome->status = Verify(*file); });
+  verify->callback([=] { outcome->status = Verify(*file, options->json); });
 }
 
 }  // namespace basin::cli
