@@ -235,7 +235,8 @@ Status RunRestore(const GlobalOptions& g, const RestoreArgs& a, Outcome* outcome
                                       {"errors", r.errors},
                                       {"verified", r.verified},
                                       {"sockets_skipped", r.sockets_skipped},
-                                      {"seconds", secs}})));
+                                      {"seconds", secs},
+                                      {"requests", RequestSummaryJson(b)}})));
   } else if (!g.quiet) {
     fmt::print(
         "restored snapshot {} to {}: {} files, {} directories, {} others, {} in {:.1f} s{}{}{}\n",
@@ -243,6 +244,7 @@ Status RunRestore(const GlobalOptions& g, const RestoreArgs& a, Outcome* outcome
         r.skipped > 0 ? fmt::format(", {} left as they were", r.skipped) : "",
         r.sockets_skipped > 0 ? fmt::format(", {} sockets not restored", r.sockets_skipped) : "",
         a.verify ? fmt::format(", {} files verified", r.verified) : "");
+    if (g.verbose > 0) fmt::print("{}", RequestSummary(b));
   }
   if (r.errors > 0) {
     fmt::print(stderr, "basin: {} files could not be restored (named above)\n", r.errors);

@@ -43,30 +43,76 @@ void StratumReadCache::Insert(const std::string& key, uint64_t start,
   }
 }
 
-Status StratumReadCache::Read(const std::string& key, uint64_t object_size, uint64_t offset,
-                              uint64_t length, const Fetch& fetch, std::string* out) {
-  const bool cacheable = capacity_ > 0 && object_size > 0 && length <= window_ / 2 &&
-                         offset <= object_size && length <= object_size - offset;
-  if (!cacheable) return fetch(offset, length, out);
+std::shared_ptr<StratumReadCache::Flight> StratumReadCache::FindFlight(const std::string& key,
+                                                                       uint64_t offset,
+                                                                       uint64_t length) {
+  for (const std::shared_ptr<Flight>& f : flights_) {
+    if (f->key == key && f->start <= offset && offset - f->start <= f->size &&
+        length <= f->size - (offset - f->start)) {
+      return f;
+    }
+  }
+  return nullptr;
+}
+
+Status StratumReadCache::FetchWindow(const std::string& key, uint64_t offset, uint64_t span,
+                                     uint64_t length, const Fetch& fetch, std::string* out) {
+  auto flight = std::make_shared<Flight>();
+  flight->key = key;
+  flight->start = offset;
+  flight->size = span;
   {
     std::lock_guard lock(mu_);
+    flights_.push_back(flight);
+  }
+  auto bytes = std::make_shared<std::string>();
+  const bool ok = fetch(offset, span, bytes.get()).ok() && bytes->size() == span;
+  {
+    std::lock_guard lock(mu_);
+    std::erase(flights_, flight);
+    flight->done = true;
+    if (ok) {
+      flight->bytes = bytes;
+      Insert(key, offset, bytes);
+    }
+  }
+  landed_.notify_all();
+  if (!ok) return fetch(offset, length, out);  // the range's own answer, error or not
+  out->assign(*bytes, 0, length);
+  return Status::OK();
+}
+
+Status StratumReadCache::Read(const std::string& key, uint64_t object_size, uint64_t offset,
+                              uint64_t length, const Fetch& fetch, std::string* out) {
+  const bool cacheable =
+      capacity_ > 0 && object_size > 0 && offset <= object_size && length <= object_size - offset;
+  if (!cacheable) return fetch(offset, length, out);
+  {
+    std::unique_lock lock(mu_);
     uint64_t start = 0;
     if (auto bytes = Find(key, offset, length, &start)) {
       ++hits_;
       out->assign(*bytes, offset - start, length);
       return Status::OK();
     }
+    if (length > window_ / 2) {
+      lock.unlock();
+      return fetch(offset, length, out);
+    }
+    if (std::shared_ptr<Flight> f = FindFlight(key, offset, length)) {
+      landed_.wait(lock, [&] { return f->done; });
+      if (f->bytes != nullptr) {
+        ++hits_;
+        out->assign(*f->bytes, offset - f->start, length);
+        return Status::OK();
+      }
+      lock.unlock();
+      return fetch(offset, length, out);  // that window failed: this range alone
+    }
     ++misses_;
   }
-  auto bytes = std::make_shared<std::string>();
-  const uint64_t span = std::min<uint64_t>(window_, object_size - offset);
-  if (!fetch(offset, span, bytes.get()).ok() || bytes->size() != span) {
-    return fetch(offset, length, out);  // the range's own answer, error or not
-  }
-  out->assign(*bytes, 0, length);
-  std::lock_guard lock(mu_);
-  Insert(key, offset, std::move(bytes));
-  return Status::OK();
+  return FetchWindow(key, offset, std::min<uint64_t>(window_, object_size - offset), length, fetch,
+                     out);
 }
 
 uint64_t StratumReadCache::hits() const {

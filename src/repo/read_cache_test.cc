@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <mutex>
 #include <thread>
 
 #include "test_util.h"
@@ -63,6 +65,74 @@ TEST(StratumReadCacheTest, LargeRangesAndUnknownSizesAreFetchedAlone) {
   EXPECT_EQ(s.fetched, (200u << 10) + 1000u);
   ASSERT_OK(cache.Read("k", 0, 0, 1000, s.fetch(), &out));
   EXPECT_EQ(s.fetches, 3u);  // nothing was kept
+}
+
+TEST(StratumReadCacheTest, ALargeRangeInsideACachedWindowIsNotFetchedAgain) {
+  Source s{RandomBytes(1 << 20, 9)};
+  StratumReadCache cache(8 << 20, 256 << 10);
+  std::string out;
+  ASSERT_OK(cache.Read("k", s.bytes.size(), 0, 100, s.fetch(), &out));  // keeps [0, 256K)
+  ASSERT_OK(cache.Read("k", s.bytes.size(), 1000, 200 << 10, s.fetch(), &out));
+  EXPECT_EQ(out, s.bytes.substr(1000, 200 << 10));
+  EXPECT_EQ(s.fetches, 1u);
+}
+
+TEST(StratumReadCacheTest, MissesInsideAWindowBeingFetchedWaitForItInsteadOfFetchingAgain) {
+  // Reader 0 starts fetching the window [0, 1 MiB) and takes 300 ms; readers 1-3 ask for
+  // ranges inside it meanwhile. They join that fetch (or, arriving late, find the window
+  // kept): the window is fetched once.
+  Source s{RandomBytes(4 << 20, 10)};
+  StratumReadCache cache(32 << 20, 1 << 20);
+  std::mutex mu;
+  std::atomic<bool> fetching{false};
+  auto slow = [&](uint64_t o, uint64_t l, std::string* dst) {
+    fetching = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    std::lock_guard lock(mu);
+    return s.fetch()(o, l, dst);
+  };
+  std::atomic<int> wrong{0};
+  auto read = [&](uint64_t off) {
+    std::string out;
+    if (!cache.Read("k", s.bytes.size(), off, 4000, slow, &out).ok() ||
+        out != s.bytes.substr(off, 4000)) {
+      ++wrong;
+    }
+  };
+  std::vector<std::thread> threads;
+  threads.emplace_back(read, 0);
+  while (!fetching) std::this_thread::yield();
+  for (uint64_t off : {10'000u, 500'000u, 1'000'000u}) threads.emplace_back(read, off);
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(s.fetches, 1u);
+  EXPECT_EQ(cache.misses(), 1u);
+  EXPECT_EQ(cache.hits(), 3u);
+}
+
+TEST(StratumReadCacheTest, WhenAJoinedFetchFailsEachRangeGetsItsOwnAnswer) {
+  // The index says 9000 bytes but the object has 3000: the window fetch fails, and a reader
+  // that waited for it fetches its own range (which exists).
+  Source s{RandomBytes(3000, 11)};
+  StratumReadCache cache(1 << 20, 1 << 20);
+  std::mutex mu;
+  std::atomic<bool> fetching{false};
+  auto slow = [&](uint64_t o, uint64_t l, std::string* dst) {
+    if (!fetching.exchange(true)) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    std::lock_guard lock(mu);
+    return s.fetch()(o, l, dst);
+  };
+  std::string a, b;
+  Status sa, sb;
+  std::thread first([&] { sa = cache.Read("k", 9000, 0, 100, slow, &a); });
+  while (!fetching) std::this_thread::yield();
+  std::thread second([&] { sb = cache.Read("k", 9000, 2000, 100, slow, &b); });
+  first.join();
+  second.join();
+  ASSERT_OK(sa);
+  ASSERT_OK(sb);
+  EXPECT_EQ(a, s.bytes.substr(0, 100));
+  EXPECT_EQ(b, s.bytes.substr(2000, 100));
 }
 
 TEST(StratumReadCacheTest, LeastRecentlyUsedWindowsAreDroppedToStayWithinCapacity) {
