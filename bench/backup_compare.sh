@@ -36,7 +36,7 @@ mkdir -p "$corpus"
 # shellcheck disable=SC2086
 cp -a ${CORPUS:-/usr/share /usr/lib/x86_64-linux-gnu} "$corpus/"
 files=$(find "$corpus" -type f | wc -l)
-bytes=$(find "$corpus" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')
+bytes=$(find "$corpus" -type f -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f\n", s }')
 echo "corpus: $files files, $bytes bytes (${CORPUS:-/usr/share /usr/lib/x86_64-linux-gnu})"
 warm() { find "$corpus" -type f -print0 | xargs -0 cat >/dev/null 2>&1 || true; }
 # Changes 5% of the files: every 20th regular file in name order, starting at $1, gets 100
