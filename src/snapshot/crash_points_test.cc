@@ -169,15 +169,8 @@ std::shared_ptr<ObjectStore> Copy(ObjectStore& from) {
 
 std::shared_ptr<ObjectStore> CrashPointsTest::BasinWithOneSnapshot(Holdings* held) {
   auto store = NewMemoryStore();
-  InitOptions init;
-  init.password = kPassword;
-  init.kdf = {1, 8 << 10};
-  init.settings.chunker = {16 << 10, 64 << 10, 256 << 10};
-  init.settings.data_stratum_size = 1 << 20;  // the least a config allows
-  init.settings.meta_stratum_size = 1 << 20;
-  init.settings.checkpoint_interval = 4;
   testing::SeedThisThread(1);
-  auto b = Basin::Init(Options(store), init);
+  auto b = Basin::Init(Options(store), testing::SmallScheduleBasin(kPassword));
   EXPECT_OK(b);
   if (!b.ok()) return store;
   GrainId s1;
