@@ -59,6 +59,16 @@ inline std::string RandomBytes(size_t n, uint64_t seed = 1) {
   return s;
 }
 
+// The number in environment variable `name` (decimal), or `fallback` when it is unset or
+// not a number: for tests with a short CI form and a long one.
+inline uint64_t EnvOr(const char* name, uint64_t fallback) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return fallback;
+  char* end = nullptr;
+  const unsigned long long n = std::strtoull(v, &end, 10);
+  return end != nullptr && *end == '\0' ? n : fallback;
+}
+
 // Writes a 20 MiB sparse file at `path`: "head" at 0, "middle" at 8 MiB, holes between and
 // to the end. False if it could not.
 inline bool WriteSparseFile(const std::string& path) {

@@ -30,6 +30,8 @@ inline constexpr std::string_view kMetaStrataPrefix = "strata/meta/";
 inline constexpr std::string_view kTailsPrefix = "tails/";
 // Markers of stratum uploads under way (docs/format/maintenance.md).
 inline constexpr std::string_view kPendingPrefix = "pending/";
+// Prune's probe of the store's clock: put, read back and deleted (maintenance.md, P3).
+inline constexpr std::string_view kClockProbePrefix = "pending/clock-";
 
 // Key derivation contexts (BLAKE3 derive_key), frozen.
 inline constexpr std::string_view kGrainKeyContext = "basin 2026-12 grain encryption";

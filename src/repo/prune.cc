@@ -244,9 +244,14 @@ Status Pruner::FindUncommitted() {
   };
   std::vector<Seen> seen;
   auto now = std::chrono::system_clock::time_point{};
+  std::vector<ObjectInfo> probes;  // clock probes of prunes that stopped before deleting them
   BASIN_ASSIGN_OR_RETURN(auto markers, b_.hot()->ListAll(kPendingPrefix));
   for (ObjectInfo& m : markers) {
     Seen x{0, {}, {}};
+    if (m.key.starts_with(kClockProbePrefix)) {
+      probes.push_back(std::move(m));
+      continue;
+    }
     if (!ParsePendingKey(m.key, &x.stream, &x.id)) continue;
     now = std::max(now, m.last_modified);
     if (strata_.contains(x.id)) {  // committed: the marker is left over (W4 did not run)
@@ -295,7 +300,7 @@ Status Pruner::FindUncommitted() {
     // The store's now: the last-modified time of an object put now (no client clock).
     // A dry run writes nothing and takes the newest time it listed instead (earlier: it
     // may show fewer uploads as abandoned, never more).
-    const std::string probe = fmt::format("{}clock-{}", kPendingPrefix, NameHex(RandomName()));
+    const std::string probe = fmt::format("{}{}", kClockProbePrefix, NameHex(RandomName()));
     BASIN_RETURN_IF_ERROR(b_.hot()->Put(probe, ""));
     auto info = b_.hot()->Stat(probe);
     b_.hot()->Delete(probe).IgnoreError();
@@ -303,6 +308,9 @@ Status Pruner::FindUncommitted() {
     now = info->last_modified;
   }
   const auto cutoff = now - o_.abandoned_after;
+  for (ObjectInfo& p : probes) {
+    if (p.last_modified < cutoff) stray_hot_.push_back(std::move(p.key));
+  }
   const BasinState st = b_.state();
   // An upload is as young as its freshest trace: a live writer re-puts its markers (W1)
   // while the strata it sealed long ago keep their old times.

@@ -475,6 +475,33 @@ TEST(PruneInterleavingTest, TheTailCopyOfAStratumDeletedByAPruneThatStoppedIsDel
   EXPECT_TRUE(tails->empty()) << (*tails)[0].key;
 }
 
+// Regression: a prune killed between putting its clock probe (pending/clock-...) and
+// deleting it left the probe for good: the next prune skipped it as no marker (found by
+// CrashPointsTest). A probe older than --abandoned-after is now deleted like a stray marker.
+TEST(PruneInterleavingTest, AClockProbeLeftByAPruneThatStoppedIsDeletedByTheNext) {
+  HookedBasin h = InitHooked();
+  CommitThenForget(*h.b, RandomBytes(300 << 10, 9));
+  bool stopped = false;
+  h.hooked->before = [&](const testing::StoreCall& call) {
+    stopped = stopped || (call.name == "stat" && call.key.starts_with("pending/clock-"));
+    return stopped ? Status::IOError("killed") : Status::OK();
+  };
+  ASSERT_FALSE(Prune(*h.b, PruneAll()).ok());
+  h.hooked->before = nullptr;
+  auto left = h.hooked->ListAll("pending/clock-");
+  ASSERT_OK(left);
+  ASSERT_EQ(left->size(), 1u);
+  PruneOptions o = PruneAll();
+  o.abandoned_after = std::chrono::seconds(3600);
+  ASSERT_OK(Prune(*Basin::Open(h.o, "correct horse").value(), o));
+  EXPECT_EQ(h.hooked->ListAll("pending/clock-")->size(), 1u) << "younger than the bound: kept";
+  o.abandoned_after = std::chrono::seconds(0);
+  ASSERT_OK(Prune(*Basin::Open(h.o, "correct horse").value(), o));
+  auto after = h.hooked->ListAll("pending/");
+  ASSERT_OK(after);
+  EXPECT_TRUE(after->empty()) << (*after)[0].key;
+}
+
 // Regression: a prune whose inventory holds a stratum that another prune deleted
 // meanwhile reported damage ("the store does not have it: run 'basin check'") instead of
 // stopping as superseded, as it does when its repack meets the deletion (found by the

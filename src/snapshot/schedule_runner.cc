@@ -150,14 +150,7 @@ std::unique_ptr<Basin> Schedule::OpenPlain() {
 }
 
 bool Schedule::Setup() {
-  InitOptions init;
-  init.password = kPassword;
-  init.kdf = {1, 8 << 10};
-  init.settings.chunker = {16 << 10, 64 << 10, 256 << 10};
-  init.settings.data_stratum_size = 1 << 20;  // the least a config allows
-  init.settings.meta_stratum_size = 1 << 20;
-  init.settings.checkpoint_interval = 4;
-  auto b = Basin::Init(Options(store_, "setup"), init);
+  auto b = Basin::Init(Options(store_, "setup"), SmallScheduleBasin(kPassword));
   if (!b.ok()) {
     Fail("init: " + b.status().ToString());
     return false;
@@ -493,6 +486,17 @@ ScheduleResult Schedule::Run() {
 }
 
 }  // namespace
+
+InitOptions SmallScheduleBasin(std::string password) {
+  InitOptions init;
+  init.password = std::move(password);
+  init.kdf = {1, 8 << 10};
+  init.settings.chunker = {16 << 10, 64 << 10, 256 << 10};
+  init.settings.data_stratum_size = 1 << 20;  // the least a config allows
+  init.settings.meta_stratum_size = 1 << 20;
+  init.settings.checkpoint_interval = 4;
+  return init;
+}
 
 void WriteTree(const std::string& root, int host, int version, int from) {
   std::filesystem::create_directories(root + "/sub");

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "basin/basin.h"
 #include "test_util.h"
 
 namespace basin::testing {
@@ -50,6 +51,11 @@ class ScheduleRunner {
   TempDir refs_;
   std::map<std::pair<int, int>, std::string> made_;
 };
+
+// A basin with the least chunks and strata a config allows (16/64/256 KiB chunks, strata of
+// 1 MiB, a checkpoint every 4 commits) and a cheap key derivation, so that small trees
+// cross every boundary.
+InitOptions SmallScheduleBasin(std::string password);
 
 // Writes `root` as host's tree at `version`: only the files that differ from `from`
 // (-1: all, into an empty directory), so unchanged files keep their inode and times.

@@ -11,7 +11,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <cstdlib>
 
 #include "deterministic.h"
 #include "snapshot/schedule_runner.h"
@@ -20,16 +19,9 @@
 namespace basin {
 namespace {
 
+using testing::EnvOr;
 using testing::ScheduleRunner;
 using testing::ScheduleStats;
-
-uint64_t EnvOr(const char* name, uint64_t fallback) {
-  const char* v = std::getenv(name);
-  if (v == nullptr || *v == '\0') return fallback;
-  char* end = nullptr;
-  const unsigned long long n = std::strtoull(v, &end, 10);
-  return end != nullptr && *end == '\0' ? n : fallback;
-}
 
 // A few in CI (seconds), fewer under the sanitizers, which make each schedule some ten
 // times slower. The long run is BASIN_SCHEDULES=1000 (model/README.md).
