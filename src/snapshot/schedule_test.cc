@@ -8,6 +8,7 @@
 //
 //   BASIN_SCHEDULES=1000 build/tests/schedule_test --gtest_filter='*Seeded*'   the full run
 //   BASIN_SCHEDULE_SEED=17 BASIN_SCHEDULES=1 BASIN_SCHEDULE_TRACE=1 ...  one seed, traced
+//   BASIN_SCHEDULE_MAX_FAILURES=1000 ...  go on past the third failing seed
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -48,11 +49,12 @@ TEST_F(ScheduleTest, SeededSchedulesKeepEverySnapshotWholeAndCheckClean) {
   const uint64_t count = EnvOr("BASIN_SCHEDULES", kDefaultSchedules);
   const uint64_t first = EnvOr("BASIN_SCHEDULE_SEED", 1);
   const bool trace = EnvOr("BASIN_SCHEDULE_TRACE", 0) != 0;
+  const uint64_t max_failed = EnvOr("BASIN_SCHEDULE_MAX_FAILURES", 3);  // then it stops
   ScheduleRunner runner;
   ScheduleStats total;
-  int failed = 0;
+  uint64_t failed = 0;
   const auto start = std::chrono::steady_clock::now();
-  for (uint64_t seed = first; seed < first + count && failed < 3; ++seed) {
+  for (uint64_t seed = first; seed < first + count && failed < max_failed; ++seed) {
     auto result = runner.Run(seed, trace);
     total.Add(result.stats);
     if (!result.failures.empty()) {
@@ -64,7 +66,7 @@ TEST_F(ScheduleTest, SeededSchedulesKeepEverySnapshotWholeAndCheckClean) {
   }
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::cout << total.Summary(secs) << "\n";
+  std::cout << total.Summary(secs) << "; " << failed << " failed\n";
   // The schedules must reach the races they are for.
   if (count >= kDefaultSchedules) {
     EXPECT_GT(total.crashes, count / 2);
