@@ -75,7 +75,8 @@ TEST_F(ScheduleTest, SeededSchedulesKeepEverySnapshotWholeAndCheckClean) {
 }
 
 // "" when equal, else the first line that differs with the lines before it.
-std::string FirstDifference(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+[[maybe_unused]] std::string FirstDifference(const std::vector<std::string>& a,
+                                             const std::vector<std::string>& b) {
   size_t i = 0;
   while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
   if (i == a.size() && i == b.size()) return "";
