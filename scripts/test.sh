@@ -17,6 +17,8 @@ export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp}
 # The sanitizer pass checks memory and undefined behaviour on the same code: its property
 # tests try 30 random cases each, the release pass rapidcheck's default 100.
 [ "$kind" = asan ] && export RC_PARAMS=${RC_PARAMS:-max_success=30}
+# and the maintenance schedules (src/snapshot/schedule_test.cc) 3 schedules, not 12.
+[ "$kind" = asan ] && export BASIN_SCHEDULES=${BASIN_SCHEDULES:-3}
 
 # A real S3 server (Ceph's radosgw) on 127.0.0.1 for the S3 tests, on ports of our own:
 # plain HTTP on $port, HTTPS on $port+2 with a CA made at start (S3_HTTPS_ENDPOINT, S3_CA_FILE).

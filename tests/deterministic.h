@@ -7,7 +7,8 @@
 //   - libsodium's random bytes (stratum and table names, nonces, salts) from a generator per
 //     thread, seeded with SeedThisThread.
 // What remains free: hash-table iteration in sanitizer builds (Abseil randomizes it when
-// NDEBUG is not defined), and the memory store's clock.
+// NDEBUG is not defined), the memory store's clock, and the wall clock in snapshots (so
+// snapshot ids differ from run to run: pick snapshots by what they are, not by id).
 // InstallDeterministicProcess must run before anything uses the default executor; it is
 // for a test binary of its own.
 #ifndef BASIN_TESTS_DETERMINISTIC_H_
@@ -63,7 +64,10 @@ inline bool InstallDeterministicProcess() {
       internal::SeededName, internal::SeededRandom, nullptr, nullptr, internal::SeededBuf, nullptr};
   static const bool installed = [] {
     if (!SetDefaultExecutor(NoThreads())) return false;
-    return randombytes_set_implementation(&seeded) == 0;
+    // libsodium draws random bytes once per process, in sodium_init (its guarded
+    // allocations' canary): done here, before any seed, or the first schedule of a process
+    // would start two draws further into its stream than every later one.
+    return randombytes_set_implementation(&seeded) == 0 && sodium_init() >= 0;
   }();
   return installed;
 }

@@ -34,14 +34,33 @@ std::vector<TableRef> PickTablesToMerge(const std::vector<TableRef>& tables) {
   return {};
 }
 
+namespace {
+
+// A merge whose read of an input failed: AlreadyExists when the failure is NotFound and the
+// re-read journal no longer names every input (another process merged them, then deleted
+// them: only a committed merge deletes a table), else the failure itself (a table the
+// journal still names is missing: damage).
+Status InputsReplaced(BasinImpl& b, const std::vector<TableRef>& inputs, const Status& failed) {
+  if (!failed.IsNotFound()) return failed;
+  BASIN_RETURN_IF_ERROR(b.Refresh());
+  MergeRef m;
+  for (const TableRef& t : inputs) m.inputs.push_back(t.name);
+  if (b.state().MergeApplies(m)) return failed;
+  return Status::AlreadyExists(
+      "another process merged these index tables first (and deleted them): this merge is void");
+}
+
+}  // namespace
+
 Result<CompactReport> MergeIndexTablesAndCommit(BasinImpl& b, const BasinState& st,
                                                 const std::vector<TableRef>& inputs) {
   CompactReport report;
   report.tables_before = st.tables.size();
   // Entries of deleted strata are always left out (lookups skip them anyway).
-  BASIN_ASSIGN_OR_RETURN(TableRef merged,
-                         MergeIndexTables(b.hot(), b.cache(), inputs, b.keys(),
-                                          st.deleted.empty() ? nullptr : &st.deleted));
+  auto made = MergeIndexTables(b.hot(), b.cache(), inputs, b.keys(),
+                               st.deleted.empty() ? nullptr : &st.deleted);
+  if (!made.ok()) return InputsReplaced(b, inputs, made.status());
+  const TableRef merged = *made;
   JournalRecord record;
   MergeRef m;
   m.output = merged;

@@ -28,7 +28,9 @@ std::vector<TableRef> PickTablesToMerge(const std::vector<TableRef>& tables);
 
 // Merges `inputs` (live tables of `state`, at least one), leaving out entries of deleted
 // strata; commits the merge and deletes the inputs. AlreadyExists when another process
-// merged one of the inputs first (this merge is void; its output is deleted).
+// merged one of the inputs first (this merge is void; its output is deleted), also when it
+// deleted an input before this merge read it (the refreshed state no longer names it);
+// NotFound when an input the journal still names is missing (damage).
 Result<CompactReport> MergeIndexTablesAndCommit(BasinImpl& basin, const BasinState& state,
                                                 const std::vector<TableRef>& inputs);
 

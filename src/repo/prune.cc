@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
+#include <optional>
 #include <set>
 
 #include "basin/maintenance.h"
@@ -12,6 +14,7 @@
 #include "repo/basin_impl.h"
 #include "repo/clast.h"
 #include "repo/grain.h"
+#include "repo/index.h"
 #include "repo/index_compaction.h"
 #include "repo/journal.h"
 #include "repo/stratum.h"
@@ -26,6 +29,15 @@ using namespace repo;
 Status Superseded(std::string_view key) {
   return Status::AlreadyExists(fmt::format(
       "{} was deleted meanwhile: another prune is running; this one stopped and deleted nothing",
+      key));
+}
+
+// What a prune answers when an index table it reads is gone because a merge replaced it
+// (another prune's P8, or a writer compacting the index) after the prune's refresh.
+Status TableSuperseded(std::string_view key) {
+  return Status::AlreadyExists(fmt::format(
+      "{} was replaced by a merge and deleted meanwhile (another prune is running, or a "
+      "backup compacted the index): this prune stopped and deleted nothing; run it again",
       key));
 }
 
@@ -65,6 +77,12 @@ class Pruner {
     if (o_.progress) o_.progress(what);
   }
   Status Inventory();
+  // Runs `read` (reads of the index); when it fails with NotFound, IndexReadFailed judges.
+  Status ReadIndex(const std::function<Status()>& read);
+  // A read of the index tables `used` failed with NotFound: superseded when the re-read
+  // journal no longer names one of them (replaced by a merge: only a committed merge
+  // deletes a table) and every one it still names is in the store; else `failed`, damage.
+  Status IndexReadFailed(const Status& failed, const std::vector<TableRef>& used);
   // Marks from `roots`; a grain newly marked in a condemned stratum (not copied) rescues it.
   Status Mark(std::vector<GrainId> roots);
   // Marks the snapshots records after marked_through_ added.
@@ -97,20 +115,44 @@ class Pruner {
 
 int Slot(uint8_t stream) { return stream == kStreamData ? 0 : 1; }
 
+Status Pruner::ReadIndex(const std::function<Status()>& read) {
+  const std::vector<TableRef> used = b_.state().tables;
+  Status s = read();
+  return s.IsNotFound() ? IndexReadFailed(s, used) : s;
+}
+
+Status Pruner::IndexReadFailed(const Status& failed, const std::vector<TableRef>& used) {
+  BASIN_RETURN_IF_ERROR(b_.Refresh());
+  const BasinState st = b_.state();
+  std::string replaced;
+  for (const TableRef& t : used) {
+    const std::string key = IndexTableKey(t.name);
+    if (std::none_of(st.tables.begin(), st.tables.end(),
+                     [&](const TableRef& live) { return live.name == t.name; })) {
+      replaced = key;
+    } else if (auto there = b_.hot()->Stat(key); !there.ok()) {
+      return there.status().IsNotFound() ? failed : there.status();
+    }
+  }
+  return replaced.empty() ? failed : TableSuperseded(replaced);
+}
+
 Status Pruner::Inventory() {
   const BasinState st = b_.state();
-  BASIN_RETURN_IF_ERROR(b_.index().ForEachStratum([&](const StratumRef& s) {
-    if (!st.deleted.contains(s.id)) strata_.try_emplace(s.id, StratumUse{s, 0, 0, {}});
-    return Status::OK();
-  }));
-  // ForEach goes newest table first: the first entry seen of an id is where reads find it.
-  BASIN_RETURN_IF_ERROR(b_.index().ForEach([&](const GrainLocation& loc) {
-    if (st.deleted.contains(loc.stratum)) return Status::OK();
-    where_.try_emplace(loc.entry.id, loc);
-    if (auto s = strata_.find(loc.stratum); s != strata_.end()) {
-      s->second.grain_bytes += loc.entry.length;
-    }
-    return Status::OK();
+  BASIN_RETURN_IF_ERROR(ReadIndex([&] {
+    BASIN_RETURN_IF_ERROR(b_.index().ForEachStratum([&](const StratumRef& s) {
+      if (!st.deleted.contains(s.id)) strata_.try_emplace(s.id, StratumUse{s, 0, 0, {}});
+      return Status::OK();
+    }));
+    // ForEach goes newest table first: the first entry seen of an id is where reads find it.
+    return b_.index().ForEach([&](const GrainLocation& loc) {
+      if (st.deleted.contains(loc.stratum)) return Status::OK();
+      where_.try_emplace(loc.entry.id, loc);
+      if (auto s = strata_.find(loc.stratum); s != strata_.end()) {
+        s->second.grain_bytes += loc.entry.length;
+      }
+      return Status::OK();
+    });
   }));
   r_.grains = where_.size();
   r_.strata = strata_.size();
@@ -126,13 +168,15 @@ Status Pruner::Mark(std::vector<GrainId> stack) {
     if (id == GrainId{} || !live_.insert(id).second) continue;
     auto it = where_.find(id);
     if (it == where_.end()) {  // indexed after the inventory (a newer backup)
-      BASIN_ASSIGN_OR_RETURN(auto loc, b_.Find(id));
-      if (!loc) {
+      std::optional<GrainLocation> loc;
+      BASIN_RETURN_IF_ERROR(ReadIndex([&]() -> Status {
+        BASIN_ASSIGN_OR_RETURN(loc, b_.Find(id));
+        if (loc) return Status::OK();
         return Status::NotFound(fmt::format(
             "a live snapshot references grain {}, which the basin lacks: nothing was pruned; "
             "run 'basin check'",
             id.ToHex()));
-      }
+      }));
       it = where_.emplace(id, *loc).first;
     }
     const GrainLocation& loc = it->second;
@@ -553,9 +597,11 @@ Result<PruneReport> Pruner::Run() {
     // P7: collection is judged at Y. An upload that any record below Y names (a backup's
     // commit, another prune's intent) is not abandoned, whether or not a snapshot marked
     // since reaches it through this prune's inventory.
-    BASIN_RETURN_IF_ERROR(b_.index().ForEachStratum([&](const StratumRef& s) {
-      abandoned_.erase(s.id);
-      return Status::OK();
+    BASIN_RETURN_IF_ERROR(ReadIndex([&] {
+      return b_.index().ForEachStratum([&](const StratumRef& s) {
+        abandoned_.erase(s.id);
+        return Status::OK();
+      });
     }));
     rec->deletion->strata.assign(condemned_.begin(), condemned_.end());
     for (const auto& [id, stream] : abandoned_) rec->deletion->strata.push_back(id);
