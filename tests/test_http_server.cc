@@ -66,7 +66,8 @@ const char* Reason(int status) {
 
 }  // namespace
 
-TestHttpServer::TestHttpServer(Handler handler) : handler_(std::move(handler)) {
+TestHttpServer::TestHttpServer(Handler handler, bool keep_connections)
+    : handler_(std::move(handler)), keep_connections_(keep_connections) {
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
   int one = 1;
   ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -114,19 +115,25 @@ void TestHttpServer::Serve() {
 }
 
 void TestHttpServer::Handle(int client) {
-  std::string request;
-  if (!ReadRequest(client, &request)) {
-    ::close(client);
-    return;
+  ++connections_;
+  bool more = true;
+  while (more) {
+    std::string request;
+    if (!ReadRequest(client, &request)) break;
+    ++requests_;
+    const Reply reply = handler_(request);
+    if (reply.delay_ms > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(reply.delay_ms));
+    }
+    if (reply.reset) {
+      linger l{1, 0};  // a reset, not an orderly close
+      ::setsockopt(client, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    }
+    const std::string_view bytes = reply.bytes;
+    const size_t split = reply.split < bytes.size() ? reply.split : 0;
+    more = SendAll(client, bytes.substr(0, split)) && SendAll(client, bytes.substr(split)) &&
+           keep_connections_ && !reply.reset && !stop_;
   }
-  ++requests_;
-  const Reply reply = handler_(request);
-  if (reply.delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(reply.delay_ms));
-  if (reply.reset) {
-    linger l{1, 0};  // a reset, not an orderly close
-    ::setsockopt(client, SOL_SOCKET, SO_LINGER, &l, sizeof l);
-  }
-  SendAll(client, reply.bytes);
   ::close(client);
 }
 

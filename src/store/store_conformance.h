@@ -22,8 +22,9 @@ struct StoreFactory {
   // Whether the store grows objects in place (OpenAppendable); the suite checks that a
   // store that cannot says NotSupported.
   bool appendable = true;
-  // How many keys the listing test pages through. A second instance of the same store
-  // over another transport (S3 over HTTPS) may use fewer: the paging code is the same.
+  // How many keys the listing test pages through (more than 2 * 777: three pages at least).
+  // A store whose PUTs are slow (S3: a server round trip each) may use fewer: the paging
+  // code is the same.
   int list_keys = 10000;
 };
 

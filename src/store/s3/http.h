@@ -71,10 +71,11 @@ class HttpClient {
  private:
   void* Acquire();
   void Release(void* handle);
+  static void Discard(void* handle);
 
   const HttpOptions options_;
   std::mutex mu_;
-  std::vector<void*> idle_;  // CURL easy handles, each keeping its connection
+  std::vector<void*> idle_;  // Handles (http.cc): CURL easy handles, each keeping its connection
 };
 
 }  // namespace basin::s3
