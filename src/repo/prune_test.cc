@@ -102,6 +102,19 @@ class PruneTest : public BasinTest {
     EXPECT_OK(keys);
     return keys.ok() ? keys->size() : 0;
   }
+  // Count(prefix) once it is above 0 and has not changed for half a second (background
+  // uploads landed), or after 20 s.
+  size_t SettledCount(std::string_view prefix) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    size_t n = Count(prefix);
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      const size_t again = Count(prefix);
+      if (again == n && n > 0) break;
+      n = again;
+    }
+    return n;
+  }
 };
 
 TEST_P(PruneTest, AKilledWritersSealedStrataAreAdoptedNotUploadedAgain) {
@@ -185,7 +198,8 @@ TEST_P(PruneTest, ALiveWritersMarkersStayFreshAndAgeOnceItIsKilled) {
   {
     auto w = *b->NewWriter();
     ASSERT_OK(PutBlob(*w, RandomBytes(3 << 20, 2)));
-    const size_t strata = Count("strata/");
+    // Sealed strata upload in the background: wait until they have landed.
+    const size_t strata = SettledCount("strata/");
     ASSERT_GE(strata, 2u);
     // A second past the bound, grains going in all the while (a backup at work): markers put
     // before the loop and never refreshed would be 4 s old on the store's clock, abandoned.
