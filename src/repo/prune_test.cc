@@ -558,8 +558,8 @@ TEST(PruneInterleavingTest, APruneThatFindsAStratumAnotherPruneDeletedStopsAsSup
 // abandoned by another prune (`abandoned_after` 0) whose deletion record came first; the
 // intent then named the deleted output (ignored, as a late commit) and condemned the
 // repacked stratum, and its deletion record removed the only copy of the live grains it
-// had moved (found by the schedule harness, seed 362). A prune whose output a deletion
-// collected now stops as superseded before its intent.
+// had moved (read from seed 362's trace, where the first prune was killed before its
+// intent). A prune whose output a deletion collected now stops as superseded before it.
 TEST(PruneInterleavingTest, APruneWhoseRepackOutputAnotherPruneCollectedStopsBeforeItsIntent) {
   HookedBasin h = InitHooked();
   const std::string data = RandomBytes(600 << 10, 8);
