@@ -227,6 +227,7 @@ Result<std::optional<IndexInput>> Writer::AdoptOne(uint8_t stream, const ObjectN
 Status Writer::Adopt() {
   BASIN_ASSIGN_OR_RETURN(auto markers, basin_->hot()->ListAll(kPendingPrefix));
   const auto skips = basin_->skips();
+  std::optional<std::set<ObjectName>> committed;  // read once, when a marker needs it
   for (const ObjectInfo& m : markers) {
     uint8_t stream = 0;
     ObjectName id{};
@@ -236,6 +237,19 @@ Status Writer::Adopt() {
     // opened, out of this writer's W3 (maintenance.md, W2).
     if (stream != kStreamData) continue;
     if (skips->deleted.contains(id) || skips->condemned.contains(id)) continue;
+    // A committed stratum's marker is left when its writer died after the commit (before
+    // W4). Adopting it again would index its grains anew, newer than the entries a prune's
+    // inventory resolved them to, which a merge may then drop (model/README.md, seed 362).
+    if (!committed) {
+      committed.emplace();
+      basin_->index()
+          .ForEachStratum([&](const StratumRef& s) {
+            committed->insert(s.id);
+            return Status::OK();
+          })
+          .IgnoreError();  // unknown: adopt as before (W3 still guards the commit)
+    }
+    if (committed->contains(id)) continue;
     BASIN_ASSIGN_OR_RETURN(std::optional<IndexInput> adopted, AdoptOne(stream, id));
     if (!adopted) continue;
     std::lock_guard lock(mu_);

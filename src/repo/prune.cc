@@ -582,6 +582,17 @@ Result<PruneReport> Pruner::Run() {
   Progress("committing the prune's intent");
   BASIN_ASSIGN_OR_RETURN(r_.intent_seq, b_.CommitRecord(intent, [&](JournalRecord* rec) {
     BASIN_RETURN_IF_ERROR(MarkNewSnapshots());
+    // P5: the copies are uncommitted until this record, so another prune may have collected
+    // them as abandoned; this record would then name them in vain (a late commit) and
+    // condemn the only other copies of the grains they hold (finding 10).
+    for (const IndexInput& in : written_) {
+      if (b_.state().deleted.contains(in.stratum.id)) {
+        return Status::AlreadyExists(fmt::format(
+            "{} (this prune's repack output) was collected by another prune meanwhile: this "
+            "prune stopped and deleted nothing; run it again",
+            StratumKey(in.stratum.stream, in.stratum.id)));
+      }
+    }
     rec->intent = std::vector<ObjectName>(condemned_.begin(), condemned_.end());
     return Status::OK();
   }));

@@ -144,6 +144,25 @@ TEST_P(PruneTest, AKilledWritersSealedStrataAreAdoptedNotUploadedAgain) {
   ExpectClean(*Reopen());
 }
 
+// Regression: a writer killed after its commit and before W4 leaves the markers of
+// committed strata; the next writers adopted those strata again and indexed their grains
+// anew, newer than the entries a running prune had resolved them to, which an index merge
+// then dropped: the prune deleted the only indexed copy (schedule harness, seed 362).
+TEST_P(PruneTest, ACommittedStratumWhoseMarkerWasLeftIsNotAdoptedAgain) {
+  auto b = Create();
+  const Root root = CommitRoot(*b, RandomBytes(2 << 20, 7));
+  auto strata = store_->ListAll("strata/data/");
+  ASSERT_OK(strata);
+  ASSERT_FALSE(strata->empty());
+  for (const auto& s : *strata) {
+    const std::string hex = s.key.substr(s.key.rfind('/') + 1);
+    ASSERT_OK(store_->Put("pending/" + hex + "-data", ""));
+  }
+  auto w = *Reopen()->NewWriter();
+  EXPECT_EQ(w->stats().strata_adopted, 0u);
+  EXPECT_TRUE(ReadBlob(*Reopen(), root.blob).size() == 2u << 20);
+}
+
 // A byte flipped inside a sealed stratum a killed writer left (its tail intact): the next
 // writer does not adopt it, warning with its key and the offset, uploads its grains again,
 // and the backup restores byte for byte.
@@ -548,6 +567,46 @@ TEST(PruneInterleavingTest, APruneThatFindsAStratumAnotherPruneDeletedStopsAsSup
   ASSERT_OK(other);
   ASSERT_FALSE(report.ok());
   EXPECT_TRUE(report.status().IsAlreadyExists()) << report.status().ToString();
+}
+
+// Regression: a prune's repack output, uncommitted until its intent, was collected as
+// abandoned by another prune (`abandoned_after` 0) whose deletion record came first; the
+// intent then named the deleted output (ignored, as a late commit) and condemned the
+// repacked stratum, and its deletion record removed the only copy of the live grains it
+// had moved (read from seed 362's trace, where the first prune was killed before its
+// intent). A prune whose output a deletion collected now stops as superseded before it.
+TEST(PruneInterleavingTest, APruneWhoseRepackOutputAnotherPruneCollectedStopsBeforeItsIntent) {
+  HookedBasin h = InitHooked();
+  const std::string data = RandomBytes(600 << 10, 8);
+  GrainId blob;
+  {
+    auto w = *h.b->NewWriter();
+    const GrainId gone = AddRoot(*w, *PutBlob(*w, RandomBytes(600 << 10, 7)));
+    blob = *PutBlob(*w, data);
+    AddRoot(*w, blob);
+    ASSERT_OK(w->Commit());
+    ASSERT_OK(w->RemoveSnapshot(gone));
+    ASSERT_OK(w->Commit());
+  }
+  // Before this prune's intent (its repack output sealed, named by no record), another
+  // prune that repacks nothing collects uploads of any age.
+  Result<PruneReport> other = Status::IOError("not run");
+  bool armed = true;
+  h.hooked->before = [&](const testing::StoreCall& call) {
+    if (armed && call.name == "put" && call.key.starts_with("journal/")) {
+      armed = false;
+      PruneOptions po = PruneAll();
+      po.max_unused = 1;
+      po.abandoned_after = std::chrono::seconds(0);
+      other = Prune(*Basin::Open(h.o, "correct horse").value(), po);
+    }
+    return Status::OK();
+  };
+  auto report = Prune(*h.b, PruneAll());
+  ASSERT_OK(other);
+  ASSERT_GT(other->strata_abandoned, 0u);
+  EXPECT_TRUE(report.status().IsAlreadyExists()) << report.status().ToString();
+  ExpectWholeAndClean(h.o, blob, data);
 }
 
 // Commits three snapshots (three index tables), and forgets the first: a prune has work.
