@@ -187,10 +187,20 @@ class TableReader {
   // Uses metadata another reader of the same table loaded. No I/O.
   virtual void LoadCachedMetadata(std::shared_ptr<const TableMetadata> metadata) = 0;
 
-  // The value of `key` in *value; NotFound when absent (the filter answers most absent
-  // keys without reading a block). In a partitioned table a lookup also reads the
+  // The value of `key` in *value and *found true, or *found false and OK when the table
+  // does not hold `key` (the filter answers most absent keys without reading a block, and
+  // an absent key costs no allocation). In a partitioned table a lookup also reads the
   // partition its key falls in (its filter and index, in one read) through the cache.
-  virtual Status GetRow(std::string_view key, std::string* value) = 0;
+  // Every error is the table's, never the key's: the store's NotFound when the table
+  // object is gone (deleted after this reader was opened; a block read of a table not
+  // fully cached or mapped finds it so), IOError when a read fails, Corruption when the
+  // bytes read are damaged, each naming the table's key. Callers that must tell "key
+  // absent" from "table gone" (the repository's index) use this, not GetRow.
+  virtual Status Lookup(std::string_view key, std::string* value, bool* found) = 0;
+  // Lookup, with an absent key reported as NotFound("key not in the table"). That is
+  // ambiguous with the store's NotFound of a table object that is gone: for tools and
+  // tests that know the object is there.
+  Status GetRow(std::string_view key, std::string* value);
   // Calls fn(key, value) for each key in [from, to) in order (no `to`: to the end), until
   // fn returns false.
   virtual Status GetRange(std::string_view from, std::optional<std::string_view> to,

@@ -37,6 +37,22 @@ int64_t NowNs() {
       .count();
 }
 
+// Runs an index lookup; when it finds an index table gone (NotFound: another process
+// merged it away and deleted it, docs/format/repository.md "Reading"), reads the journal
+// with catch_up and runs it once more against the tables the journal now names. A table
+// still named and still missing is damage, never a grain that is absent.
+template <typename Lookup, typename CatchUp>
+auto LookupRefreshing(const Lookup& lookup, const CatchUp& catch_up) -> decltype(lookup()) {
+  auto first = lookup();
+  if (!first.status().IsNotFound()) return first;
+  BASIN_RETURN_IF_ERROR(catch_up());
+  auto again = lookup();
+  if (!again.status().IsNotFound()) return again;
+  return Status::Corruption(again.status().message() +
+                            " (the journal still names this index table, but its object is "
+                            "missing: the basin is damaged; run basin check)");
+}
+
 }  // namespace
 
 std::unique_ptr<GrainCodec> CodecPool::Take() {
@@ -290,25 +306,14 @@ std::function<bool(const ObjectName&)> BasinImpl::SkipFor(const Skips& skips, Lo
 Result<std::optional<GrainLocation>> BasinImpl::Find(const GrainId& id, Lookup purpose) {
   const std::shared_ptr<const Skips> skips = this->skips();
   const auto skip = SkipFor(*skips, purpose);
-  auto loc = index_.Find(id, skip);
-  if (loc.status().IsNotFound()) {
-    // An index table is gone: another process merged it away. Read what replaced it.
-    BASIN_RETURN_IF_ERROR(CatchUp());
-    return index_.Find(id, skip);
-  }
-  return loc;
+  return LookupRefreshing([&] { return index_.Find(id, skip); }, [&] { return CatchUp(); });
 }
 
 Result<bool> BasinImpl::Has(const GrainId& id) {
   // Find(id, kDedup), without resolving where the grain is.
   const std::shared_ptr<const Skips> skips = this->skips();
   const auto skip = SkipFor(*skips, Lookup::kDedup);
-  auto has = index_.Contains(id, skip);
-  if (has.status().IsNotFound()) {
-    BASIN_RETURN_IF_ERROR(CatchUp());  // as in Find
-    return index_.Contains(id, skip);
-  }
-  return has;
+  return LookupRefreshing([&] { return index_.Contains(id, skip); }, [&] { return CatchUp(); });
 }
 
 Status BasinImpl::ReadGrain(const GrainLocation& loc, std::string* data, GrainType* type) {

@@ -221,6 +221,55 @@ TEST_P(BasinTest, IndexCompactionMergesTablesAndLookupsStillWork) {
   EXPECT_TRUE(*b->Has(ids[0]));
 }
 
+// Regression (schedule harness, seeds 143 186 622 652 733 761 836): a reader that had the
+// index tables in its view when another process merged and deleted them took the gone
+// tables for tables without the grain, and reported the grain absent.
+TEST_P(BasinTest, AReaderOpenedBeforeAnotherProcessMergesTheIndexStillFindsItsGrains) {
+  auto b = Create();
+  std::vector<GrainId> ids;
+  std::vector<std::string> data;
+  for (int i = 0; i < 6; ++i) {
+    auto w = *b->NewWriter();
+    data.push_back(RandomBytes(2000, i));
+    ids.push_back(*w->Put(GrainType::kChunk, data.back()));
+    ASSERT_TRUE(w->Commit().ok());
+  }
+  auto has_reader = Reopen();
+  auto get_reader = Reopen();
+  ASSERT_TRUE(CompactIndex(*Reopen(), 2).ok());  // another process merges, deletes the inputs
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto has = has_reader->Has(ids[i]);
+    ASSERT_TRUE(has.ok()) << has.status().ToString();
+    EXPECT_TRUE(*has) << i;
+    std::string got;
+    ASSERT_OK(get_reader->Get(ids[i], &got));
+    EXPECT_EQ(got, data[i]) << i;
+  }
+}
+
+// An index table the journal names, deleted without a merge, is damage: the lookup names
+// it, and never answers "absent".
+TEST_P(BasinTest, AnIndexTableDeletedWithoutAMergeIsAnErrorNamingItNotAnAbsentGrain) {
+  auto b = Create();
+  auto w = *b->NewWriter();
+  const GrainId id = *w->Put(GrainType::kChunk, RandomBytes(2000, 7));
+  ASSERT_TRUE(w->Commit().ok());
+  auto tables = store_->ListAll("index/");
+  ASSERT_OK(tables);
+  ASSERT_EQ(tables->size(), 1u);
+  const std::string key = (*tables)[0].key;
+  auto reader = Reopen();
+  ASSERT_OK(store_->Delete(key));
+  auto has = reader->Has(id);
+  ASSERT_FALSE(has.ok()) << "the grain was reported " << (*has ? "present" : "absent");
+  EXPECT_TRUE(has.status().IsCorruption()) << has.status().ToString();
+  EXPECT_NE(has.status().message().find(key), std::string::npos) << has.status().ToString();
+  std::string got;
+  Status s = Reopen()->Get(id, &got);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.message().find(key), std::string::npos) << s.ToString();
+}
+
 size_t LiveTables(Basin& b) { return static_cast<repo::BasinImpl&>(b).state().tables.size(); }
 
 TEST(IndexCompactionPolicyTest, ATierIsMergedWhenItHoldsEightTables) {

@@ -218,9 +218,12 @@ Result<bool> IndexSet::Search(const Hash256& id, const std::function<bool(const 
   std::string value;
   for (const auto& t : tables_) {
     if (!t->reader) return Status::IOError(t->key + ": the index table could not be opened");
-    Status s = t->reader->GetRow(id.view(), &value);
-    if (s.IsNotFound()) continue;
-    BASIN_RETURN_IF_ERROR(s.WithContext(t->key));
+    // Absent from this table is *found false; a NotFound status is the table object's
+    // (merged away by another process, or lost), for the caller to refresh and retry.
+    bool found = false;
+    Status s = t->reader->Lookup(id.view(), &value, &found);
+    if (!s.ok()) return s.WithContext("index table " + t->key);
+    if (!found) continue;
     BASIN_RETURN_IF_ERROR(t->Decode(id, value, loc, resolve || skip));
     if (skip && skip(loc->stratum)) continue;
     return true;

@@ -57,6 +57,9 @@ class IndexSet {
   void Reset(const std::vector<TableRef>& tables);
   // Where `id` is (the newest table that lists it wins), or nothing. Entries whose stratum
   // `skip` (when given) says true of are passed over, for an older table's entry.
+  // Nothing means no live table lists `id`; a table that cannot be read is an error,
+  // never "absent": NotFound (naming the table) when its object is gone, which the basin
+  // answers by refreshing the set from the journal and searching once more.
   Result<std::optional<GrainLocation>> Find(
       const Hash256& id, const std::function<bool(const ObjectName&)>& skip = {});
   // Whether Find would find `id`, with the same checks of the entry it finds, but without

@@ -194,7 +194,22 @@ Status Archiver::Prepare() {
       auto sorted = it->paths;
       std::sort(sorted.begin(), sorted.end());
       if (it->host == host && sorted == paths_) {
-        BASIN_ASSIGN_OR_RETURN(parent_, ReadSnapshot(basin_, it->id));
+        // A parent a prune forgot and deleted after this process read the journal is gone
+        // (NotFound): it only saves reading unchanged files, so back up without one. One
+        // the journal still lists is damage.
+        auto parent = ReadSnapshot(basin_, it->id);
+        if (parent.ok()) {
+          parent_ = std::move(parent).value();
+        } else if (!parent.status().IsNotFound()) {
+          return parent.status();
+        } else {
+          BASIN_RETURN_IF_ERROR(basin_.Refresh());
+          const auto live = basin_.Snapshots();
+          if (std::any_of(live.begin(), live.end(),
+                          [&](const SnapshotEntry& e) { return e.id == it->id; })) {
+            return parent.status();
+          }
+        }
         break;
       }
     }

@@ -44,6 +44,12 @@ const Status& NotFound() {
   return kNotFound;
 }
 
+// An absent key: OK with *found false (no status to make or copy).
+Status Absent(bool* found) {
+  *found = false;
+  return Status::OK();
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const TableMetadata>> Reader::FetchAndLoadMetadata() {
@@ -88,36 +94,36 @@ Status Reader::OpenFile() {
   return open_status_;
 }
 
-Status Reader::GetRow(std::string_view key, std::string* value) {
+Status Reader::Lookup(std::string_view key, std::string* value, bool* found) {
   BASIN_ASSIGN_OR_RETURN(auto meta, Metadata());
   const TableMetadata& m = *meta;
   if (!m.two_level) {
-    if (m.bloom && !m.bloom->MayContain(BloomHash(key))) return NotFound();
+    if (m.bloom && !m.bloom->MayContain(BloomHash(key))) return Absent(found);
     BASIN_RETURN_IF_ERROR(OpenFile());
     std::call_once(verified_once_, [&] {
       if (!file_->Mapped().empty())
         verified_ = std::make_unique<VerifiedBlocks>(m.props.data_blocks);
     });
-    return Find(m, *m.index, m.search, nullptr, verified_.get(), key, value);
+    return Find(m, *m.index, m.search, nullptr, verified_.get(), key, value, found);
   }
   BASIN_RETURN_IF_ERROR(OpenFile());  // a cache hit below does not open it
   size_t i = 0;
   BASIN_RETURN_IF_ERROR(m.search.Seek(key, *m.index, &i).WithContext(key_));
-  if (i >= m.top_handles.size()) return NotFound();
+  if (i >= m.top_handles.size()) return Absent(found);
   BASIN_ASSIGN_OR_RETURN(auto part, PartitionOf(m, i, /*use_cache=*/true));
-  if (part->bloom && !part->bloom->MayContain(BloomHash(key))) return NotFound();
+  if (part->bloom && !part->bloom->MayContain(BloomHash(key))) return Absent(found);
   // Its checked blocks are of the mapping it was read from (another reader's copy of the
   // table may have put it in the shared cache).
   VerifiedBlocks* verified = part->pin == file_->object() ? part->verified.get() : nullptr;
-  return Find(m, *part->index, part->search, part.get(), verified, key, value);
+  return Find(m, *part->index, part->search, part.get(), verified, key, value, found);
 }
 
 Status Reader::Find(const TableMetadata& m, const Block& index_block, const SeparatorIndex& search,
                     const Partition* part, VerifiedBlocks* verified, std::string_view key,
-                    std::string* value) {
+                    std::string* value, bool* found) {
   size_t entry = 0;
   BASIN_RETURN_IF_ERROR(search.Seek(key, index_block, &entry).WithContext(key_));
-  if (entry >= search.entries()) return NotFound();
+  if (entry >= search.entries()) return Absent(found);
   const uint32_t n = static_cast<uint32_t>(entry);  // the data block's number in the index
   BlockHandle h;
   if (part != nullptr && part->starts.size() == search.entries() + 1) {
@@ -145,11 +151,9 @@ Status Reader::Find(const TableMetadata& m, const Block& index_block, const Sepa
     if (verified != nullptr && in_place) verified->Set(n);
     block = owned.get();
   }
-  bool found = false;
   std::string_view v;
-  BASIN_RETURN_IF_ERROR(block->Get(key, &found, &v).WithContext(key_));
-  if (!found) return NotFound();
-  value->assign(v);
+  BASIN_RETURN_IF_ERROR(block->Get(key, found, &v).WithContext(key_));
+  if (*found) value->assign(v);
   return Status::OK();
 }
 
@@ -304,6 +308,12 @@ Result<std::shared_ptr<const Partition>> Reader::PartitionOf(const TableMetadata
 }
 
 }  // namespace table
+
+Status TableReader::GetRow(std::string_view key, std::string* value) {
+  bool found = false;
+  BASIN_RETURN_IF_ERROR(Lookup(key, value, &found));
+  return found ? Status::OK() : table::NotFound();
+}
 
 Result<std::unique_ptr<TableReader>> TableReader::Open(std::shared_ptr<ObjectStore> store,
                                                        std::string key,

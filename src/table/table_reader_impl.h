@@ -86,7 +86,7 @@ class Reader : public TableReader {
   Status LoadMetadataFrom(std::string_view known, uint64_t known_offset);
   void LoadCachedMetadata(std::shared_ptr<const TableMetadata> metadata) override;
 
-  Status GetRow(std::string_view key, std::string* value) override;
+  Status Lookup(std::string_view key, std::string* value, bool* found) override;
   Status GetRange(std::string_view from, std::optional<std::string_view> to,
                   const std::function<bool(std::string_view, std::string_view)>& fn) override;
   std::unique_ptr<TableIterator> NewIterator() override;
@@ -102,7 +102,7 @@ class Reader : public TableReader {
   // where its blocks lie.
   Status Find(const TableMetadata& m, const Block& index, const SeparatorIndex& search,
               const Partition* part, VerifiedBlocks* verified, std::string_view key,
-              std::string* value);
+              std::string* value, bool* found);
 
   // A data block (its handle's encoding), through the cache; `readahead` (iterators) may
   // read ahead. *in_place: an uncompressed block of a mapped table, used where it lies

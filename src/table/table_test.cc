@@ -179,6 +179,26 @@ TEST(TableTest, LimitsAreEnforced) {
   EXPECT_TRUE(TableBuilder::Open(NewMemoryStore(), "t", o).status().IsInvalidArgument());
 }
 
+// The repository's index asks each table in turn: a key a table lacks sends it to the next,
+// a table whose object is gone must not (docs/format/repository.md, "Reading").
+TEST(TableTest, LookupTellsAKeyTheTableLacksFromATableThatIsGone) {
+  auto store = NewMemoryStore();
+  ASSERT_TRUE(Build(store, "tables/000042", {{"a", "1"}, {"c", "3"}}).ok());
+  auto r = *TableReader::Open(store, "tables/000042");
+  std::string v;
+  bool found = true;
+  ASSERT_TRUE(r->Lookup("b", &v, &found).ok());
+  EXPECT_FALSE(found);
+  ASSERT_TRUE(r->Lookup("c", &v, &found).ok());
+  EXPECT_TRUE(found);
+  EXPECT_EQ(v, "3");
+  auto gone = *TableReader::Open(store, "tables/000042");  // opened before the object is deleted
+  ASSERT_TRUE(store->Delete("tables/000042").ok());
+  Status s = gone->Lookup("b", &v, &found);
+  EXPECT_TRUE(s.IsNotFound()) << s.ToString();
+  EXPECT_NE(s.message().find("tables/000042"), std::string::npos) << s.ToString();
+}
+
 TEST(TableTest, EmptyTableAndEmptyKey) {
   auto store = NewMemoryStore();
   ASSERT_TRUE(Build(store, "empty", {}).ok());
