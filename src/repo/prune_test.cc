@@ -263,6 +263,63 @@ TEST_P(PruneTest, AbandonedUploadsAreCollectedOnlyPastTheBound) {
   ExpectClean(*Reopen());
 }
 
+// Regression (schedule harness, seeds 424 and 493): a forget's writer adopted the strata a
+// killed backup left; a prune collected them as abandoned before the forget committed, and
+// the forget failed at W3 although it referenced none of their grains. It drops them now.
+TEST_P(PruneTest, AForgetWhoseAdoptedStrataAPruneCollectedDropsThemAndCommits) {
+  auto b = Create();
+  const Root root = CommitRoot(*b, RandomBytes(1 << 20, 3));
+  {
+    auto killed = *b->NewWriter();
+    ASSERT_OK(PutBlob(*killed, RandomBytes(3 << 20, 4)));
+  }
+  auto forgetting = Reopen();
+  auto w = *forgetting->NewWriter();
+  ASSERT_GT(w->stats().strata_adopted, 0u);
+  ASSERT_OK(w->RemoveSnapshot(root.snapshot));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // S3 times are seconds
+  PruneOptions o = PruneAll();
+  o.abandoned_after = std::chrono::seconds(0);
+  auto collected = Prune(*b, o);
+  ASSERT_OK(collected);
+  ASSERT_GT(collected->strata_abandoned, 0u);
+  ASSERT_OK(w->Commit());
+  auto after = Reopen();
+  EXPECT_TRUE(after->Snapshots().empty());
+  ASSERT_OK(Prune(*after, PruneAll()));
+  ExpectClean(*Reopen());
+}
+
+// The other side of the rule: a writer that deduplicated against an adopted stratum a
+// prune then collected must not commit (its snapshot would reference deleted grains).
+TEST_P(PruneTest, AWriterThatDeduplicatedAgainstAnAdoptedStratumAPruneCollectedFailsAtW3) {
+  auto b = Create();
+  const std::string data = RandomBytes(3 << 20, 4);
+  {
+    auto killed = *b->NewWriter();
+    ASSERT_OK(PutBlob(*killed, data));
+  }
+  auto other = Reopen();
+  auto w = *other->NewWriter();
+  ASSERT_GT(w->stats().strata_adopted, 0u);
+  auto id = PutBlob(*w, data);
+  ASSERT_OK(id);
+  EXPECT_LE(w->stats().bytes_new, (1u << 20) + (300u << 10));
+  AddRoot(*w, *id);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  PruneOptions o = PruneAll();
+  o.abandoned_after = std::chrono::seconds(0);
+  ASSERT_OK(Prune(*b, o));
+  auto commit = w->Commit();
+  ASSERT_FALSE(commit.ok());
+  EXPECT_NE(commit.status().message().find("collected"), std::string::npos)
+      << commit.status().ToString();
+  w.reset();  // what it uploaded is left as abandoned, and its refused index table deleted
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  ASSERT_OK(Prune(*b, o));
+  ExpectClean(*Reopen());
+}
+
 TEST_P(PruneTest, UnusedStrataAreDeletedPartlyUsedRepackedAndEveryLiveByteReadsBack) {
   auto b = Create();
   std::vector<std::string> blobs;
