@@ -344,10 +344,15 @@ Status Pruner::FindUncommitted() {
     // The store's now: the last-modified time of an object put now (no client clock).
     // A dry run writes nothing and takes the newest time it listed instead (earlier: it
     // may show fewer uploads as abandoned, never more).
-    const std::string probe = fmt::format("{}{}", kClockProbePrefix, NameHex(RandomName()));
-    BASIN_RETURN_IF_ERROR(b_.hot()->Put(probe, ""));
-    auto info = b_.hot()->Stat(probe);
-    b_.hot()->Delete(probe).IgnoreError();
+    // Another prune may collect the probe between its put and its read (its leftovers
+    // look alike when --abandoned-after is short): a new probe is tried.
+    Result<ObjectInfo> info = Status::NotFound("no probe");
+    for (int attempt = 0; attempt < 4 && info.status().IsNotFound(); ++attempt) {
+      const std::string probe = fmt::format("{}{}", kClockProbePrefix, NameHex(RandomName()));
+      BASIN_RETURN_IF_ERROR(b_.hot()->Put(probe, ""));
+      info = b_.hot()->Stat(probe);
+      b_.hot()->Delete(probe).IgnoreError();
+    }
     BASIN_RETURN_IF_ERROR(info.status().WithContext("reading the store's clock"));
     now = info->last_modified;
   }

@@ -593,6 +593,26 @@ TEST(PruneInterleavingTest, AClockProbeLeftByAPruneThatStoppedIsDeletedByTheNext
   EXPECT_TRUE(after->empty()) << (*after)[0].key;
 }
 
+// Regression (schedule harness, seed 359): another prune collected this prune's clock probe
+// between its put and its read (a probe looks like a stopped prune's leftover when
+// --abandoned-after is 0), and the prune failed ("reading the store's clock: no object").
+// It puts a new probe instead.
+TEST(PruneInterleavingTest, AClockProbeAnotherPruneCollectedIsPutAgain) {
+  HookedBasin h = InitHooked();
+  CommitThenForget(*h.b, RandomBytes(300 << 10, 9));
+  int collected = 0;
+  h.hooked->before = [&](const testing::StoreCall& call) {
+    if (call.name == "stat" && call.key.starts_with("pending/clock-") && collected++ == 0) {
+      EXPECT_OK(h.hooked->Delete(call.key));
+    }
+    return Status::OK();
+  };
+  auto report = Prune(*h.b, PruneAll());
+  ASSERT_OK(report);
+  EXPECT_EQ(collected, 2);
+  EXPECT_GT(report->strata_deleted, 0u);
+}
+
 // Regression: a prune whose inventory holds a stratum that another prune deleted
 // meanwhile reported damage ("the store does not have it: run 'basin check'") instead of
 // stopping as superseded, as it does when its repack meets the deletion (found by the
