@@ -164,11 +164,26 @@ std::vector<ObjectName> BasinImpl::DeletedSince(uint64_t seq) const {
   return out;
 }
 
+std::vector<ObjectName> BasinImpl::CommittedSince(uint64_t seq) const {
+  std::lock_guard lock(state_mu_);
+  std::vector<ObjectName> out;
+  for (auto it = committed_.rbegin(); it != committed_.rend() && it->first > seq; ++it) {
+    out.insert(out.end(), it->second.begin(), it->second.end());
+  }
+  return out;
+}
+
 void BasinImpl::Applied(const JournalRecord& r) {
   const uint64_t pending_before = state_.pending_intent;
   state_.Apply(r);
   if (r.deletion && r.deletion->intent_seq == pending_before) {
     deletions_.emplace_back(r.seq, r.deletion->strata);
+  }
+  if (!r.strata.empty()) {
+    std::vector<ObjectName> ids;
+    ids.reserve(r.strata.size());
+    for (const StratumRef& s : r.strata) ids.push_back(s.id);
+    committed_.emplace_back(r.seq, std::move(ids));
   }
   if (r.intent || r.deletion) {
     auto skips = std::make_shared<Skips>();

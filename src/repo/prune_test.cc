@@ -593,6 +593,54 @@ TEST(PruneInterleavingTest, AClockProbeLeftByAPruneThatStoppedIsDeletedByTheNext
   EXPECT_TRUE(after->empty()) << (*after)[0].key;
 }
 
+// Regression (maintenance.md finding 11, the race left open): two writers adopted one
+// stratum C a killed backup left; the first committed it, then a third writer committed
+// the same chunks in its own stratum D. A prune inventoried (the chunks resolve to D: C
+// is dead) and, before its intent, the second writer committed C again (its entries now
+// the newest) and an index merge kept only those. The prune then deleted C, the only
+// stratum the index still named for the chunks. A commit that names a condemned stratum
+// after the inventory now takes it out of the prune's condemned set.
+TEST(PruneInterleavingTest, AStratumCommittedAgainAfterTheInventoryIsNotDeleted) {
+  std::shared_ptr<ObjectStore> inner = NewMemoryStore();
+  auto hooked = std::make_shared<testing::HookStore>(inner);
+  BasinOptions direct;
+  direct.store = inner;
+  auto b = *Basin::Init(direct, SmallBasin());
+  const std::string data = RandomBytes(3 << 20, 5);
+  auto uploader = *b->NewWriter();  // opened before C exists: it adopts nothing
+  {
+    auto other = *Basin::Open(direct, "correct horse");
+    auto killed = *other->NewWriter();
+    ASSERT_OK(PutBlob(*killed, data));
+  }
+  auto first = *Basin::Open(direct, "correct horse");
+  auto second = *Basin::Open(direct, "correct horse");
+  auto w1 = *first->NewWriter();
+  auto w2 = *second->NewWriter();
+  ASSERT_GT(w1->stats().strata_adopted, 0u);
+  ASSERT_EQ(w2->stats().strata_adopted, w1->stats().strata_adopted);
+  AddRoot(*w1, *PutBlob(*w1, data), "first");
+  ASSERT_OK(w1->Commit());
+  const GrainId blob = *PutBlob(*uploader, data);  // all of it uploaded again, in D
+  AddRoot(*uploader, blob, "uploader");
+  ASSERT_OK(uploader->Commit());
+  bool raced = false;
+  hooked->before = [&](const testing::StoreCall& call) {
+    if (!raced && call.name == "put" && call.key.starts_with("pending/clock-")) {
+      raced = true;  // after the prune's inventory and mark, before its intent
+      EXPECT_OK(w2->Commit());
+      EXPECT_OK(CompactIndex(*Basin::Open(direct, "correct horse").value(), 2));
+    }
+    return Status::OK();
+  };
+  BasinOptions through_hook;
+  through_hook.store = hooked;
+  ASSERT_OK(Prune(*Basin::Open(through_hook, "correct horse").value(), PruneAll()));
+  EXPECT_TRUE(raced);
+  hooked->before = nullptr;
+  ExpectWholeAndClean(direct, blob, data);
+}
+
 // Regression (schedule harness, seed 359): another prune collected this prune's clock probe
 // between its put and its read (a probe looks like a stopped prune's leftover when
 // --abandoned-after is 0), and the prune failed ("reading the store's clock: no object").
