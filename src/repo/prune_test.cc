@@ -320,6 +320,36 @@ TEST_P(PruneTest, AWriterThatDeduplicatedAgainstAnAdoptedStratumAPruneCollectedF
   ExpectClean(*Reopen());
 }
 
+// Regression (schedule harness, seeds 1521 and 1684): two writers uploaded one grain; an
+// index merge kept the newer copy's entry only, and a prune deleted that copy's stratum
+// (unused there). The older copy, in a stratum still live, has no entry: check called that
+// damage. It is unused bytes: counted, not a problem.
+TEST_P(PruneTest, ASecondCopyWhoseEntryAMergeDroppedIsCountedNotDamage) {
+  auto b = Create();
+  const std::string chunk = RandomBytes(3000, 11);
+  auto other = Reopen();
+  auto w1 = *b->NewWriter();
+  auto w2 = *other->NewWriter();
+  ASSERT_OK(w1->Put(GrainType::kChunk, chunk));
+  ASSERT_OK(w2->Put(GrainType::kChunk, chunk));  // before w1 commits: uploaded again
+  AddRoot(*w1, *PutBlob(*w1, RandomBytes(1 << 20, 12)));
+  ASSERT_OK(w1->Commit());
+  ASSERT_OK(w2->Commit());
+  ASSERT_OK(CompactIndex(*Reopen(), 2));  // the chunk's entry: w2's copy only
+  PruneOptions o = PruneAll();
+  o.max_unused = 0.5;  // w1's stratum is kept as it is; w2's (all unused) is deleted
+  auto pruned = Prune(*Reopen(), o);
+  ASSERT_OK(pruned);
+  EXPECT_GT(pruned->strata_deleted, 0u);
+  EXPECT_EQ(pruned->strata_repacked, 0u);
+  CheckOptions co;
+  co.references = Refs;
+  auto report = CheckBasin(*Reopen(), co);
+  ASSERT_OK(report);
+  EXPECT_EQ(report->grains_unindexed, 1u);
+  for (const auto& p : report->problems) ADD_FAILURE() << p.object << ": " << p.message;
+}
+
 TEST_P(PruneTest, UnusedStrataAreDeletedPartlyUsedRepackedAndEveryLiveByteReadsBack) {
   auto b = Create();
   std::vector<std::string> blobs;
