@@ -35,6 +35,10 @@ struct CheckProblem {
 struct CheckReport {
   uint64_t journal_records = 0, index_tables = 0, strata = 0, tails = 0;
   uint64_t grains = 0, grains_opened = 0, bytes_read = 0, references = 0;
+  // Grains in a committed stratum that no index entry names: second copies whose entry an
+  // index merge dropped for another copy's (maintenance.md, "Index merges"). Unused bytes
+  // that a repack frees; not problems.
+  uint64_t grains_unindexed = 0;
   std::vector<CheckProblem> problems;  // empty: the basin is sound
   // Objects no committed record names: left by an interrupted writer (resume adopts them,
   // prune removes them). Not problems.

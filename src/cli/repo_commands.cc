@@ -432,6 +432,7 @@ Status Check(GlobalOptions g, bool read_data, const std::string& subset, bool wi
                {"strata", r.strata},
                {"grains", r.grains},
                {"grains_opened", r.grains_opened},
+               {"grains_unindexed", r.grains_unindexed},
                {"references", r.references},
                {"bytes_read", r.bytes_read},
                {"unreferenced", r.unreferenced},
@@ -452,6 +453,10 @@ Status Check(GlobalOptions g, bool read_data, const std::string& subset, bool wi
             "{} objects no commit names (left by interrupted writers: the next backup adopts what "
             "it can, prune removes the rest once older than --abandoned-after)\n",
             r.unreferenced.size());
+      }
+      if (r.grains_unindexed > 0) {
+        fmt::print("{} grains are second copies no index entry names (prune frees them)\n",
+                   r.grains_unindexed);
       }
       fmt::print("{}\n", r.problems.empty() ? "no problems found"
                                             : fmt::format("{} problems found", r.problems.size()));

@@ -39,16 +39,24 @@ int64_t NowNs() {
 
 // Runs an index lookup; when it finds an index table gone (NotFound: another process
 // merged it away and deleted it, docs/format/repository.md "Reading"), reads the journal
-// with catch_up and runs it once more against the tables the journal now names. A table
-// still named and still missing is damage, never a grain that is absent.
-template <typename Lookup, typename CatchUp>
-auto LookupRefreshing(const Lookup& lookup, const CatchUp& catch_up) -> decltype(lookup()) {
-  auto first = lookup();
-  if (!first.status().IsNotFound()) return first;
-  BASIN_RETURN_IF_ERROR(catch_up());
-  auto again = lookup();
-  if (!again.status().IsNotFound()) return again;
-  return Status::Corruption(again.status().message() +
+// with catch_up and runs it again against the tables the journal now names. A table still
+// named and still missing after a catch-up that found no new record is damage, never a
+// grain that is absent.
+template <typename Lookup, typename CatchUp, typename Sequence>
+auto LookupRefreshing(const Lookup& lookup, const CatchUp& catch_up, const Sequence& sequence)
+    -> decltype(lookup()) {
+  auto found = lookup();
+  // Each catch-up that finds new records may show the table merged away; another process
+  // may merge again before the next lookup, so this goes on while the journal moves (a
+  // bounded number of times).
+  for (int round = 0; round < 16 && found.status().IsNotFound(); ++round) {
+    const uint64_t before = sequence();
+    BASIN_RETURN_IF_ERROR(catch_up());
+    found = lookup();
+    if (sequence() == before) break;
+  }
+  if (!found.status().IsNotFound()) return found;
+  return Status::Corruption(found.status().message() +
                             " (the journal still names this index table, but its object is "
                             "missing: the basin is damaged; run basin check)");
 }
@@ -156,11 +164,26 @@ std::vector<ObjectName> BasinImpl::DeletedSince(uint64_t seq) const {
   return out;
 }
 
+std::vector<ObjectName> BasinImpl::CommittedSince(uint64_t seq) const {
+  std::lock_guard lock(state_mu_);
+  std::vector<ObjectName> out;
+  for (auto it = committed_.rbegin(); it != committed_.rend() && it->first > seq; ++it) {
+    out.insert(out.end(), it->second.begin(), it->second.end());
+  }
+  return out;
+}
+
 void BasinImpl::Applied(const JournalRecord& r) {
   const uint64_t pending_before = state_.pending_intent;
   state_.Apply(r);
   if (r.deletion && r.deletion->intent_seq == pending_before) {
     deletions_.emplace_back(r.seq, r.deletion->strata);
+  }
+  if (!r.strata.empty()) {
+    std::vector<ObjectName> ids;
+    ids.reserve(r.strata.size());
+    for (const StratumRef& s : r.strata) ids.push_back(s.id);
+    committed_.emplace_back(r.seq, std::move(ids));
   }
   if (r.intent || r.deletion) {
     auto skips = std::make_shared<Skips>();
@@ -306,14 +329,16 @@ std::function<bool(const ObjectName&)> BasinImpl::SkipFor(const Skips& skips, Lo
 Result<std::optional<GrainLocation>> BasinImpl::Find(const GrainId& id, Lookup purpose) {
   const std::shared_ptr<const Skips> skips = this->skips();
   const auto skip = SkipFor(*skips, purpose);
-  return LookupRefreshing([&] { return index_.Find(id, skip); }, [&] { return CatchUp(); });
+  return LookupRefreshing([&] { return index_.Find(id, skip); }, [&] { return CatchUp(); },
+                          [&] { return sequence(); });
 }
 
 Result<bool> BasinImpl::Has(const GrainId& id) {
   // Find(id, kDedup), without resolving where the grain is.
   const std::shared_ptr<const Skips> skips = this->skips();
   const auto skip = SkipFor(*skips, Lookup::kDedup);
-  return LookupRefreshing([&] { return index_.Contains(id, skip); }, [&] { return CatchUp(); });
+  return LookupRefreshing([&] { return index_.Contains(id, skip); }, [&] { return CatchUp(); },
+                          [&] { return sequence(); });
 }
 
 Status BasinImpl::ReadGrain(const GrainLocation& loc, std::string* data, GrainType* type) {

@@ -100,6 +100,9 @@ class BasinImpl : public Basin {
   Result<std::optional<GrainLocation>> Find(const GrainId& id, Lookup purpose = Lookup::kRead);
   // The strata deleted by deletion records applied after `seq` (in this process's view).
   std::vector<ObjectName> DeletedSince(uint64_t seq) const;
+  // The strata named by records (commits, prune intents) applied after `seq`, in this
+  // process's view: a stratum committed again shows here (maintenance.md, P5/P7).
+  std::vector<ObjectName> CommittedSince(uint64_t seq) const;
   // The strata lookups skip, as of the state (rebuilt when an intent or deletion applies).
   struct Skips {
     std::set<ObjectName> deleted, condemned;
@@ -144,6 +147,7 @@ class BasinImpl : public Basin {
   std::shared_ptr<const Skips> skips_ = std::make_shared<Skips>();  // guarded by state_mu_
   std::string checkpoint_damaged_;  // why the checkpoint was passed over at open, or empty
   std::vector<std::pair<uint64_t, std::vector<ObjectName>>> deletions_;  // likewise
+  std::vector<std::pair<uint64_t, std::vector<ObjectName>>> committed_;  // likewise
   std::mutex config_mu_;
 };
 

@@ -15,6 +15,7 @@
 #include "basin/file_store.h"
 #include "basin/maintenance.h"
 #include "basin/memory_store.h"
+#include "hook_store.h"
 #include "repo/basin_format.h"
 #include "repo/basin_impl.h"
 #include "repo/basin_test_util.h"
@@ -245,6 +246,43 @@ TEST_P(BasinTest, AReaderOpenedBeforeAnotherProcessMergesTheIndexStillFindsItsGr
     ASSERT_OK(get_reader->Get(ids[i], &got));
     EXPECT_EQ(got, data[i]) << i;
   }
+}
+
+// Regression (schedule harness, seed 156): a reader found an index table merged away, read
+// the journal, and before its second lookup another process merged and deleted the table
+// it had just learned of; the reader called that damage. It catches up again while the
+// journal moves.
+TEST(IndexRefreshTest, AReaderWhoseCatchUpAnotherMergeOvertakesStillFindsItsGrains) {
+  std::shared_ptr<ObjectStore> inner = NewMemoryStore();
+  auto hooked = std::make_shared<testing::HookStore>(inner);
+  BasinOptions direct;
+  direct.store = inner;
+  auto other = *Basin::Init(direct, SmallBasin());
+  std::vector<GrainId> ids;
+  auto commit_one = [&](int i) {
+    auto w = *other->NewWriter();
+    ids.push_back(*w->Put(GrainType::kChunk, RandomBytes(2000, i)));
+    ASSERT_OK(w->Commit());
+  };
+  for (int i = 0; i < 4; ++i) commit_one(i);
+  BasinOptions through_hook;
+  through_hook.store = hooked;
+  auto reader = *Basin::Open(through_hook, "correct horse");
+  ASSERT_OK(CompactIndex(*other, 2));  // the reader's tables are gone
+  int merges = 0;
+  hooked->after = [&](const testing::StoreCall& call, const Status& s) {
+    // The end of the reader's catch-up: another commit, and a merge of all, land.
+    if (merges == 0 && call.name == "get" && call.key.starts_with("journal/") && s.IsNotFound()) {
+      ++merges;
+      commit_one(4);
+      EXPECT_OK(CompactIndex(*other, 2));
+    }
+  };
+  const GrainId first = ids[0];  // the hook adds to ids
+  auto has = reader->Has(first);
+  ASSERT_OK(has);
+  EXPECT_TRUE(*has);
+  EXPECT_EQ(merges, 1);
 }
 
 // An index table the journal names, deleted without a merge, is damage: the lookup names

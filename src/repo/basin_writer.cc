@@ -65,6 +65,9 @@ class Writer : public BasinWriter {
   // The heartbeat: re-puts the markers due (at most one caller at a time; cheap when none
   // is).
   void RefreshMarkers();
+  // Takes `keys` out of the heartbeat, then deletes them (best effort: prune removes a
+  // marker left behind).
+  void ForgetMarkers(const std::set<std::string>& keys);
   Result<GrainId> PutClastList(const std::vector<std::pair<GrainId, uint64_t>>& pieces) override {
     std::vector<ClastEntry> entries;
     entries.reserve(pieces.size());
@@ -88,10 +91,18 @@ class Writer : public BasinWriter {
     return &s == &data_ ? basin_->settings().data_stratum_size
                         : basin_->settings().meta_stratum_size;
   }
+  // Whether `id` was put or adopted and is not committed yet; a caller that is told so may
+  // reference it, so an adopted stratum holding it is marked used (kept in every commit).
   bool Pending(const GrainId& id) {
     std::lock_guard lock(mu_);
-    return pending_.contains(id);
+    if (!pending_.contains(id)) return false;
+    if (auto a = adopted_of_.find(id); a != adopted_of_.end()) adopted_used_.insert(a->second);
+    return true;
   }
+  // The adopted strata among `collected` that no caller of Put or Has was told about:
+  // dropped from this writer (their grains forgotten, so a later Put stores them anew).
+  // Empty unless every stratum of `collected` can be dropped so.
+  std::vector<ObjectName> DropUnusedAdopted(const std::vector<ObjectName>& collected);
   // Hands `w` to the sealing tasks. REQUIRES: w not null.
   Status SealInBackground(std::unique_ptr<StratumWriter> w);
   Status Seal(StratumWriter* w);
@@ -117,7 +128,11 @@ class Writer : public BasinWriter {
   TaskGroup sealing_;
   mutable std::mutex mu_;
   absl::flat_hash_set<Hash256, HashOf> pending_;  // put, not yet committed
-  std::vector<IndexInput> sealed_;                // sealed strata for the next commit
+  // The grains of adopted strata (W2), and which of those strata a caller may reference.
+  absl::flat_hash_map<Hash256, ObjectName, HashOf> adopted_of_;
+  std::set<ObjectName> adopted_strata_, adopted_used_;
+  std::vector<ObjectName> collected_;  // W3: strata of this commit a prune collected
+  std::vector<IndexInput> sealed_;     // sealed strata for the next commit
   std::vector<SnapshotEntry> snapshots_added_;
   std::vector<Hash256> snapshots_removed_;
   std::mutex commit_mu_;
@@ -149,6 +164,15 @@ void Writer::TrackMarker(std::string key) {
   int64_t seen = next_refresh_.load();
   while (due < seen && !next_refresh_.compare_exchange_weak(seen, due)) {
   }
+}
+
+void Writer::ForgetMarkers(const std::set<std::string>& keys) {
+  {
+    std::lock_guard round(refresh_mu_);
+    std::lock_guard lock(markers_mu_);
+    std::erase_if(markers_, [&](const Marker& m) { return keys.contains(m.key); });
+  }
+  for (const std::string& key : keys) basin_->hot()->Delete(key).IgnoreError();
 }
 
 void Writer::RefreshMarkers() {
@@ -253,12 +277,34 @@ Status Writer::Adopt() {
     BASIN_ASSIGN_OR_RETURN(std::optional<IndexInput> adopted, AdoptOne(stream, id));
     if (!adopted) continue;
     std::lock_guard lock(mu_);
-    for (const GrainEntry& g : adopted->grains) pending_.insert(g.id);
+    for (const GrainEntry& g : adopted->grains) {
+      pending_.insert(g.id);
+      adopted_of_.emplace(g.id, id);
+    }
     grains_adopted_ += adopted->grains.size();
     ++strata_adopted_;
+    adopted_strata_.insert(id);
     sealed_.push_back(std::move(*adopted));
   }
   return Status::OK();
+}
+
+std::vector<ObjectName> Writer::DropUnusedAdopted(const std::vector<ObjectName>& collected) {
+  std::lock_guard lock(mu_);
+  for (const ObjectName& id : collected) {
+    if (!adopted_strata_.contains(id) || adopted_used_.contains(id)) return {};
+  }
+  const std::set<ObjectName> dropped(collected.begin(), collected.end());
+  for (auto it = adopted_of_.begin(); it != adopted_of_.end();) {
+    if (dropped.contains(it->second)) {
+      pending_.erase(it->first);
+      adopted_of_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
+  for (const ObjectName& id : dropped) adopted_strata_.erase(id);
+  return collected;
 }
 
 bool IsMetadata(uint8_t type) {
@@ -268,9 +314,13 @@ bool IsMetadata(uint8_t type) {
 
 Status Writer::CheckAgainstDeletions(const JournalRecord& record,
                                      const std::vector<IndexInput>& inputs) {
+  collected_.clear();
   const std::vector<ObjectName> gone_list = basin_->DeletedSince(opened_seq_);
   if (gone_list.empty()) return Status::OK();
   const std::set<ObjectName> gone(gone_list.begin(), gone_list.end());
+  for (const StratumRef& s : record.strata) {
+    if (gone.contains(s.id)) collected_.push_back(s.id);
+  }
   for (const StratumRef& s : record.strata) {
     if (gone.contains(s.id)) {
       return Status::Transient(fmt::format(
@@ -460,39 +510,56 @@ Result<uint64_t> Writer::Commit() {
     for (auto& s : record.snapshots_added) snapshots_added_.push_back(std::move(s));
     for (auto& s : record.snapshots_removed) snapshots_removed_.push_back(s);
   };
-  if (inputs.empty() && record.snapshots_added.empty() && record.snapshots_removed.empty()) {
-    return basin_->sequence();
-  }
-  // Step 2: the index table of this commit's grains.
-  if (!inputs.empty()) {
-    auto table = WriteIndexTable(basin_->hot(), inputs, basin_->keys());
-    if (!table.ok()) {
-      restore();
-      return table.status();
-    }
-    record.tables.push_back(*table);
-    for (const auto& in : inputs) record.strata.push_back(in.stratum);
-  }
-  // Steps 3-6, and W3 before each attempt.
-  auto seq = basin_->CommitRecord(
-      record, [this, &inputs](JournalRecord* r) { return CheckAgainstDeletions(*r, inputs); });
-  if (!seq.ok()) {
+  // Steps 2-6, and W3 before each attempt. A prune may have collected, as abandoned, an
+  // adopted stratum that nothing of this writer references: it is dropped from the commit,
+  // which is tried again without it (maintenance.md, W3).
+  Result<uint64_t> seq = basin_->sequence();
+  for (int attempt = 0;; ++attempt) {
     record.tables.clear();
-    restore();
-    return seq.status();
+    record.strata.clear();
+    if (inputs.empty() && record.snapshots_added.empty() && record.snapshots_removed.empty()) {
+      return basin_->sequence();
+    }
+    // Step 2: the index table of this commit's grains.
+    if (!inputs.empty()) {
+      auto table = WriteIndexTable(basin_->hot(), inputs, basin_->keys());
+      if (!table.ok()) {
+        restore();
+        return table.status();
+      }
+      record.tables.push_back(*table);
+      for (const auto& in : inputs) record.strata.push_back(in.stratum);
+    }
+    bool refused = false;  // by W3: the record was not put
+    seq = basin_->CommitRecord(record, [&](JournalRecord* r) {
+      Status check = CheckAgainstDeletions(*r, inputs);
+      refused = !check.ok();
+      return check;
+    });
+    if (seq.ok()) break;
+    if (refused) {  // no record names this table, and none will
+      for (const TableRef& t : record.tables) {
+        basin_->hot()->Delete(IndexTableKey(t.name)).IgnoreError();
+      }
+    }
+    const std::vector<ObjectName> dropped =
+        attempt < 3 ? DropUnusedAdopted(collected_) : std::vector<ObjectName>{};
+    if (dropped.empty()) {
+      record.tables.clear();
+      restore();
+      return seq.status();
+    }
+    std::set<std::string> markers;
+    for (const ObjectName& id : dropped) markers.insert(PendingKey(kStreamData, id));
+    ForgetMarkers(markers);
+    std::erase_if(inputs, [&](const IndexInput& in) {
+      return std::find(dropped.begin(), dropped.end(), in.stratum.id) != dropped.end();
+    });
   }
-  // W4: the markers of what is now committed (one left behind is harmless: prune removes it),
-  // out of the heartbeat first.
-  {
-    std::set<std::string> committed;
-    for (const auto& in : inputs) committed.insert(PendingKey(in.stratum.stream, in.stratum.id));
-    std::lock_guard round(refresh_mu_);
-    std::lock_guard lock(markers_mu_);
-    std::erase_if(markers_, [&](const Marker& m) { return committed.contains(m.key); });
-  }
-  for (const auto& in : inputs) {
-    basin_->hot()->Delete(PendingKey(in.stratum.stream, in.stratum.id)).IgnoreError();
-  }
+  // W4: the markers of what is now committed (one left behind is harmless: prune removes it).
+  std::set<std::string> committed;
+  for (const auto& in : inputs) committed.insert(PendingKey(in.stratum.stream, in.stratum.id));
+  ForgetMarkers(committed);
   {
     std::lock_guard lock(mu_);
     for (const auto& in : inputs) {

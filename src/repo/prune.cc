@@ -85,6 +85,10 @@ class Pruner {
   Status IndexReadFailed(const Status& failed, const std::vector<TableRef>& used);
   // Marks from `roots`; a grain newly marked in a condemned stratum (not copied) rescues it.
   Status Mark(std::vector<GrainId> roots);
+  // P5/P7: a stratum this prune condemned that a record after the inventory named (a
+  // writer that adopted it before its first commit committed it again, so its entries are
+  // now the newest, and a merge may have dropped the older copies' entries): kept.
+  void KeepRecommitted();
   // Marks the snapshots records after marked_through_ added.
   Status MarkNewSnapshots();
   Status Plan();
@@ -101,6 +105,7 @@ class Pruner {
   const PruneOptions& o_;
   PruneReport r_;
   uint64_t marked_through_ = 0;
+  uint64_t inventory_seq_ = 0;                                   // the journal the inventory read
   absl::flat_hash_map<Hash256, GrainLocation, HashOfId> where_;  // resolved locations
   absl::flat_hash_set<Hash256, HashOfId> live_, copied_;
   absl::flat_hash_map<ObjectName, StratumUse, HashOfName> strata_;
@@ -139,6 +144,7 @@ Status Pruner::IndexReadFailed(const Status& failed, const std::vector<TableRef>
 
 Status Pruner::Inventory() {
   const BasinState st = b_.state();
+  inventory_seq_ = st.seq;
   BASIN_RETURN_IF_ERROR(ReadIndex([&] {
     BASIN_RETURN_IF_ERROR(b_.index().ForEachStratum([&](const StratumRef& s) {
       if (!st.deleted.contains(s.id)) strata_.try_emplace(s.id, StratumUse{s, 0, 0, {}});
@@ -220,6 +226,12 @@ Status Pruner::Mark(std::vector<GrainId> stack) {
     }
   }
   return Status::OK();
+}
+
+void Pruner::KeepRecommitted() {
+  for (const ObjectName& id : b_.CommittedSince(inventory_seq_)) {
+    if (condemned_.erase(id) > 0) ++r_.strata_rescued;
+  }
 }
 
 Status Pruner::MarkNewSnapshots() {
@@ -344,10 +356,15 @@ Status Pruner::FindUncommitted() {
     // The store's now: the last-modified time of an object put now (no client clock).
     // A dry run writes nothing and takes the newest time it listed instead (earlier: it
     // may show fewer uploads as abandoned, never more).
-    const std::string probe = fmt::format("{}{}", kClockProbePrefix, NameHex(RandomName()));
-    BASIN_RETURN_IF_ERROR(b_.hot()->Put(probe, ""));
-    auto info = b_.hot()->Stat(probe);
-    b_.hot()->Delete(probe).IgnoreError();
+    // Another prune may collect the probe between its put and its read (its leftovers
+    // look alike when --abandoned-after is short): a new probe is tried.
+    Result<ObjectInfo> info = Status::NotFound("no probe");
+    for (int attempt = 0; attempt < 4 && info.status().IsNotFound(); ++attempt) {
+      const std::string probe = fmt::format("{}{}", kClockProbePrefix, NameHex(RandomName()));
+      BASIN_RETURN_IF_ERROR(b_.hot()->Put(probe, ""));
+      info = b_.hot()->Stat(probe);
+      b_.hot()->Delete(probe).IgnoreError();
+    }
     BASIN_RETURN_IF_ERROR(info.status().WithContext("reading the store's clock"));
     now = info->last_modified;
   }
@@ -582,6 +599,7 @@ Result<PruneReport> Pruner::Run() {
   Progress("committing the prune's intent");
   BASIN_ASSIGN_OR_RETURN(r_.intent_seq, b_.CommitRecord(intent, [&](JournalRecord* rec) {
     BASIN_RETURN_IF_ERROR(MarkNewSnapshots());
+    KeepRecommitted();
     // P5: the copies are uncommitted until this record, so another prune may have collected
     // them as abandoned; this record would then name them in vain (a late commit) and
     // condemn the only other copies of the grains they hold (finding 10).
@@ -601,6 +619,7 @@ Result<PruneReport> Pruner::Run() {
   deletion.deletion = DeletionRef{r_.intent_seq, {}};
   BASIN_ASSIGN_OR_RETURN(r_.deletion_seq, b_.CommitRecord(deletion, [&](JournalRecord* rec) {
     BASIN_RETURN_IF_ERROR(MarkNewSnapshots());
+    KeepRecommitted();
     if (b_.state().pending_intent != r_.intent_seq) {
       return Status::AlreadyExists(
           "another prune took over (its intent replaced this one's): nothing was deleted");

@@ -263,6 +263,93 @@ TEST_P(PruneTest, AbandonedUploadsAreCollectedOnlyPastTheBound) {
   ExpectClean(*Reopen());
 }
 
+// Regression (schedule harness, seeds 424 and 493): a forget's writer adopted the strata a
+// killed backup left; a prune collected them as abandoned before the forget committed, and
+// the forget failed at W3 although it referenced none of their grains. It drops them now.
+TEST_P(PruneTest, AForgetWhoseAdoptedStrataAPruneCollectedDropsThemAndCommits) {
+  auto b = Create();
+  const Root root = CommitRoot(*b, RandomBytes(1 << 20, 3));
+  {
+    auto killed = *b->NewWriter();
+    ASSERT_OK(PutBlob(*killed, RandomBytes(3 << 20, 4)));
+  }
+  auto forgetting = Reopen();
+  auto w = *forgetting->NewWriter();
+  ASSERT_GT(w->stats().strata_adopted, 0u);
+  ASSERT_OK(w->RemoveSnapshot(root.snapshot));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // S3 times are seconds
+  PruneOptions o = PruneAll();
+  o.abandoned_after = std::chrono::seconds(0);
+  auto collected = Prune(*b, o);
+  ASSERT_OK(collected);
+  ASSERT_GT(collected->strata_abandoned, 0u);
+  ASSERT_OK(w->Commit());
+  auto after = Reopen();
+  EXPECT_TRUE(after->Snapshots().empty());
+  ASSERT_OK(Prune(*after, PruneAll()));
+  ExpectClean(*Reopen());
+}
+
+// The other side of the rule: a writer that deduplicated against an adopted stratum a
+// prune then collected must not commit (its snapshot would reference deleted grains).
+TEST_P(PruneTest, AWriterThatDeduplicatedAgainstAnAdoptedStratumAPruneCollectedFailsAtW3) {
+  auto b = Create();
+  const std::string data = RandomBytes(3 << 20, 4);
+  {
+    auto killed = *b->NewWriter();
+    ASSERT_OK(PutBlob(*killed, data));
+  }
+  auto other = Reopen();
+  auto w = *other->NewWriter();
+  ASSERT_GT(w->stats().strata_adopted, 0u);
+  auto id = PutBlob(*w, data);
+  ASSERT_OK(id);
+  EXPECT_LE(w->stats().bytes_new, (1u << 20) + (300u << 10));
+  AddRoot(*w, *id);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  PruneOptions o = PruneAll();
+  o.abandoned_after = std::chrono::seconds(0);
+  ASSERT_OK(Prune(*b, o));
+  auto commit = w->Commit();
+  ASSERT_FALSE(commit.ok());
+  EXPECT_NE(commit.status().message().find("collected"), std::string::npos)
+      << commit.status().ToString();
+  w.reset();  // what it uploaded is left as abandoned, and its refused index table deleted
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  ASSERT_OK(Prune(*b, o));
+  ExpectClean(*Reopen());
+}
+
+// Regression (schedule harness, seeds 1521 and 1684): two writers uploaded one grain; an
+// index merge kept the newer copy's entry only, and a prune deleted that copy's stratum
+// (unused there). The older copy, in a stratum still live, has no entry: check called that
+// damage. It is unused bytes: counted, not a problem.
+TEST_P(PruneTest, ASecondCopyWhoseEntryAMergeDroppedIsCountedNotDamage) {
+  auto b = Create();
+  const std::string chunk = RandomBytes(3000, 11);
+  auto other = Reopen();
+  auto w1 = *b->NewWriter();
+  auto w2 = *other->NewWriter();
+  ASSERT_OK(w1->Put(GrainType::kChunk, chunk));
+  ASSERT_OK(w2->Put(GrainType::kChunk, chunk));  // before w1 commits: uploaded again
+  AddRoot(*w1, *PutBlob(*w1, RandomBytes(1 << 20, 12)));
+  ASSERT_OK(w1->Commit());
+  ASSERT_OK(w2->Commit());
+  ASSERT_OK(CompactIndex(*Reopen(), 2));  // the chunk's entry: w2's copy only
+  PruneOptions o = PruneAll();
+  o.max_unused = 0.5;  // w1's stratum is kept as it is; w2's (all unused) is deleted
+  auto pruned = Prune(*Reopen(), o);
+  ASSERT_OK(pruned);
+  EXPECT_GT(pruned->strata_deleted, 0u);
+  EXPECT_EQ(pruned->strata_repacked, 0u);
+  CheckOptions co;
+  co.references = Refs;
+  auto report = CheckBasin(*Reopen(), co);
+  ASSERT_OK(report);
+  EXPECT_EQ(report->grains_unindexed, 1u);
+  for (const auto& p : report->problems) ADD_FAILURE() << p.object << ": " << p.message;
+}
+
 TEST_P(PruneTest, UnusedStrataAreDeletedPartlyUsedRepackedAndEveryLiveByteReadsBack) {
   auto b = Create();
   std::vector<std::string> blobs;
@@ -534,6 +621,74 @@ TEST(PruneInterleavingTest, AClockProbeLeftByAPruneThatStoppedIsDeletedByTheNext
   auto after = h.hooked->ListAll("pending/");
   ASSERT_OK(after);
   EXPECT_TRUE(after->empty()) << (*after)[0].key;
+}
+
+// Regression (maintenance.md finding 11, the race left open): two writers adopted one
+// stratum C a killed backup left; the first committed it, then a third writer committed
+// the same chunks in its own stratum D. A prune inventoried (the chunks resolve to D: C
+// is dead) and, before its intent, the second writer committed C again (its entries now
+// the newest) and an index merge kept only those. The prune then deleted C, the only
+// stratum the index still named for the chunks. A commit that names a condemned stratum
+// after the inventory now takes it out of the prune's condemned set.
+TEST(PruneInterleavingTest, AStratumCommittedAgainAfterTheInventoryIsNotDeleted) {
+  std::shared_ptr<ObjectStore> inner = NewMemoryStore();
+  auto hooked = std::make_shared<testing::HookStore>(inner);
+  BasinOptions direct;
+  direct.store = inner;
+  auto b = *Basin::Init(direct, SmallBasin());
+  const std::string data = RandomBytes(3 << 20, 5);
+  auto uploader = *b->NewWriter();  // opened before C exists: it adopts nothing
+  {
+    auto other = *Basin::Open(direct, "correct horse");
+    auto killed = *other->NewWriter();
+    ASSERT_OK(PutBlob(*killed, data));
+  }
+  auto first = *Basin::Open(direct, "correct horse");
+  auto second = *Basin::Open(direct, "correct horse");
+  auto w1 = *first->NewWriter();
+  auto w2 = *second->NewWriter();
+  ASSERT_GT(w1->stats().strata_adopted, 0u);
+  ASSERT_EQ(w2->stats().strata_adopted, w1->stats().strata_adopted);
+  AddRoot(*w1, *PutBlob(*w1, data), "first");
+  ASSERT_OK(w1->Commit());
+  const GrainId blob = *PutBlob(*uploader, data);  // all of it uploaded again, in D
+  AddRoot(*uploader, blob, "uploader");
+  ASSERT_OK(uploader->Commit());
+  bool raced = false;
+  hooked->before = [&](const testing::StoreCall& call) {
+    if (!raced && call.name == "put" && call.key.starts_with("pending/clock-")) {
+      raced = true;  // after the prune's inventory and mark, before its intent
+      EXPECT_OK(w2->Commit());
+      EXPECT_OK(CompactIndex(*Basin::Open(direct, "correct horse").value(), 2));
+    }
+    return Status::OK();
+  };
+  BasinOptions through_hook;
+  through_hook.store = hooked;
+  ASSERT_OK(Prune(*Basin::Open(through_hook, "correct horse").value(), PruneAll()));
+  EXPECT_TRUE(raced);
+  hooked->before = nullptr;
+  ExpectWholeAndClean(direct, blob, data);
+}
+
+// Regression (schedule harness, seed 359): another prune collected this prune's clock probe
+// between its put and its read (a probe looks like a stopped prune's leftover when
+// --abandoned-after is 0), and the prune failed ("reading the store's clock: no object").
+// It puts a new probe instead.
+TEST(PruneInterleavingTest, AClockProbeAnotherPruneCollectedIsPutAgain) {
+  HookedBasin h = InitHooked();
+  CommitThenForget(*h.b, RandomBytes(300 << 10, 9));
+  int collected = 0;
+  h.hooked->before = [&](const testing::StoreCall& call) {
+    if (call.name == "stat" && call.key.starts_with("pending/clock-") && collected++ == 0) {
+      EXPECT_OK(h.hooked->Delete(call.key));
+    }
+    return Status::OK();
+  };
+  auto report = Prune(*h.b, PruneAll());
+  ASSERT_OK(report);
+  EXPECT_EQ(collected, 2);
+  EXPECT_GT(report->strata_deleted, 0u);
 }
 
 // Regression: a prune whose inventory holds a stratum that another prune deleted
