@@ -124,6 +124,33 @@ TEST_F(RepoCliTest, AWrongPasswordExitsThreeAndPrintsNothing) {
   EXPECT_NE(get.err.find("wrong password"), std::string::npos) << get.err;
 }
 
+// Regression (found by a tester): a password file that does not exist exited 3, the code
+// scripts read as "wrong password", and a directory was "empty". Both are bad usage.
+TEST_F(RepoCliTest, APasswordFileThatIsMissingOrADirectoryIsBadUsageNotAWrongPassword) {
+  const std::string repo = "--repo " + dir_.path() + "/b";
+  ASSERT_EQ(Basin("init " + repo).code, 0);
+  RunResult missing = Basin("snapshots " + repo + " --password-file " + dir_.path() + "/nope");
+  EXPECT_EQ(missing.code, 2) << missing.err;
+  EXPECT_NE(missing.err.find("does not exist"), std::string::npos) << missing.err;
+  RunResult directory = Basin("snapshots " + repo + " --password-file " + dir_.path());
+  EXPECT_EQ(directory.code, 2) << directory.err;
+  EXPECT_NE(directory.err.find("is a directory"), std::string::npos) << directory.err;
+}
+
+// Regression (found by a tester): a relative --cold path was kept as given, and commands
+// run from another directory wrote data strata there. It is made absolute at init.
+TEST_F(RepoCliTest, ARelativeColdPathIsKeptAbsolute) {
+  const std::filesystem::path was = std::filesystem::current_path();
+  std::filesystem::current_path(dir_.path());  // the relative paths are inside the test's
+  const RunResult init = Basin("init --repo hot --cold cold");
+  std::filesystem::current_path(was);
+  ASSERT_EQ(init.code, 0) << init.err;
+  RunResult config = Basin("cat config --repo " + dir_.path() + "/hot --json");
+  ASSERT_EQ(config.code, 0) << config.err;
+  const std::string cold = nlohmann::json::parse(config.out)["settings"]["cold_url"];
+  EXPECT_EQ(cold, "file://" + dir_.path() + "/cold");
+}
+
 // Regression: a config damaged in its key slot read as nothing but "wrong password". A
 // slot's bytes (and the basin id) are authenticated by the password's key alone, so damage
 // there cannot be told from a wrong password: the message says both, exit code 3. Damage

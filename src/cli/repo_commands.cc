@@ -43,7 +43,11 @@ Status Init(const GlobalOptions& g) {
   init.kdf = g.Kdf();
   if (!g.cold.empty()) {
     BASIN_ASSIGN_OR_RETURN(options.cold_store, OpenStore(g.cold));
-    init.settings.cold_url = g.cold;
+    // Kept in the config as given, except a path: made absolute, so that commands run from
+    // another directory find the same store.
+    BASIN_ASSIGN_OR_RETURN(StoreUrl cold, ParseStoreUrl(g.cold));
+    init.settings.cold_url =
+        cold.scheme == StoreUrl::Scheme::kFile ? "file://" + cold.path : g.cold;
   }
   if (init.encrypted) {
     BASIN_ASSIGN_OR_RETURN(init.password, ReadPassword(g, /*confirm=*/true, "new password"));

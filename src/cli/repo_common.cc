@@ -7,6 +7,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -90,8 +92,20 @@ Result<std::string> RepositoryUrl(const GlobalOptions& o) {
 namespace {
 
 Result<std::string> ReadPasswordFile(const std::string& file) {
+  // A path that names no file is bad usage (exit 2), not a refused password (exit 3).
+  std::error_code ec;
+  const auto st = std::filesystem::status(file, ec);
+  if (st.type() == std::filesystem::file_type::not_found) {
+    return Status::InvalidArgument(fmt::format("password file '{}' does not exist", file));
+  }
+  if (st.type() == std::filesystem::file_type::directory) {
+    return Status::InvalidArgument(fmt::format("password file '{}' is a directory", file));
+  }
   std::ifstream in(file);
-  if (!in) return Status::PermissionDenied(fmt::format("cannot read password file '{}'", file));
+  if (!in) {
+    return Status::PermissionDenied(
+        fmt::format("cannot read password file '{}': {}", file, std::strerror(errno)));
+  }
   std::string line;
   std::getline(in, line);
   if (!line.empty() && line.back() == '\r') line.pop_back();

@@ -120,6 +120,35 @@ std::string BasinImpl::id_hex() const {
   return out;
 }
 
+std::string BasinImpl::ColdMarker() const { return fmt::format("basin cold store {}\n", id_hex()); }
+
+Status BasinImpl::CheckColdStore() {
+  std::lock_guard lock(cold_checked_mu_);
+  if (cold_checked_) return Status::OK();
+  BASIN_ASSIGN_OR_RETURN(ObjectStore * cold, StoreFor(kStreamData));
+  if (cold == hot_.get()) {
+    cold_checked_ = true;
+    return Status::OK();
+  }
+  std::string got;
+  Status s = cold->Get(kColdMarkerKey, ByteRange::Suffix(128), &got);  // bounded
+  if (s.IsNotFound()) {
+    return Status::NotFound(fmt::format(
+        "the cold store {} holds no '{}' object: it is not the cold store this basin was made "
+        "with ({}), or that store is not mounted; nothing was written",
+        cold->url(), kColdMarkerKey, config_.settings.cold_url));
+  }
+  BASIN_RETURN_IF_ERROR(s.WithContext("reading the cold store's marker"));
+  if (got != ColdMarker()) {
+    return Status::InvalidArgument(fmt::format(
+        "the cold store {} belongs to another basin (its '{}' object does not name basin {}); "
+        "nothing was written",
+        cold->url(), kColdMarkerKey, id_hex()));
+  }
+  cold_checked_ = true;
+  return Status::OK();
+}
+
 Result<ObjectStore*> BasinImpl::StoreFor(uint8_t stream) const {
   if (stream != kStreamData) return hot_.get();
   if (!cold_) {
@@ -247,6 +276,29 @@ Status BasinImpl::CatchUp() {
   return Status::OK();
 }
 
+Result<bool> BasinImpl::CheckNoGapAt(uint64_t seq) {
+  ListOptions o;
+  o.prefix = std::string(kJournalPrefix);
+  o.start_after = JournalKey(seq);
+  o.max_keys = 1;
+  BASIN_ASSIGN_OR_RETURN(ListPage later, hot_->List(o));
+  uint64_t after = 0;
+  for (const ObjectInfo& info : later.objects) {
+    if (ParseJournalKey(info.key, &after) && after > seq) break;
+    after = 0;  // a key under journal/ that names no record: not one
+  }
+  if (after == 0) return false;
+  // Records are put in order, so a later one means `seq` was put: by another committer
+  // since this one read the journal (catch up and take the next), or it is lost.
+  BASIN_RETURN_IF_ERROR(CatchUp());
+  if (sequence() >= seq) return true;
+  return Status::Corruption(fmt::format(
+      "journal record {} is missing but a later one ({}) exists: the basin is damaged, and "
+      "committing now would fill the gap with another record; nothing was written; run "
+      "'basin check'",
+      JournalKey(seq), JournalKey(after)));
+}
+
 Result<uint64_t> BasinImpl::CommitRecord(JournalRecord record,
                                          const std::function<Status(JournalRecord*)>& before_put) {
   record.time_ns = NowNs();
@@ -264,6 +316,8 @@ Result<uint64_t> BasinImpl::CommitRecord(JournalRecord record,
       }
       record.seq = state_.seq + 1;
     }
+    BASIN_ASSIGN_OR_RETURN(bool raced, CheckNoGapAt(record.seq));
+    if (raced) continue;
     const std::string bytes = EncodeRecord(record, keys_, basin_id());
     Status s = hot_->Put(JournalKey(record.seq), bytes, PutMode::kCreateOnly);
     if (s.IsAlreadyExists()) {  // another writer took the number: read it, try the next
@@ -562,6 +616,19 @@ Result<std::unique_ptr<Basin>> Basin::Init(const BasinOptions& options, const In
     BASIN_ASSIGN_OR_RETURN(KeySlot slot, WrapMasterKey(master, init.password, init.kdf,
                                                        config.basin_id_bytes(), SlotLabel(host)));
     config.slots.push_back(std::move(slot));
+  }
+  if (options.cold_store && options.cold_store != options.store) {
+    // Create-only: a cold store another basin marked is refused before this one exists.
+    std::string hex;
+    for (uint8_t byte : config.basin_id) hex += fmt::format("{:02x}", byte);
+    const std::string marker = fmt::format("basin cold store {}\n", hex);
+    Status m = options.cold_store->Put(kColdMarkerKey, marker, PutMode::kCreateOnly);
+    if (m.IsAlreadyExists()) {
+      return Status::AlreadyExists(
+          fmt::format("{} is the cold store of another basin (it holds a '{}' object)",
+                      options.cold_store->url(), kColdMarkerKey));
+    }
+    BASIN_RETURN_IF_ERROR(m.WithContext("marking the cold store"));
   }
   BASIN_RETURN_IF_ERROR(
       options.store->Put(kConfigKey, EncodeConfig(config, keys), PutMode::kCreateOnly));

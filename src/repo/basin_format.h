@@ -23,6 +23,9 @@ inline constexpr size_t kMacSize = 32;         // keyed BLAKE3
 // Object keys.
 inline constexpr std::string_view kConfigKey = "config";
 inline constexpr std::string_view kCheckpointKey = "checkpoint";
+// On a cold store only: "basin cold store <basin id, 32 hex>\n", put at init; a writer
+// reads it before its first data stratum (repository.md, "Layout").
+inline constexpr std::string_view kColdMarkerKey = "cold-store";
 inline constexpr std::string_view kJournalPrefix = "journal/";
 inline constexpr std::string_view kIndexPrefix = "index/";
 inline constexpr std::string_view kDataStrataPrefix = "strata/data/";

@@ -72,6 +72,11 @@ class BasinImpl : public Basin {
   ObjectStore* hot() const { return hot_.get(); }
   // The store of a stream's strata; InvalidArgument when it is a cold store not given.
   Result<ObjectStore*> StoreFor(uint8_t stream) const;
+  // Before a writer's first data stratum: that the cold store (when the basin has one) holds
+  // this basin's marker (kColdMarkerKey), so that a store not mounted, or another basin's,
+  // is never written. One read per process; OK at once without a cold store.
+  Status CheckColdStore();
+  std::string ColdMarker() const;
   CodecPool& codecs() { return codecs_; }
   IndexSet& index() { return index_; }
   Executor* executor() const { return executor_; }
@@ -103,6 +108,11 @@ class BasinImpl : public Basin {
   // The strata named by records (commits, prune intents) applied after `seq`, in this
   // process's view: a stratum committed again shows here (maintenance.md, P5/P7).
   std::vector<ObjectName> CommittedSince(uint64_t seq) const;
+  // Before a commit puts journal/<seq>: whether a later record exists (one bounded LIST).
+  // None: false. One, and `seq` was put meanwhile by another committer: catches up, true
+  // (choose the next seq). One, and `seq` is still missing: Corruption (a lost record; a
+  // commit there would hide the damage for good).
+  Result<bool> CheckNoGapAt(uint64_t seq);
   // The strata lookups skip, as of the state (rebuilt when an intent or deletion applies).
   struct Skips {
     std::set<ObjectName> deleted, condemned;
@@ -149,6 +159,8 @@ class BasinImpl : public Basin {
   std::vector<std::pair<uint64_t, std::vector<ObjectName>>> deletions_;  // likewise
   std::vector<std::pair<uint64_t, std::vector<ObjectName>>> committed_;  // likewise
   std::mutex config_mu_;
+  std::mutex cold_checked_mu_;
+  bool cold_checked_ = false;  // guarded by cold_checked_mu_
 };
 
 Result<std::unique_ptr<BasinWriter>> NewBasinWriter(BasinImpl* basin);

@@ -210,6 +210,7 @@ void Writer::RefreshMarkers() {
 }
 
 Result<std::unique_ptr<StratumWriter>> Writer::NewStratum(uint8_t stream) {
+  if (stream == kStreamData) BASIN_RETURN_IF_ERROR(basin_->CheckColdStore());
   BASIN_ASSIGN_OR_RETURN(ObjectStore * store, basin_->StoreFor(stream));
   const ObjectName id = RandomName();
   BASIN_RETURN_IF_ERROR(basin_->hot()
