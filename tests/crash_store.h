@@ -33,6 +33,11 @@
 //                     never learned that its call had succeeded. (The other outcome of
 //                     that crash, the rename lost, is kUnsyncedDropped.) New-writer and
 //                     append calls rename nothing: as kUnsyncedDropped.
+//   kCallFails        Not a crash: call k fails with an I/O error (EIO, ENOSPC, a lost
+//                     connection: nothing of it reaches the medium) and the process goes
+//                     on; every later call runs normally. The operation must fail with
+//                     that error or get past it (a retry, a best-effort delete), never
+//                     acknowledge what did not land.
 //
 // What is NOT modelled, because the file store's contract excludes it: a call that
 // returned OK and is then lost (the directory fsync of step 5 comes before the answer),
@@ -63,7 +68,7 @@
 
 namespace basin::testing {
 
-enum class CrashMode : uint8_t { kUnsyncedDropped, kLastWriteTorn, kRenameNotDurable };
+enum class CrashMode : uint8_t { kUnsyncedDropped, kLastWriteTorn, kRenameNotDurable, kCallFails };
 
 inline std::string_view CrashModeName(CrashMode m) {
   switch (m) {
@@ -73,6 +78,8 @@ inline std::string_view CrashModeName(CrashMode m) {
       return "last write torn";
     case CrashMode::kRenameNotDurable:
       return "rename not yet durable";
+    case CrashMode::kCallFails:
+      return "I/O error, then on";
   }
   return "?";
 }
@@ -97,6 +104,11 @@ class CrashStore : public ObjectStore {
     std::lock_guard lock(mu_);
     return crashed_;
   }
+  // Whether call k came (it crashed, or failed and the process went on).
+  bool reached() const {
+    std::lock_guard lock(mu_);
+    return crashed_ || failed_;
+  }
   std::optional<TornTemp> torn() const {
     std::lock_guard lock(mu_);
     return torn_;
@@ -119,6 +131,11 @@ class CrashStore : public ObjectStore {
       if (crashed_) return Dead();
       ++calls_;
       trace_.push_back(fmt::format("{} {} {}", calls_, name, key));
+      if (calls_ == crash_at_ && mode_ == CrashMode::kCallFails) {
+        failed_ = true;
+        return Status::IOError(
+            fmt::format("an injected I/O error at store call {} ({} {})", calls_, name, key));
+      }
       if (calls_ == crash_at_) {
         crash = crashed_ = true;
         if (mode_ == CrashMode::kLastWriteTorn && torn) torn_ = TornTemp{std::string(key), torn()};
@@ -176,7 +193,7 @@ class CrashStore : public ObjectStore {
   const CrashMode mode_;
   mutable std::mutex mu_;
   uint64_t calls_ = 0;
-  bool crashed_ = false;
+  bool crashed_ = false, failed_ = false;
   std::optional<TornTemp> torn_;
   std::vector<std::string> trace_;
 };

@@ -467,13 +467,20 @@ INSTANTIATE_TEST_SUITE_P(Stores, BasinTest, AllStores(), StoreName);
 
 // Data strata on a cold store that fails every call: nothing but data reads and writes
 // may touch it.
-TEST(BasinColdStoreTest, MetadataOperationsNeverTouchTheColdStore) {
-  auto hot = NewMemoryStore(), cold = NewMemoryStore();
+// Options and init options of a basin on `hot` keeping its data strata on `cold`.
+std::pair<BasinOptions, InitOptions> ColdBasin(std::shared_ptr<ObjectStore> hot,
+                                               std::shared_ptr<ObjectStore> cold) {
   InitOptions init = SmallBasin();
   init.settings.cold_url = "mem://cold";
   BasinOptions o;
-  o.store = hot;
-  o.cold_store = cold;
+  o.store = std::move(hot);
+  o.cold_store = std::move(cold);
+  return {o, init};
+}
+
+TEST(BasinColdStoreTest, MetadataOperationsNeverTouchTheColdStore) {
+  auto hot = NewMemoryStore(), cold = NewMemoryStore();
+  auto [o, init] = ColdBasin(hot, cold);
   auto b = *Basin::Init(o, init);
   auto w = *b->NewWriter();
   auto blob = PutBlob(*w, RandomBytes(2 << 20, 3));
@@ -514,12 +521,8 @@ TEST(BasinColdStoreTest, MetadataOperationsNeverTouchTheColdStore) {
 // given), a backup wrote its data strata into an empty new store and succeeded. A writer
 // now checks the cold store's marker before its first data stratum and writes nothing.
 TEST(BasinColdStoreTest, AWriterRefusesAColdStoreThatIsNotThisBasins) {
-  auto hot = NewMemoryStore(), cold = NewMemoryStore();
-  InitOptions init = SmallBasin();
-  init.settings.cold_url = "mem://cold";
-  BasinOptions o;
-  o.store = hot;
-  o.cold_store = cold;
+  auto cold = NewMemoryStore();
+  auto [o, init] = ColdBasin(NewMemoryStore(), cold);
   ASSERT_OK(Basin::Init(o, init));
   std::string marker;
   ASSERT_OK(cold->Get("cold-store", ByteRange::All(), &marker));
