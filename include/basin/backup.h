@@ -74,6 +74,13 @@ struct BackupResult {
 // with its own metadata and no entries, so that restore recreates it.
 Result<BackupResult> Backup(Basin& basin, const BackupOptions& options);
 
+// What a restore does with what is already at a target path. An entry of the other kind
+// (a non-directory where the snapshot has a directory, or the reverse) is replaced by
+// kAlways and kIfChanged: a file, symlink (removed, never followed) or special file gives
+// way to the directory; an empty directory gives way to the file. A directory that holds
+// anything is never removed: it is left and counted as a conflict (RestoreResult), as is
+// every entry of the other kind under kNever; nothing of the snapshot below a directory
+// left out is restored.
 enum class Overwrite : uint8_t {
   kAlways,     // replace what is at the target
   kIfChanged,  // replace files whose size or mtime differ
@@ -98,6 +105,13 @@ struct RestoreResult {
   uint64_t skipped = 0;   // left as they were (--overwrite)
   uint64_t warnings = 0;  // metadata that could not be set (owner when not root, ...)
   uint64_t errors = 0;    // files whose content could not be written (each one warned about)
+  // Entries left as they were because they are of the other kind (see Overwrite); each one
+  // is passed to RestoreOptions::warning.
+  uint64_t conflicts = 0;
+  // Temporary files of an earlier restore that was killed, removed: regular files named
+  // ".basin-restore-" and 16 lower-case hex digits, in the directories this restore wrote
+  // into (the target and those below it that already existed).
+  uint64_t temps_removed = 0;
   uint64_t verified = 0;
   // Sockets in the snapshot, not created (a socket is its server's to create, as in tar
   // and restic); each one is also passed to RestoreOptions::warning.
@@ -107,6 +121,11 @@ struct RestoreResult {
 // Restores `snapshot` (its options.path) into options.target. Each file is written whole
 // under a temporary name and renamed into place, so no file appears half-written;
 // metadata (mode, owner when root, times, xattrs) follows, directory times last.
+// Conflicts and files that cannot be written are counted and warned about, and the rest is
+// restored; damaged or missing data (Corruption, NotFound) stops the restore, as does a
+// directory that cannot be created. InvalidArgument when options.target exists and is not a
+// directory. Two restores into one directory at once are not supported: each removes the
+// other's temporary files.
 Result<RestoreResult> Restore(Basin& basin, const Snapshot& snapshot,
                               const RestoreOptions& options);
 

@@ -182,6 +182,60 @@ struct RestoreArgs {
   std::string host;
 };
 
+std::string Count(uint64_t n, std::string_view one, std::string_view many) {
+  return fmt::format("{} {}", n, n == 1 ? one : many);
+}
+
+// The last line: the summary (stdout), or, when something was not restored, what and how
+// much was (stderr, even with --quiet).
+void PrintRestoreSummary(const GlobalOptions& g, const RestoreArgs& a, OpenedBasin& b,
+                         const Snapshot& s, const RestoreResult& r, double secs) {
+  const bool failed = r.errors > 0 || r.conflicts > 0;
+  const std::string counts =
+      fmt::format("{}, {}, {} others, {}", Count(r.files, "file", "files"),
+                  Count(r.dirs, "directory", "directories"), r.others, HumanBytes(r.bytes));
+  const std::string notes = fmt::format(
+      "{}{}{}{}", r.skipped > 0 ? fmt::format(", {} left as they were", r.skipped) : "",
+      r.sockets_skipped > 0 ? fmt::format(", {} sockets not restored", r.sockets_skipped) : "",
+      r.temps_removed > 0 ? fmt::format(", {} left by a killed restore removed",
+                                        Count(r.temps_removed, "temporary file", "temporary files"))
+                          : "",
+      a.verify ? fmt::format(", {} files verified", r.verified) : "");
+  if (g.json) {
+    fmt::print("{}\n", JsonText(json({{"message_type", "summary"},
+                                      {"snapshot_id", s.id.ToHex()},
+                                      {"files_restored", r.files},
+                                      {"dirs_restored", r.dirs},
+                                      {"others_restored", r.others},
+                                      {"bytes_restored", r.bytes},
+                                      {"skipped", r.skipped},
+                                      {"warnings", r.warnings},
+                                      {"errors", r.errors},
+                                      {"verified", r.verified},
+                                      {"sockets_skipped", r.sockets_skipped},
+                                      {"conflicts", r.conflicts},
+                                      {"temps_removed", r.temps_removed},
+                                      {"complete", !failed},
+                                      {"seconds", secs},
+                                      {"requests", RequestSummaryJson(b)}})));
+  } else if (!g.quiet && !failed) {
+    fmt::print("restored snapshot {} to {}: {} in {:.1f} s{}\n", ShortId(s.id), a.target, counts,
+               secs, notes);
+  }
+  if (!g.json && !g.quiet && g.verbose > 0) fmt::print("{}", RequestSummary(b));
+  if (!failed) return;
+  std::string what;
+  if (r.errors > 0) what = Count(r.errors, "file", "files") + " could not be written";
+  if (r.conflicts > 0) {
+    what += fmt::format("{}{} left as it was", what.empty() ? "" : ", ",
+                        Count(r.conflicts, "conflicting entry", "conflicting entries"));
+  }
+  fmt::print(stderr,
+             "basin: restore failed after {:.1f} s: {} (named above); restored from snapshot {} "
+             "to {}: {}{}\n",
+             secs, what, ShortId(s.id), a.target, counts, notes);
+}
+
 Status RunRestore(const GlobalOptions& g, const RestoreArgs& a, Outcome* outcome) {
   if (a.target.empty()) return Status::InvalidArgument("restore where? give --target DIR");
   BASIN_ASSIGN_OR_RETURN(OpenedBasin b, OpenBasin(g));
@@ -216,40 +270,20 @@ Status RunRestore(const GlobalOptions& g, const RestoreArgs& a, Outcome* outcome
   o.warning = [&](const std::string& path, const Status& why) {
     live.Clear();
     std::lock_guard lock(mu);
-    fmt::print(stderr, "warning: {}: {}\n", path, why.message());
+    // Most messages name their path already: it is printed once.
+    if (why.message().find(path) != std::string::npos) {
+      fmt::print(stderr, "warning: {}\n", why.message());
+    } else {
+      fmt::print(stderr, "warning: {}: {}\n", path, why.message());
+    }
   };
   const auto start = std::chrono::steady_clock::now();
   BASIN_ASSIGN_OR_RETURN(RestoreResult r, Restore(*b.basin, s, o));
   live.Clear();
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (g.json) {
-    fmt::print("{}\n", JsonText(json({{"message_type", "summary"},
-                                      {"snapshot_id", s.id.ToHex()},
-                                      {"files_restored", r.files},
-                                      {"dirs_restored", r.dirs},
-                                      {"others_restored", r.others},
-                                      {"bytes_restored", r.bytes},
-                                      {"skipped", r.skipped},
-                                      {"warnings", r.warnings},
-                                      {"errors", r.errors},
-                                      {"verified", r.verified},
-                                      {"sockets_skipped", r.sockets_skipped},
-                                      {"seconds", secs},
-                                      {"requests", RequestSummaryJson(b)}})));
-  } else if (!g.quiet) {
-    fmt::print(
-        "restored snapshot {} to {}: {} files, {} directories, {} others, {} in {:.1f} s{}{}{}\n",
-        ShortId(s.id), a.target, r.files, r.dirs, r.others, HumanBytes(r.bytes), secs,
-        r.skipped > 0 ? fmt::format(", {} left as they were", r.skipped) : "",
-        r.sockets_skipped > 0 ? fmt::format(", {} sockets not restored", r.sockets_skipped) : "",
-        a.verify ? fmt::format(", {} files verified", r.verified) : "");
-    if (g.verbose > 0) fmt::print("{}", RequestSummary(b));
-  }
-  if (r.errors > 0) {
-    fmt::print(stderr, "basin: {} files could not be restored (named above)\n", r.errors);
-    outcome->exit_code = 1;
-  }
+  PrintRestoreSummary(g, a, b, s, r, secs);
+  if (r.errors > 0 || r.conflicts > 0) outcome->exit_code = 1;
   return Status::OK();
 }
 
@@ -299,6 +333,19 @@ void RegisterBackupCommands(CLI::App& app, GlobalOptions* g, Outcome* outcome) {
       ->allow_extra_args(false);
   restore->add_option("--overwrite", r->overwrite,
                       "always (default), if-changed (size or mtime differ) or never");
+  restore->footer(
+      "What is in the target: with --overwrite always or if-changed, a file, symlink or "
+      "special file where the snapshot has a directory is removed (a symlink is never "
+      "followed) and the directory restored, and an empty directory where the snapshot has a "
+      "file or symlink is removed; a directory that holds anything is never removed: it is "
+      "left and named (a conflict). With never, whatever is there stays, and an entry of the "
+      "other kind (a directory against a non-directory) is named as a conflict. Nothing of the "
+      "snapshot below a directory left out is restored; everything else is.\n"
+      "Temporary files a killed restore left (regular files named .basin-restore- and 16 hex "
+      "digits) are removed from every directory the restore writes into; do not run two "
+      "restores into one directory at once.\n"
+      "Exit code 1: some files could not be written or some entries conflicted (each named on "
+      "stderr, with a last line saying how much was restored); the rest was restored.");
   restore->add_flag("--verify", r->verify, "Read every restored file back and check it");
   restore->add_option("--host", r->host, "With latest: the latest of this host");
   restore->callback([g, r, outcome] { outcome->status = RunRestore(*g, *r, outcome); });

@@ -1,6 +1,7 @@
 // basin: the command-line tool. Exit codes, the same for every command:
 //   0 success; 1 the data is damaged or the thing asked for is absent (or the medium
-//   failed); 2 bad usage; 3 authentication or permission refused.
+//   failed, or a restore left entries out); 2 bad usage; 3 authentication or permission
+//   refused; 4 a backup written without some files.
 #include <fmt/format.h>
 
 #include <unistd.h>
@@ -66,9 +67,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "basin " BASIN_VERSION);
   app.require_subcommand(1);
   app.footer(
-      "Exit codes: 0 success, 1 damaged data or absent thing (or a failed store), 2 bad "
-      "usage, 3 permission refused (a wrong password), 4 backup written but some files could "
-      "not be read.\nStores are named by URL: file:///path (or a plain path), mem://, "
+      "Exit codes: 0 success, 1 damaged data or absent thing (or a failed store, or a restore "
+      "that left entries out: each named), 2 bad usage, 3 permission refused (a wrong "
+      "password), 4 backup written but some files could not be read.\nStores are named by URL: "
+      "file:///path (or a plain path), mem://, "
       "s3://bucket/prefix. The basin: --repo URL or $BASIN_REPOSITORY; its password: "
       "--password-file, $BASIN_PASSWORD_FILE, $BASIN_PASSWORD, or a prompt.");
   Outcome outcome;

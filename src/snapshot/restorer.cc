@@ -2,7 +2,8 @@
 // directories, links and special files; files are written by tasks on the executor, each
 // under a temporary name in its directory, renamed into place once whole. Hard links, and
 // then directory metadata (deepest first, so that setting a directory's times is the last
-// change inside it), come after every file is in place.
+// change inside it), come after every file is in place. What is already in the target
+// (conflicts, a killed restore's temporary files) is dealt with in restore_target.h.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -13,7 +14,6 @@
 #include <atomic>
 #include <map>
 #include <mutex>
-#include <random>
 #include <thread>
 
 #include <fmt/format.h>
@@ -21,6 +21,8 @@
 #include "basin/backup.h"
 #include "snapshot/fs_meta.h"
 #include "snapshot/fs_path.h"
+#include "snapshot/restore_target.h"
+#include "snapshot/restore_verify.h"
 #include "util/task_group.h"
 
 namespace basin {
@@ -30,11 +32,6 @@ using snap::ErrnoStatus;
 
 std::string Join(const std::string& dir, std::string_view name) {
   return dir.empty() || dir.back() == '/' ? dir + std::string(name) : dir + "/" + std::string(name);
-}
-
-std::string TempName() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return fmt::format(".basin-restore-{:016x}", rng());
 }
 
 timespec ToTimespec(const Timespec& t) {
@@ -60,26 +57,39 @@ class Restorer {
   struct PendingDir {
     std::string path;
     TreeEntry entry;
+    bool blocked = false;  // a leading directory a conflict left out
   };
 
   bool Excluded(const std::string& snapshot_path) const;
   bool Included(const std::string& snapshot_path) const;
-  // Creates the directory `target` (or takes the one there) for `e`.
-  Status MakeDir(const TreeEntry& e, const std::string& target);
-  // Creates the directories that lead to an included entry, outermost first.
-  Status MakeLeadingDirs();
+  // Creates the directory `target` for `e`, or takes the one there (and removes the stale
+  // temporary files in it). False when a conflict leaves it out (warned, counted).
+  Result<bool> MakeDir(const TreeEntry& e, const std::string& target);
+  // Creates the directories that lead to an included entry, outermost first. False when
+  // one of them is left out by a conflict.
+  Result<bool> MakeLeadingDirs();
   Status Walk(const TreeEntry& dir, const std::string& snapshot_path, const std::string& target);
   Status RestoreEntry(const TreeEntry& e, const std::string& snapshot_path,
                       const std::string& target);
+  Status RestoreFile(const TreeEntry& e, const std::string& target);
+  void RestoreOther(const TreeEntry& e, const std::string& target);
   Status WriteFile(const TreeEntry& e, const std::string& target);
-  Status WriteContent(int fd, const TreeEntry& e);
-  Status VerifyFile(const TreeEntry& e, const std::string& target);
+  Status WriteContent(int fd, const TreeEntry& e, const std::string& target);
+  void LinkHardLinks();
   // Owner, mode, times and xattrs of `path` (fd >= 0: through the descriptor).
   void SetMetadata(const TreeEntry& e, const std::string& path, int fd);
-  bool Skip(const TreeEntry& e, const std::string& target);
-  Result<std::vector<ContentPiece>> Pieces(const TreeEntry& e);
+  // Before a non-directory is restored at `target`: false when what is there stays
+  // (skipped as --overwrite says, or a conflict: warned and counted).
+  bool MakeRoom(const TreeEntry& e, const std::string& target);
+  bool Skip(const TreeEntry& e, const struct stat& st) const;
+  void RemoveTemps(const std::string& dir, bool follow);
+  RestoreResult Counts() const;
   void Warn(const std::string& path, const Status& why) {
     ++result_warnings_;
+    if (o_.warning) o_.warning(path, why);
+  }
+  void Conflict(const std::string& path, const Status& why) {
+    ++conflicts_;
     if (o_.warning) o_.warning(path, why);
   }
   void Fail(Status s) {
@@ -100,7 +110,7 @@ class Restorer {
   std::map<std::pair<uint64_t, uint64_t>, std::string> links_;  // (device, inode) -> path
   std::vector<std::pair<std::string, std::string>> hardlinks_;  // (existing, new)
   std::atomic<uint64_t> files_done_{0}, dir_count_{0}, others_{0}, bytes_{0}, skipped_{0},
-      result_warnings_{0}, verified_{0}, errors_{0}, sockets_{0};
+      result_warnings_{0}, verified_{0}, errors_{0}, sockets_{0}, conflicts_{0}, temps_{0};
 };
 
 bool Restorer::Excluded(const std::string& path) const {
@@ -118,30 +128,58 @@ bool Restorer::Included(const std::string& path) const {
   return false;
 }
 
-Status Restorer::MakeDir(const TreeEntry& e, const std::string& target) {
-  BASIN_ASSIGN_OR_RETURN(snap::PathAt at, snap::PathAt::Of(target));
-  if (::mkdirat(at.dir(), at.name(), 0700) != 0 && errno != EEXIST) {
-    return ErrnoStatus(errno, "creating directory", target);
+Result<bool> Restorer::MakeDir(const TreeEntry& e, const std::string& target) {
+  bool existed = false;
+  Status s = snap::MakeRestoreDir(target, o_.overwrite != Overwrite::kNever, &existed);
+  if (s.IsAlreadyExists()) {
+    Conflict(target, s);
+    return false;
   }
-  struct stat st;
-  if (::fstatat(at.dir(), at.name(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode)) {
-    return Status::InvalidArgument(fmt::format("'{}' exists and is not a directory", target));
-  }
+  BASIN_RETURN_IF_ERROR(s);
+  if (existed) RemoveTemps(target, false);
   ++dir_count_;
   dirs_.push_back(PendingDir{target, e});
-  return Status::OK();
+  return true;
 }
 
-Status Restorer::MakeLeadingDirs() {
-  for (const PendingDir& d : leading_) BASIN_RETURN_IF_ERROR(MakeDir(d.entry, d.path));
-  leading_.clear();
-  return Status::OK();
+Result<bool> Restorer::MakeLeadingDirs() {
+  size_t made = 0;
+  for (; made < leading_.size() && !leading_[made].blocked; ++made) {
+    BASIN_ASSIGN_OR_RETURN(bool ready, MakeDir(leading_[made].entry, leading_[made].path));
+    if (!ready) {
+      leading_[made].blocked = true;  // warned once; what is below it is left out
+      break;
+    }
+  }
+  leading_.erase(leading_.begin(), leading_.begin() + static_cast<ptrdiff_t>(made));
+  return leading_.empty();
 }
 
-bool Restorer::Skip(const TreeEntry& e, const std::string& target) {
+void Restorer::RemoveTemps(const std::string& dir, bool follow) {
+  auto removed = snap::RemoveRestoreTemps(dir, follow);
+  if (removed.ok()) {
+    temps_ += *removed;
+  } else {
+    Warn(dir, removed.status());
+  }
+}
+
+bool Restorer::MakeRoom(const TreeEntry& e, const std::string& target) {
   struct stat st;
   auto at = snap::PathAt::Of(target);
-  if (!at.ok() || ::fstatat(at->dir(), at->name(), &st, AT_SYMLINK_NOFOLLOW) != 0) return false;
+  if (!at.ok() || ::fstatat(at->dir(), at->name(), &st, AT_SYMLINK_NOFOLLOW) != 0) return true;
+  if (S_ISDIR(st.st_mode)) {
+    Status s = snap::RemoveDirInTheWay(target, o_.overwrite != Overwrite::kNever, e.type);
+    if (s.ok()) return true;
+    Conflict(target, s);
+    return false;
+  }
+  if (!Skip(e, st)) return true;
+  ++skipped_;
+  return false;
+}
+
+bool Restorer::Skip(const TreeEntry& e, const struct stat& st) const {
   switch (o_.overwrite) {
     case Overwrite::kAlways:
       return false;
@@ -189,41 +227,35 @@ void Restorer::SetMetadata(const TreeEntry& e, const std::string& path, int fd) 
   if (rc != 0) Warn(path, ErrnoStatus(errno, "setting the times of", path));
 }
 
-Result<std::vector<ContentPiece>> Restorer::Pieces(const TreeEntry& e) {
-  if (!e.content_list) return e.content;
-  BASIN_ASSIGN_OR_RETURN(auto list, basin_.ReadClastList(*e.content_list));
-  std::vector<ContentPiece> pieces;
-  pieces.reserve(list.size());
-  for (const auto& [id, size] : list) pieces.push_back(ContentPiece{id, size});
-  return pieces;
-}
-
-Status Restorer::WriteContent(int fd, const TreeEntry& e) {
-  BASIN_RETURN_IF_ERROR(ReadFileContent(basin_, e, [&](uint64_t offset, std::string_view data) {
+// Every error names `target` once.
+Status Restorer::WriteContent(int fd, const TreeEntry& e, const std::string& target) {
+  Status write_failed;
+  Status s = ReadFileContent(basin_, e, [&](uint64_t offset, std::string_view data) {
     size_t done = 0;
     while (done < data.size()) {
       const ssize_t n =
           ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
       if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return ErrnoStatus(n < 0 ? errno : ENOSPC, "writing", "restored file");
+      if (n <= 0) return write_failed = ErrnoStatus(n < 0 ? errno : ENOSPC, "writing", target);
       done += static_cast<size_t>(n);
     }
     bytes_ += data.size();
     return Status::OK();
-  }));
+  });
+  if (!s.ok()) return write_failed.ok() ? s.WithContext("restoring '" + target + "'") : s;
   // Holes at the end, and the size: ftruncate keeps them holes.
   if (::ftruncate(fd, static_cast<off_t>(e.size)) != 0) {
-    return ErrnoStatus(errno, "setting the size of", "restored file");
+    return ErrnoStatus(errno, "setting the size of", target);
   }
   return Status::OK();
 }
 
 Status Restorer::WriteFile(const TreeEntry& e, const std::string& target) {
   BASIN_ASSIGN_OR_RETURN(snap::PathAt at, snap::PathAt::Of(target));
-  const std::string temp = at.Sibling(TempName());
+  const std::string temp = at.Sibling(snap::RestoreTempName());
   const int fd = ::openat(at.dir(), temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return ErrnoStatus(errno, "creating a temporary file for", target);
-  Status s = WriteContent(fd, e);
+  Status s = WriteContent(fd, e, target);
   if (s.ok()) SetMetadata(e, target, fd);
   // No fsync per file (as cp and tar): a restore that a crash interrupts is run again.
   if (::close(fd) != 0 && s.ok()) s = ErrnoStatus(errno, "closing", target);
@@ -232,56 +264,14 @@ Status Restorer::WriteFile(const TreeEntry& e, const std::string& target) {
   }
   if (!s.ok()) {
     ::unlinkat(at.dir(), temp.c_str(), 0);
-    return s.WithContext(target);
+    return s;  // names target
   }
   ++files_done_;
-  if (o_.verify) BASIN_RETURN_IF_ERROR(VerifyFile(e, target));
-  return Status::OK();
-}
-
-// Reads the file back and checks every piece against its id (holes: zeros).
-Status Restorer::VerifyFile(const TreeEntry& e, const std::string& target) {
-  BASIN_ASSIGN_OR_RETURN(auto pieces, Pieces(e));
-  BASIN_ASSIGN_OR_RETURN(snap::PathAt at, snap::PathAt::Of(target));
-  const int fd = ::openat(at.dir(), at.name(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return ErrnoStatus(errno, "opening for verification", target);
-  std::string buf;
-  uint64_t offset = 0;
-  Status s;
-  for (const ContentPiece& p : pieces) {
-    bool good = true;
-    if (p.hole()) {
-      // A hole restored as a hole holds no data; anything written there must be zeros.
-      const off_t data = ::lseek(fd, static_cast<off_t>(offset), SEEK_DATA);
-      for (uint64_t at = data < 0 ? offset + p.size : static_cast<uint64_t>(data);
-           good && at < offset + p.size;) {
-        buf.resize(std::min<uint64_t>(1 << 20, offset + p.size - at));
-        const ssize_t n = ::pread(fd, buf.data(), buf.size(), static_cast<off_t>(at));
-        good = n == static_cast<ssize_t>(buf.size()) &&
-               buf.find_first_not_of('\0') == std::string::npos;
-        at += buf.size();
-      }
-    } else {
-      buf.resize(p.size);
-      size_t done = 0;
-      while (done < p.size) {
-        const ssize_t n =
-            ::pread(fd, buf.data() + done, p.size - done, static_cast<off_t>(offset + done));
-        if (n <= 0) break;
-        done += static_cast<size_t>(n);
-      }
-      good = done == p.size && basin_.IdOf(buf) == p.id;
-    }
-    if (!good) {
-      s = Status::Corruption(
-          fmt::format("'{}' differs from the snapshot at offset {}", target, offset));
-      break;
-    }
-    offset += p.size;
+  if (o_.verify) {
+    BASIN_RETURN_IF_ERROR(snap::VerifyRestoredFile(basin_, e, target));
+    ++verified_;
   }
-  ::close(fd);
-  if (s.ok()) ++verified_;
-  return s;
+  return Status::OK();
 }
 
 Status Restorer::RestoreEntry(const TreeEntry& e, const std::string& snapshot_path,
@@ -304,67 +294,61 @@ Status Restorer::RestoreEntry(const TreeEntry& e, const std::string& snapshot_pa
     }
     return Status::OK();
   }
-  BASIN_RETURN_IF_ERROR(MakeLeadingDirs());
-  if (e.type != EntryType::kDirectory && Skip(e, target)) {
-    ++skipped_;
-    return Status::OK();
+  BASIN_ASSIGN_OR_RETURN(bool leading_made, MakeLeadingDirs());
+  if (!leading_made) return Status::OK();  // a conflict above it (warned)
+  if (e.type == EntryType::kDirectory) {
+    BASIN_ASSIGN_OR_RETURN(bool made, MakeDir(e, target));
+    return made ? Walk(e, snapshot_path, target) : Status::OK();
   }
-  BASIN_ASSIGN_OR_RETURN(snap::PathAt at, snap::PathAt::Of(target));
-  switch (e.type) {
-    case EntryType::kDirectory:
-      BASIN_RETURN_IF_ERROR(MakeDir(e, target));
-      return Walk(e, snapshot_path, target);
-    case EntryType::kFile: {
-      if (e.links > 1) {
-        const auto key = std::make_pair(e.device, e.inode);
-        auto [it, first] = links_.try_emplace(key, target);
-        if (!first) {
-          hardlinks_.emplace_back(it->second, target);
-          return Status::OK();
-        }
-      }
-      auto entry = std::make_shared<TreeEntry>(e);
-      return files_.Run([this, entry, target](size_t) {
-        Status s = WriteFile(*entry, target);
-        if (!s.ok() && !s.IsCorruption() && !s.IsNotFound()) {
-          Warn(target, s);
-          ++errors_;
-          return Status::OK();
-        }
-        return s;  // damaged or missing data stops the restore
-      });
-    }
-    case EntryType::kSymlink: {
-      ::unlinkat(at.dir(), at.name(), 0);
-      if (::symlinkat(e.symlink_target.c_str(), at.dir(), at.name()) != 0) {
-        Warn(target, ErrnoStatus(errno, "creating symlink", target));
-        return Status::OK();
-      }
-      ++others_;
-      SetMetadata(e, target, -1);
-      return Status::OK();
-    }
-    case EntryType::kFifo:
-    case EntryType::kCharDevice:
-    case EntryType::kBlockDevice: {
-      ::unlinkat(at.dir(), at.name(), 0);
-      const mode_t type = snap::TypeBits(e.type);
-      if (e.type != EntryType::kFifo && !root_) {
-        Warn(target, Status::PermissionDenied("device files are restored only by root"));
-        return Status::OK();
-      }
-      if (::mknodat(at.dir(), at.name(), type | 0600, static_cast<dev_t>(e.rdev)) != 0) {
-        Warn(target, ErrnoStatus(errno, "creating", target));
-        return Status::OK();
-      }
-      ++others_;
-      SetMetadata(e, target, -1);
-      return Status::OK();
-    }
-    case EntryType::kSocket:
-      return Status::OK();  // above
-  }
+  if (!MakeRoom(e, target)) return Status::OK();
+  if (e.type == EntryType::kFile) return RestoreFile(e, target);
+  RestoreOther(e, target);
   return Status::OK();
+}
+
+Status Restorer::RestoreFile(const TreeEntry& e, const std::string& target) {
+  if (e.links > 1) {
+    const auto key = std::make_pair(e.device, e.inode);
+    auto [it, first] = links_.try_emplace(key, target);
+    if (!first) {
+      hardlinks_.emplace_back(it->second, target);
+      return Status::OK();
+    }
+  }
+  auto entry = std::make_shared<TreeEntry>(e);
+  return files_.Run([this, entry, target](size_t) {
+    Status s = WriteFile(*entry, target);
+    if (!s.ok() && !s.IsCorruption() && !s.IsNotFound()) {
+      Warn(target, s);
+      ++errors_;
+      return Status::OK();
+    }
+    return s;  // damaged or missing data stops the restore
+  });
+}
+
+// Symlinks, FIFOs and device files: a non-directory at `target` is replaced.
+void Restorer::RestoreOther(const TreeEntry& e, const std::string& target) {
+  const bool link = e.type == EntryType::kSymlink;
+  if (!link && e.type != EntryType::kFifo && !root_) {
+    Warn(target, Status::PermissionDenied("device files are restored only by root"));
+    return;
+  }
+  auto at = snap::PathAt::Of(target);
+  if (!at.ok()) {
+    Warn(target, at.status());
+    return;
+  }
+  ::unlinkat(at->dir(), at->name(), 0);
+  const int rc = link ? ::symlinkat(e.symlink_target.c_str(), at->dir(), at->name())
+                      : ::mknodat(at->dir(), at->name(), snap::TypeBits(e.type) | 0600,
+                                  static_cast<dev_t>(e.rdev));
+  if (rc != 0) {
+    Warn(target, ErrnoStatus(errno, link ? "creating symlink" : "creating", target));
+    return;
+  }
+  ++others_;
+  SetMetadata(e, target, -1);
 }
 
 Status Restorer::Walk(const TreeEntry& dir, const std::string& snapshot_path,
@@ -390,8 +374,14 @@ Status Restorer::Walk(const TreeEntry& dir, const std::string& snapshot_path,
 Result<RestoreResult> Restorer::Run(const Snapshot& snapshot) {
   if (o_.target.empty()) return Status::InvalidArgument("restore needs a target directory");
   BASIN_ASSIGN_OR_RETURN(TreeEntry top, FindPath(basin_, snapshot.root, o_.path));
-  if (::mkdir(o_.target.c_str(), 0700) != 0 && errno != EEXIST) {
-    return ErrnoStatus(errno, "creating the target", o_.target);
+  if (::mkdir(o_.target.c_str(), 0700) != 0) {
+    if (errno != EEXIST) return ErrnoStatus(errno, "creating the target", o_.target);
+    struct stat st;
+    if (::stat(o_.target.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+      return Status::InvalidArgument(
+          fmt::format("the target '{}' exists and is not a directory", o_.target));
+    }
+    RemoveTemps(o_.target, true);  // the target the user named may be a symlink
   }
   const std::string base = o_.path == "/" ? "" : o_.path;
   Status walked;
@@ -408,6 +398,15 @@ Result<RestoreResult> Restorer::Run(const Snapshot& snapshot) {
     std::lock_guard lock(mu_);
     BASIN_RETURN_IF_ERROR(status_);
   }
+  LinkHardLinks();
+  // Deepest first: a directory's times are set after everything inside it.
+  std::sort(dirs_.begin(), dirs_.end(),
+            [](const PendingDir& a, const PendingDir& b) { return a.path > b.path; });
+  for (const PendingDir& d : dirs_) SetMetadata(d.entry, d.path, -1);
+  return Counts();
+}
+
+void Restorer::LinkHardLinks() {
   for (const auto& [existing, path] : hardlinks_) {
     auto from = snap::PathAt::Of(existing);
     auto to = snap::PathAt::Of(path);
@@ -422,10 +421,9 @@ Result<RestoreResult> Restorer::Run(const Snapshot& snapshot) {
       ++files_done_;
     }
   }
-  // Deepest first: a directory's times are set after everything inside it.
-  std::sort(dirs_.begin(), dirs_.end(),
-            [](const PendingDir& a, const PendingDir& b) { return a.path > b.path; });
-  for (const PendingDir& d : dirs_) SetMetadata(d.entry, d.path, -1);
+}
+
+RestoreResult Restorer::Counts() const {
   RestoreResult r;
   r.files = files_done_;
   r.dirs = dir_count_;
@@ -436,6 +434,8 @@ Result<RestoreResult> Restorer::Run(const Snapshot& snapshot) {
   r.errors = errors_;
   r.verified = verified_;
   r.sockets_skipped = sockets_;
+  r.conflicts = conflicts_;
+  r.temps_removed = temps_;
   return r;
 }
 
