@@ -183,6 +183,14 @@ class Basin {
   virtual std::vector<CommitInfo> Commits() const = 0;  // since the checkpoint read at open
   // Reads journal records written since (by this or another process).
   virtual Status Refresh() = 0;
+  // Whether the journal goes on past a missing record, which opening cannot see (it reads
+  // records in order and makes no LIST): one LIST of at most one key after the next
+  // record's. OK when no later record exists (or the next one was written meanwhile: it is
+  // read); Corruption naming the missing record when one does (a lost record: what it and
+  // the records after it hold is not part of this basin's view; `check` reports it, and no
+  // commit is made until it is put back). Thread-safe. docs/format/repository.md, "Commit
+  // protocol", step 3.
+  virtual Status CheckJournalEnd() = 0;
 
   // A writer; several may be open at once, in this process and others.
   virtual Result<std::unique_ptr<BasinWriter>> NewWriter() = 0;

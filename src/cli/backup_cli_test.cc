@@ -91,6 +91,27 @@ TEST_F(BackupCliTest, BackupSnapshotsLsDiffRestoreForgetRoundTrip) {
   EXPECT_EQ(Run("check --read-data").code, 0);
 }
 
+// Regression (found by a tester): with a journal record lost in the middle, `snapshots`
+// listed only the snapshots before it and exited 0. It now lists them and fails naming the
+// missing record; a backup refuses to commit over it.
+TEST_F(BackupCliTest, ALostJournalRecordMakesSnapshotsAndBackupFailNamingIt) {
+  Write(src_ + "/a", "one");
+  for (int i = 0; i < 3; ++i) {
+    Write(src_ + "/a", "version " + std::to_string(i));
+    ASSERT_EQ(Run("backup -q " + src_).code, 0);
+  }
+  const std::string lost = "journal/0000000000000002";
+  ASSERT_TRUE(std::filesystem::remove(repo_ + "/" + lost));
+  RunResult list = Run("snapshots");
+  EXPECT_EQ(list.code, 1) << list.err;
+  EXPECT_NE(list.out.find("1 snapshots"), std::string::npos) << list.out;
+  EXPECT_NE(list.err.find(lost), std::string::npos) << list.err;
+  RunResult backup = Run("backup -q " + src_);
+  EXPECT_EQ(backup.code, 1) << backup.err;
+  EXPECT_NE(backup.err.find(lost), std::string::npos) << backup.err;
+  EXPECT_FALSE(std::filesystem::exists(repo_ + "/" + lost));
+}
+
 // Files the user cannot read are warned about and left out; the snapshot of the rest is
 // written, and the exit code says so (4: not success, not a wrong password).
 TEST_F(BackupCliTest, UnreadableFilesAreWarnedAboutSkippedAndExitFour) {

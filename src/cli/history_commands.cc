@@ -44,6 +44,9 @@ void AddFilterOptions(CLI::App* cmd, Filter* f) {
 
 Status Snapshots(const GlobalOptions& g, const Filter& f) {
   BASIN_ASSIGN_OR_RETURN(OpenedBasin b, OpenBasin(g));
+  // A lost journal record hides the snapshots of every record after it: the listing is
+  // printed, and the command then fails naming the record.
+  const Status journal = b.basin->CheckJournalEnd();
   BASIN_ASSIGN_OR_RETURN(auto all, ListSnapshots(*b.basin));
   if (g.json) {
     json out = json::array();
@@ -51,7 +54,7 @@ Status Snapshots(const GlobalOptions& g, const Filter& f) {
       if (f.Match(s)) out.push_back(SnapshotJson(s));
     }
     fmt::print("{}\n", JsonText(out));
-    return Status::OK();
+    return journal;
   }
   fmt::print("{:<8}  {:<19}  {:<12}  {:>10}  {:<16}  {}\n", "ID", "Time", "Host", "Size", "Tags",
              "Paths");
@@ -67,7 +70,7 @@ Status Snapshots(const GlobalOptions& g, const Filter& f) {
     ++n;
   }
   fmt::print("{} snapshots\n", n);
-  return Status::OK();
+  return journal;
 }
 
 Status Ls(const GlobalOptions& g, const std::string& ref_text, bool long_format, bool recursive) {

@@ -299,6 +299,16 @@ Result<bool> BasinImpl::CheckNoGapAt(uint64_t seq) {
       JournalKey(seq), JournalKey(after)));
 }
 
+Status BasinImpl::CheckJournalEnd() {
+  // Records written meanwhile are read, and the end looked at again (a bounded number of
+  // times: each round needs another process to have committed).
+  for (int round = 0; round < 8; ++round) {
+    BASIN_ASSIGN_OR_RETURN(bool moved, CheckNoGapAt(sequence() + 1));
+    if (!moved) return Status::OK();
+  }
+  return Status::OK();
+}
+
 Result<uint64_t> BasinImpl::CommitRecord(JournalRecord record,
                                          const std::function<Status(JournalRecord*)>& before_put) {
   record.time_ns = NowNs();

@@ -58,6 +58,7 @@ class BasinImpl : public Basin {
   std::vector<SnapshotEntry> Snapshots() const override;
   std::vector<CommitInfo> Commits() const override;
   Status Refresh() override { return CatchUp(); }
+  Status CheckJournalEnd() override;
 
   Result<std::unique_ptr<BasinWriter>> NewWriter() override;
 
