@@ -61,6 +61,17 @@ auto LookupRefreshing(const Lookup& lookup, const CatchUp& catch_up, const Seque
                             "missing: the basin is damaged; run basin check)");
 }
 
+std::string IdHex(const Config& config) {
+  std::string out;
+  for (uint8_t b : config.basin_id) out += fmt::format("{:02x}", b);
+  return out;
+}
+
+// What the cold store's kColdMarkerKey object holds (repository.md, "Objects").
+std::string ColdMarker(const Config& config) {
+  return fmt::format("basin cold store {}\n", IdHex(config));
+}
+
 }  // namespace
 
 std::unique_ptr<GrainCodec> CodecPool::Take() {
@@ -114,13 +125,7 @@ BasinImpl::BasinImpl(const BasinOptions& options, Config config, Keys keys, std:
   }
 }
 
-std::string BasinImpl::id_hex() const {
-  std::string out;
-  for (uint8_t b : config_.basin_id) out += fmt::format("{:02x}", b);
-  return out;
-}
-
-std::string BasinImpl::ColdMarker() const { return fmt::format("basin cold store {}\n", id_hex()); }
+std::string BasinImpl::id_hex() const { return IdHex(config_); }
 
 Status BasinImpl::CheckColdStore() {
   std::lock_guard lock(cold_checked_mu_);
@@ -139,7 +144,7 @@ Status BasinImpl::CheckColdStore() {
         cold->url(), kColdMarkerKey, config_.settings.cold_url));
   }
   BASIN_RETURN_IF_ERROR(s.WithContext("reading the cold store's marker"));
-  if (got != ColdMarker()) {
+  if (got != ColdMarker(config_)) {
     return Status::InvalidArgument(fmt::format(
         "the cold store {} belongs to another basin (its '{}' object does not name basin {}); "
         "nothing was written",
@@ -629,10 +634,7 @@ Result<std::unique_ptr<Basin>> Basin::Init(const BasinOptions& options, const In
   }
   if (options.cold_store && options.cold_store != options.store) {
     // Create-only: a cold store another basin marked is refused before this one exists.
-    std::string hex;
-    for (uint8_t byte : config.basin_id) hex += fmt::format("{:02x}", byte);
-    const std::string marker = fmt::format("basin cold store {}\n", hex);
-    Status m = options.cold_store->Put(kColdMarkerKey, marker, PutMode::kCreateOnly);
+    Status m = options.cold_store->Put(kColdMarkerKey, ColdMarker(config), PutMode::kCreateOnly);
     if (m.IsAlreadyExists()) {
       return Status::AlreadyExists(
           fmt::format("{} is the cold store of another basin (it holds a '{}' object)",

@@ -77,7 +77,6 @@ class BasinImpl : public Basin {
   // this basin's marker (kColdMarkerKey), so that a store not mounted, or another basin's,
   // is never written. One read per process; OK at once without a cold store.
   Status CheckColdStore();
-  std::string ColdMarker() const;
   CodecPool& codecs() { return codecs_; }
   IndexSet& index() { return index_; }
   Executor* executor() const { return executor_; }

@@ -322,13 +322,11 @@ Status Writer::CheckAgainstDeletions(const JournalRecord& record,
   for (const StratumRef& s : record.strata) {
     if (gone.contains(s.id)) collected_.push_back(s.id);
   }
-  for (const StratumRef& s : record.strata) {
-    if (gone.contains(s.id)) {
-      return Status::Transient(fmt::format(
-          "a prune collected stratum {} of this backup as abandoned (it ran longer than the "
-          "prune's --abandoned-after, or its machine slept): nothing was committed; run it again",
-          NameHex(s.id)));
-    }
+  if (!collected_.empty()) {
+    return Status::Transient(fmt::format(
+        "a prune collected stratum {} of this backup as abandoned (it ran longer than the "
+        "prune's --abandoned-after, or its machine slept): nothing was committed; run it again",
+        NameHex(collected_.front())));
   }
   if (record.snapshots_added.empty()) return Status::OK();
   if (!refs_) {
